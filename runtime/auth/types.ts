@@ -1,0 +1,31 @@
+/** The connection model shared by API keys, OAuth grants, demo keys and stdio. */
+
+export type Scope = 'api.read' | 'api.write';
+export type AuthMethod = 'oauth' | 'apikey' | 'config-key' | 'demo' | 'stdio';
+
+/** Who the Moodle token belongs to, as core_webservice_get_site_info reports it. */
+export interface MoodleUser {
+  id: number;
+  username: string;
+  fullname?: string;
+  isSiteAdmin: boolean;
+}
+
+/**
+ * Every authenticated caller is a connection: what the policy sees about "who".
+ * `moodleToken` is the secret used to call Moodle as this person: never log it, never audit it.
+ */
+export interface Connection {
+  id: string;
+  authMethod: AuthMethod;
+  /** Profile name in moodle-mcp.config.yaml `profiles`. */
+  profile: string;
+  scopes: Scope[];
+  moodleToken: string;
+  /** Filled after the token was checked with core_webservice_get_site_info. */
+  moodleUser?: MoodleUser;
+  client?: { id: string; name?: string };
+  createdAt?: string;
+  lastUsedAt?: string;
+  expiresAt?: string;
+}
