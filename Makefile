@@ -1,0 +1,49 @@
+# moodle-mcp — every target a developer or CI needs. `make help` lists them.
+# The two README commands: `make run` (gateway; simulator when no Moodle is configured) and `make test` (everything CI runs).
+SHELL := /bin/bash
+NODE  := node --import tsx
+export GOTOOLCHAIN ?= local
+
+.PHONY: help setup run sim generate check-generated policy policy-test php-lint test test-unit bench typecheck ci
+
+help:            ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+setup:           ## install everything the project needs (npm packages, OPA CLI as Go tool, Debian packages for tests)
+	bash scripts/setup.sh
+
+run: setup policy ## run the gateway (against the built-in Moodle simulator when no Moodle URL is configured)
+	$(NODE) runtime/cli/main.ts serve
+
+sim:             ## run the Moodle simulator alone (a test double)
+	$(NODE) runtime/cli/main.ts sim
+
+generate:        ## regenerate generated/ (bundled snapshot, or MOODLE_URL + MOODLE_TOKEN for a live site)
+	$(NODE) codegen/main.ts $(if $(MOODLE_URL),--url "$(MOODLE_URL)") $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
+
+check-generated: ## fail when generated/ is stale against codegen and the snapshot
+	$(NODE) codegen/main.ts --check
+
+policy:          ## compile policies/*.rego to WASM (go tool opa)
+	bash scripts/policy-build.sh
+
+policy-test:     ## opa test with coverage (fails under 95 %)
+	bash scripts/policy-test.sh
+
+php-lint:        ## php -l on the Moodle-side exporter
+	bash scripts/php-lint.sh
+
+typecheck:       ## tsc --noEmit
+	npx tsc --noEmit -p .
+
+test-unit:       ## node:test suites only (make test-unit F=substring to filter)
+	node scripts/run-tests.mjs $(F)
+
+test: setup      ## everything CI runs
+	$(MAKE) check-generated php-lint policy policy-test typecheck
+	node scripts/run-tests.mjs
+
+bench: setup policy ## benchmarks, each printing a table
+	$(NODE) bench/run.ts
+
+ci: test
