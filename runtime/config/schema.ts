@@ -190,15 +190,21 @@ export const configSchema = z
       .prefault({}),
   })
   .strict()
-  .superRefine((config, ctx) => {
-    const profiles = new Set(Object.keys(config.profiles));
-    config.connections.forEach((c, i) => {
-      if (!profiles.has(c.profile))
-        ctx.addIssue({ code: 'custom', path: ['connections', i, 'profile'], message: `unknown profile "${c.profile}" (defined: ${[...profiles].join(', ') || 'none'})` });
-    });
-    if (config.oauth.enabled && !profiles.has(config.oauth.default_profile))
-      ctx.addIssue({ code: 'custom', path: ['oauth', 'default_profile'], message: `unknown profile "${config.oauth.default_profile}"` });
-  });
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other parts failed, so that every problem is reported at once: guard against partial data.
+      const profiles = new Set(Object.keys(config?.profiles ?? {}));
+      const known = [...profiles].join(', ') || 'none';
+      (Array.isArray(config?.connections) ? config.connections : []).forEach((c, i) => {
+        if (c && typeof c.profile === 'string' && !profiles.has(c.profile))
+          ctx.addIssue({ code: 'custom', path: ['connections', i, 'profile'], message: `unknown profile "${c.profile}" (defined: ${known})` });
+      });
+      const oauth = config?.oauth;
+      if (oauth?.enabled && typeof oauth.default_profile === 'string' && !profiles.has(oauth.default_profile))
+        ctx.addIssue({ code: 'custom', path: ['oauth', 'default_profile'], message: `unknown profile "${oauth.default_profile}" (defined: ${known})` });
+    },
+    { when: () => true },
+  );
 
 /** The validated gateway configuration (moodle-mcp.config.yaml). */
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,91 @@
+import { H3, HTTPError, type H3Event } from 'h3';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Connection } from '../auth/types.ts';
+import type { CallContext } from '../mcp/context.ts';
+import type { Drain } from './drain.ts';
+import { checkHostAndOrigin } from './guards.ts';
+import type { McpSessions } from './sessions.ts';
+
+/** A failed authentication, as the auth layer reports it: mapped to 401/403 with `WWW-Authenticate` here. */
+export interface AuthFailure {
+  status: number;
+  message: string;
+  wwwAuthenticate?: string;
+}
+
+export interface HttpAppDeps {
+  hosts: Set<string>;
+  origins: Set<string>;
+  sessions: McpSessions;
+  drain: Drain;
+  /** Resolves the bearer credential of a request to a connection, or throws an AuthFailure-shaped error. */
+  authenticate(request: Request, clientIp: string): Promise<Connection>;
+  /** OAuth and sign-in routes (`/.well-known/*`, `/oauth/*`, ...): a Response, or undefined when not theirs. */
+  oauth?(request: Request, clientIp: string): Promise<Response | undefined>;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  log: Logger;
+}
+
+/** The client address: srvx sets `request.ip` (after its trustProxy rules); tests pass it in the event context. */
+export function clientIpOf(event: H3Event): string {
+  return (event.req as Request & { ip?: string }).ip ?? (event.context.clientIp as string | undefined) ?? '';
+}
+
+function isAuthFailure(error: unknown): error is AuthFailure {
+  return !!error && typeof (error as AuthFailure).status === 'number' && typeof (error as AuthFailure).message === 'string';
+}
+
+/** The gateway's h3 app: `/mcp`, health endpoints and the OAuth routes. */
+export function createHttpApp(deps: HttpAppDeps): H3 {
+  const app = new H3({
+    onError(error, event) {
+      deps.log.error({ err: error.cause ?? error, path: event.url.pathname }, 'http: unhandled error');
+    },
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async () => {
+    const result = await deps.readiness();
+    return new Response(JSON.stringify({ status: result.ready ? 'ready' : 'not ready', checks: result.checks }), {
+      status: result.ready ? 200 : 503,
+      headers: { 'content-type': 'application/json' },
+    });
+  });
+
+  app.all('/mcp', async (event) => {
+    const request = event.req;
+    const guard = checkHostAndOrigin(request, deps.hosts, deps.origins);
+    if (guard) return Response.json({ error: guard.message }, { status: guard.status });
+    if (deps.drain.closing) return Response.json({ error: 'Server is shutting down' }, { status: 503, headers: { 'retry-after': '5' } });
+
+    const clientIp = clientIpOf(event);
+    let connection: Connection;
+    try {
+      connection = await deps.authenticate(request, clientIp);
+    } catch (error) {
+      if (!isAuthFailure(error)) throw error;
+      const headers: Record<string, string> = {};
+      if (error.wwwAuthenticate) headers['www-authenticate'] = error.wwwAuthenticate;
+      return Response.json({ error: error.message }, { status: error.status, headers });
+    }
+    const ctx: CallContext = {
+      connection,
+      clientIp,
+      userAgent: request.headers.get('user-agent') ?? undefined,
+      requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(),
+      signal: request.signal,
+    };
+    return deps.sessions.handle(request, ctx);
+  });
+
+  if (deps.oauth) {
+    const oauth = deps.oauth;
+    app.use(async (event) => {
+      const response = await oauth(event.req, clientIpOf(event));
+      if (response) return response;
+      throw new HTTPError({ status: 404, message: 'Not Found' });
+    });
+  }
+  return app;
+}

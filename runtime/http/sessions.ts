@@ -1,0 +1,108 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { randomUUID } from 'node:crypto';
+import type { CallContext } from '../mcp/context.ts';
+
+export interface McpSessionsOptions {
+  stateful: boolean;
+  idleMs: number;
+  bodyLimit: number;
+  newServer(): Server;
+  onSession?(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext | undefined): void;
+}
+
+interface Session {
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: Server;
+  connectionId: string;
+  ctx: CallContext;
+  lastSeen: number;
+}
+
+const jsonRpcError = (status: number, code: number, message: string) =>
+  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+
+/**
+ * The `/mcp` endpoint's sessions: one low-level Server and transport per MCP session (stateful, with
+ * `Mcp-Session-Id`), or one per request (stateless). A session is bound to the connection that opened it.
+ */
+export class McpSessions {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: McpSessionsOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(options.idleMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async handle(request: Request, ctx: CallContext): Promise<Response> {
+    const authInfo = { token: '', clientId: ctx.connection.client?.id ?? ctx.connection.id, scopes: ctx.connection.scopes, extra: { ctx } };
+    if (!this.options.stateful) return this.handleStateless(request, authInfo);
+
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId) {
+      const session = this.sessions.get(sessionId);
+      // A session of another connection looks exactly like an unknown one.
+      if (!session || session.connectionId !== ctx.connection.id) return jsonRpcError(404, -32001, 'Session not found');
+      session.lastSeen = Date.now();
+      authInfo.extra.ctx = { ...ctx, sessionId };
+      return session.transport.handleRequest(request, { authInfo });
+    }
+    if (request.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+
+    const server = this.options.newServer();
+    let opened: Session | undefined;
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: this.options.bodyLimit,
+      onsessioninitialized: (id) => {
+        opened = { transport, server, connectionId: ctx.connection.id, ctx: { ...ctx, sessionId: id }, lastSeen: Date.now() };
+        this.sessions.set(id, opened);
+        this.options.onSession?.('session.start', id, opened.ctx);
+      },
+      onsessionclosed: (id) => this.end(id),
+    });
+    await server.connect(transport);
+    const response = await transport.handleRequest(request, { authInfo });
+    if (!opened) await server.close(); // not an initialize request: nothing to keep
+    return response;
+  }
+
+  private async handleStateless(request: Request, authInfo: { token: string; clientId: string; scopes: string[]; extra: { ctx: CallContext } }) {
+    const server = this.options.newServer();
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: this.options.bodyLimit,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(request, { authInfo });
+    } finally {
+      await server.close();
+    }
+  }
+
+  private end(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    this.options.onSession?.('session.end', id, session.ctx);
+    void session.server.close().catch(() => {});
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.options.idleMs;
+    for (const [id, session] of this.sessions) if (session.lastSeen < cutoff) this.end(id);
+  }
+
+  /** Ends every session (graceful shutdown). */
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const id of [...this.sessions.keys()]) this.end(id);
+  }
+}

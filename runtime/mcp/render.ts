@@ -1,0 +1,26 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolError } from './errors.ts';
+
+/** Output schemas whose root is not an object are wrapped: MCP requires structuredContent to be an object. */
+export function wrapOutputSchema(output: Record<string, unknown>): { schema: Record<string, unknown>; wrapped: boolean } {
+  if (output.type === 'object') return { schema: output, wrapped: false };
+  return {
+    schema: { type: 'object', properties: { result: output }, required: ['result'], additionalProperties: false },
+    wrapped: true,
+  };
+}
+
+/** A successful call: structured content (wrapped as `{ result }` when the root is not an object) plus a JSON text rendering. */
+export function successResult(value: unknown, wrapped: boolean): CallToolResult {
+  // Moodle answers `[]` where an object is empty.
+  const structured = wrapped ? { result: value } : Array.isArray(value) && value.length === 0 ? {} : (value as Record<string, unknown>);
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
+}
+
+/** A failed call as an `isError` result that tells the AI client what went wrong and why. */
+export function errorResult(error: ToolError): CallToolResult {
+  const lines = [`${error.code}: ${error.message}`];
+  for (const issue of error.details.issues ?? []) lines.push(`- ${issue.path || '(arguments)'}: ${issue.message}`);
+  for (const reason of error.details.reasons ?? []) lines.push(`- ${reason}`);
+  return { isError: true, content: [{ type: 'text', text: lines.join('\n') }] };
+}

@@ -1,0 +1,113 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditRecord } from '../audit/types.ts';
+import type { CallContext } from './context.ts';
+import { ToolError } from './errors.ts';
+import { META } from './meta-tools.ts';
+import { callFunction, type PipelineDeps } from './pipeline.ts';
+import { errorResult, successResult } from './render.ts';
+import type { ToolRegistry } from './tools.ts';
+
+/** Version string reported in `initialize`. */
+export const SERVER_INFO = { name: 'moodle-mcp', title: 'Moodle (moodle-mcp gateway)', version: '0.1.0' };
+
+export interface McpServerDeps {
+  registry: ToolRegistry;
+  pipeline: PipelineDeps;
+  /** The caller of the current request: from authInfo.extra (HTTP) or fixed (stdio). */
+  contextOf(extra: { authInfo?: { extra?: Record<string, unknown> }; sessionId?: string }): CallContext;
+}
+
+/** A low-level MCP Server serving precomputed tool definitions; every call goes through the one pipeline. */
+export function createMcpServer(deps: McpServerDeps): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false } },
+    instructions:
+      'Tools for a Moodle site, called as the signed-in person with their Moodle permissions. Use moodle_search_functions to find a function, moodle_describe_function for its arguments, and moodle_call_function to call it; frequently used functions are also direct tools.',
+  });
+  const { registry, pipeline } = deps;
+
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
+    const ctx = deps.contextOf(extra);
+    const started = pipeline.now();
+    const tools = registry.listTools(ctx);
+    pipeline.audit(baseRecord(ctx, 'tools/list', started, { status: 200, decision: 'allowed', duration_ms: pipeline.now() - started, detail: `${tools.length} tools`, policy_version: pipeline.policyVersion() }));
+    return { tools };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const ctx = deps.contextOf(extra);
+    const { name, arguments: args = {} } = request.params;
+    if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
+    switch (name) {
+      case META.call: {
+        const target = typeof args.name === 'string' ? args.name : '';
+        const extraKeys = Object.keys(args).filter((k) => k !== 'name' && k !== 'arguments');
+        if (!target || extraKeys.length > 0)
+          return metaError(pipeline, ctx, name, new ToolError('invalid_arguments', `${META.call} takes { name, arguments }.`, 400, {
+            issues: [!target ? { path: 'name', message: 'required: the Moodle function name' } : { path: extraKeys[0], message: 'unknown key' }],
+          }));
+        return callFunction(pipeline, ctx, target, args.arguments ?? {}, name);
+      }
+      case META.search: {
+        const query = typeof args.query === 'string' ? args.query.trim() : '';
+        if (!query) return metaError(pipeline, ctx, name, new ToolError('invalid_arguments', 'query is required.', 400, { issues: [{ path: 'query', message: 'required: one or more keywords' }] }));
+        const limit = Number.isInteger(args.limit) ? Math.min(Math.max(args.limit as number, 1), 50) : 15;
+        const found = registry.search(ctx, query, { access: args.access as string | undefined, component: args.component as string | undefined, limit });
+        return metaOk(pipeline, ctx, name, found);
+      }
+      case META.describe: {
+        const target = typeof args.name === 'string' ? args.name : '';
+        const fn = pipeline.getFunction(target);
+        if (!fn || !registry.visibleFunctions(ctx).has(fn.name))
+          return metaError(pipeline, ctx, name, new ToolError('unknown_function', `No function "${target}" that you may use. Try ${META.search}.`, 404));
+        const { input, output } = deps.registry.schemasOf(fn.name);
+        return metaOk(pipeline, ctx, name, {
+          name: fn.name,
+          title: fn.title,
+          description: fn.description,
+          component: fn.component,
+          access: fn.access,
+          capabilities: fn.capabilities,
+          inputSchema: input,
+          outputSchema: output,
+        });
+      }
+      default:
+        return metaError(pipeline, ctx, name, new ToolError('unknown_tool', `No tool named "${name}" (it may not be exposed to you).`, 404));
+    }
+  });
+  return server;
+}
+
+function baseRecord(ctx: CallContext, event: AuditRecord['event'], started: number, fields: Partial<AuditRecord>): AuditRecord {
+  const c = ctx.connection;
+  return {
+    event,
+    timestamp: new Date(started).toISOString(),
+    request_id: ctx.requestId,
+    session_id: ctx.sessionId,
+    connection_id: c.id,
+    client_id: c.client?.id,
+    client_name: c.client?.name,
+    moodle_user_id: c.moodleUser?.id,
+    moodle_username: c.moodleUser?.username,
+    auth_method: c.authMethod,
+    client_ip: ctx.clientIp,
+    user_agent: ctx.userAgent,
+    mcp_method: event === 'tools/list' ? 'tools/list' : 'tools/call',
+    ...fields,
+  };
+}
+
+function metaOk(pipeline: PipelineDeps, ctx: CallContext, tool: string, value: Record<string, unknown>): CallToolResult {
+  const started = pipeline.now();
+  const result = successResult(value, false);
+  pipeline.audit(baseRecord(ctx, 'tools/call', started, { tool, decision: 'allowed', status: 200, duration_ms: 0, policy_version: pipeline.policyVersion() }));
+  return result;
+}
+
+function metaError(pipeline: PipelineDeps, ctx: CallContext, tool: string, error: ToolError): CallToolResult {
+  pipeline.audit(baseRecord(ctx, 'tools/call', pipeline.now(), { tool, decision: 'error', status: error.status, reasons: [error.message], policy_version: pipeline.policyVersion() }));
+  return errorResult(error);
+}

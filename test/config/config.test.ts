@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseConfig, policyDataFromConfig } from '../../runtime/config/index.ts';
+
+const issuesOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parseConfig(text, 'test.yaml', env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /test\.yaml/);
+    return error.issues;
+  }
+  assert.fail('expected a ConfigError');
+};
+
+test('the shipped moodle-mcp.config.yaml is valid and becomes policy data', async () => {
+  const config = await loadConfig(new URL('../../moodle-mcp.config.yaml', import.meta.url).pathname, {});
+  assert.equal(config.mode, 'read-only');
+  assert.equal(config.moodle.url, '');
+  const data = policyDataFromConfig(config);
+  assert.deepEqual(data.profiles['pm101-assistant'].courses, [2]);
+  assert.equal(data.profiles.default.courses, null);
+  assert.ok(data.site_level_functions.includes('core_webservice_get_site_info'));
+});
+
+test('an empty file gets every default', () => {
+  const config = parseConfig('profiles: { default: {} }\n', 'x.yaml', {});
+  assert.equal(config.server.port, 3000);
+  assert.equal(config.server.sessions, 'stateful');
+  assert.deepEqual(config.profiles.default.scopes, ['api.read']);
+  assert.deepEqual(config.audit.sinks, [{ type: 'stdout' }]);
+});
+
+test('errors name the path and the reason', () => {
+  const issues = issuesOf(
+    [
+      'profiles:',
+      '  default:',
+      '    ip_allow: [10.0.0.0/33]',
+      '    allow: ["Core Course"]',
+      '    surprise: true',
+      'connections:',
+      '  - id: bot',
+      '    key_env: BOT_KEY',
+      '    moodle_token_env: BOT_TOKEN',
+      '    profile: nope',
+      'mode: write-everything',
+    ].join('\n'),
+  );
+  const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
+  assert.match(byPath['profiles.default.ip_allow[0]'], /CIDR/);
+  assert.match(byPath['profiles.default.allow[0]'], /pattern/);
+  assert.match(byPath['profiles.default'], /surprise/);
+  assert.match(byPath['connections[0].profile'], /unknown profile "nope"/);
+  assert.match(byPath.mode, /read-only|read-write/);
+});
+
+test('a connection needs exactly one key source and one token source', () => {
+  const issues = issuesOf('profiles: { default: {} }\nconnections:\n  - { id: a, profile: default }\n');
+  assert.ok(issues.some((i) => i.path === 'connections[0].key_env' && /exactly one/.test(i.message)));
+  assert.ok(issues.some((i) => i.path === 'connections[0].moodle_token_env' && /exactly one/.test(i.message)));
+});
+
+test('YAML syntax errors give a line and column', () => {
+  const issues = issuesOf('profiles: [1,\n');
+  assert.match(issues[0].path, /line \d+, column \d+/);
+});
+
+test('duplicate keys are rejected rather than silently overwritten', () => {
+  const issues = issuesOf('mode: read-only\nmode: read-write\n');
+  assert.match(issues[0].message, /unique|duplicate/i);
+});
+
+test('environment variables override the Moodle URL and the port', () => {
+  const config = parseConfig('profiles: { default: {} }\n', 'x.yaml', { MOODLE_URL: 'https://moodle.example.edu', MOODLE_MCP_PORT: '8443' });
+  assert.equal(config.moodle.url, 'https://moodle.example.edu');
+  assert.equal(config.server.port, 8443);
+});
+
+test('a missing file is a ConfigError naming the file', async () => {
+  await assert.rejects(loadConfig('/nonexistent/moodle-mcp.config.yaml', {}), (e: unknown) => e instanceof ConfigError && /ENOENT/.test(e.message));
+});
