@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AuditRecord } from '../../runtime/audit/types.ts';
+import type { CatalogFunction } from '../../runtime/catalog/types.ts';
+import type { CallContext } from '../../runtime/mcp/context.ts';
+import { argumentKeys, callFunction, type PipelineDeps } from '../../runtime/mcp/pipeline.ts';
+import type { PolicyInput } from '../../runtime/policy/types.ts';
+
+const fn = (name: string, access: 'read' | 'write', courseRefs: CatalogFunction['courseRefs'] = []): CatalogFunction => ({
+  name,
+  title: name,
+  description: '',
+  component: 'moodle',
+  type: access,
+  access,
+  capabilities: [],
+  ajax: true,
+  loginrequired: true,
+  deprecated: false,
+  annotations: { title: name, readOnlyHint: access === 'read', destructiveHint: false, idempotentHint: access === 'read', openWorldHint: false },
+  inputSchemaRef: '',
+  outputSchemaRef: '',
+  courseRefs,
+  outputCourseRefs: [],
+  services: ['mcp'],
+});
+
+const functions = new Map([
+  ['core_course_get_contents', fn('core_course_get_contents', 'read', [{ path: 'courseid', kind: 'course', source: 'rule:courseid' }])],
+  ['core_course_create_courses', fn('core_course_create_courses', 'write')],
+  ['core_message_get_unread_conversations_count', fn('core_message_get_unread_conversations_count', 'read')],
+]);
+
+const SECRET = 'moodle-token-0123456789abcdef';
+const ctx: CallContext = {
+  connection: { id: 'c1', authMethod: 'apikey', profile: 'p', scopes: ['api.read'], moodleToken: SECRET, moodleUser: { id: 6, username: 'emma.johansson', isSiteAdmin: false } },
+  clientIp: '127.0.0.1',
+  requestId: 'r1',
+};
+
+function harness(overrides: Partial<PipelineDeps> = {}) {
+  const audit: AuditRecord[] = [];
+  const inputs: PolicyInput[] = [];
+  const calls: { fn: string; args: unknown }[] = [];
+  let clock = 1_000;
+  const deps: PipelineDeps = {
+    getFunction: (name) => functions.get(name),
+    validate: (_f, args) =>
+      args && typeof args === 'object' && 'courseid' in args && typeof (args as any).courseid !== 'number'
+        ? { ok: false, issues: [{ path: 'courseid', message: 'expected integer' }] }
+        : { ok: true, value: args as Record<string, unknown> },
+    resolveCourses: async (_f, args) => ({ courses: typeof args.courseid === 'number' ? [args.courseid] : [], resolved: true }),
+    courseRestriction: () => null,
+    usage: async () => ({ window_seconds: 60, connection_calls: 0, function_calls: 0 }),
+    recordUsage: async () => {},
+    decide: (input) => {
+      inputs.push(input);
+      return input.function.access === 'write' ? { allow: false, reasons: ['read-only gateway: write functions are disabled'] } : { allow: true, reasons: [] };
+    },
+    callMoodle: async (_c, f, args) => {
+      calls.push({ fn: f.name, args });
+      if (f.name === 'core_message_get_unread_conversations_count') return 3;
+      return [{ id: 1, name: 'General' }];
+    },
+    filterResult: (r) => r,
+    isWrapped: (f) => f.name !== 'nothing',
+    audit: (r) => audit.push(r),
+    auditHealthy: () => true,
+    policyVersion: () => 'v1',
+    now: () => (clock += 5),
+    logError: () => {},
+    ...overrides,
+  };
+  return { deps, audit, inputs, calls };
+}
+
+test('an allowed call reaches Moodle, returns structured content and is audited without argument values', async () => {
+  const h = harness();
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'core_course_get_contents');
+  assert.equal(result.isError, undefined);
+  assert.deepEqual(result.structuredContent, { result: [{ id: 1, name: 'General' }] });
+  assert.deepEqual(h.calls, [{ fn: 'core_course_get_contents', args: { courseid: 2 } }]);
+  assert.equal(h.inputs[0].action, 'tools/call');
+  assert.deepEqual(h.inputs[0].courses, [2]);
+  assert.equal(h.audit.length, 1);
+  const rec = h.audit[0];
+  assert.equal(rec.decision, 'allowed');
+  assert.deepEqual(rec.arg_keys, ['courseid']);
+  assert.deepEqual(rec.course_ids, [2]);
+  assert.equal(rec.moodle_username, 'emma.johansson');
+  assert.ok(!JSON.stringify(rec).includes(SECRET));
+});
+
+test('a bare scalar result is wrapped as { result }', async () => {
+  const h = harness();
+  const result = await callFunction(h.deps, ctx, 'core_message_get_unread_conversations_count', {}, 'moodle_call_function');
+  assert.deepEqual(result.structuredContent, { result: 3 });
+});
+
+test('invalid arguments are an isError result naming the field, and Moodle is not called', async () => {
+  const h = harness();
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 'abc' }, 'core_course_get_contents');
+  assert.equal(result.isError, true);
+  assert.match((result.content[0] as { text: string }).text, /courseid: expected integer/);
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.audit[0].decision, 'error');
+  assert.equal(h.audit[0].status, 400);
+  assert.ok(!JSON.stringify(h.audit[0]).includes('abc'), 'argument values stay out of the audit');
+});
+
+test('a policy denial carries the reasons to the client and the audit, and Moodle is not called', async () => {
+  const h = harness();
+  const result = await callFunction(h.deps, ctx, 'core_course_create_courses', { courses: [{ fullname: 'x' }] }, 'moodle_call_function');
+  assert.equal(result.isError, true);
+  assert.match((result.content[0] as { text: string }).text, /read-only gateway/);
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.audit[0].decision, 'denied');
+  assert.equal(h.audit[0].status, 403);
+  assert.deepEqual(h.audit[0].arg_keys, ['courses[].fullname']);
+});
+
+test('a rate-limit denial is a 429 and also records a rate_limit.hit event', async () => {
+  const h = harness({ decide: () => ({ allow: false, reasons: ['rate limit: 60 calls per minute exceeded'] }) });
+  await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.deepEqual(h.audit.map((r) => [r.event, r.status]), [['rate_limit.hit', 429], ['tools/call', 429]]);
+});
+
+test('an unknown function is an isError result, audited', async () => {
+  const h = harness();
+  const result = await callFunction(h.deps, ctx, 'local_nonexistent_do_something', {}, 'moodle_call_function');
+  assert.equal(result.isError, true);
+  assert.equal(h.audit[0].status, 404);
+});
+
+test('a Moodle error keeps its errorcode and message', async () => {
+  const moodleError = Object.assign(new Error('You cannot execute functions in the course context'), { name: 'MoodleError', code: 'errorcoursecontextnotvalid' });
+  const h = harness({ callMoodle: async () => { throw moodleError; } });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 5 }, 'x');
+  assert.equal(result.isError, true);
+  assert.match((result.content[0] as { text: string }).text, /errorcoursecontextnotvalid: Moodle: You cannot execute/);
+  assert.equal(h.audit[0].moodle_errorcode, 'errorcoursecontextnotvalid');
+  assert.equal(h.audit[0].decision, 'error');
+});
+
+test('an unexpected failure is logged and answered without internals', async () => {
+  const logged: unknown[] = [];
+  const h = harness({ callMoodle: async () => { throw new TypeError('boom'); }, logError: (e) => logged.push(e) });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.equal(result.isError, true);
+  assert.doesNotMatch((result.content[0] as { text: string }).text, /boom/);
+  assert.equal(logged.length, 1);
+  assert.equal(h.audit[0].status, 500);
+});
+
+test('an unwritable audit trail in fail-closed mode refuses calls', async () => {
+  const h = harness({ auditHealthy: () => false });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.equal(result.isError, true);
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.audit[0].status, 503);
+});
+
+test('under a course restriction, courses are resolved with lookups and results filtered', async () => {
+  let lookups: boolean | undefined;
+  let filteredWith: number[] | undefined;
+  const h = harness({
+    courseRestriction: () => [2],
+    resolveCourses: async (_f, args, _c, l) => ((lookups = l), { courses: [args.courseid as number], resolved: true }),
+    filterResult: (r, _f, allowed) => ((filteredWith = allowed), r),
+  });
+  await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.equal(lookups, true);
+  assert.deepEqual(filteredWith, [2]);
+});
+
+test('argumentKeys lists key paths, never values', () => {
+  assert.deepEqual(argumentKeys({ courseid: 2, options: [{ name: 'a', value: 'secret' }], q: { ids: [1, 2] } }), [
+    'courseid',
+    'options[].name',
+    'options[].value',
+    'q.ids[]',
+  ]);
+});
