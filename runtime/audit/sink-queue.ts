@@ -1,0 +1,165 @@
+import type { Logger } from 'pino';
+
+/** A destination for serialized audit lines (each ending in "\n"). */
+export interface SinkWriter {
+  readonly name: string;
+  /** Most lines handed to one write() call. */
+  readonly maxBatch: number;
+  /** Resolves once the lines are written (optionally reporting lines the receiver rejected); rejects otherwise. */
+  write(lines: string[]): Promise<void | { rejected: number }>;
+  close(): Promise<void>;
+}
+
+export interface SinkStats {
+  healthy: boolean;
+  queued: number;
+  written: number;
+  dropped: number;
+  failures: number;
+  last_error?: string;
+}
+
+export interface RetryOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Short, secret-free description of a write error (never a URL or a body). */
+export function describeError(error: unknown): string {
+  const err = error as { code?: string; cause?: { code?: string }; message?: string; name?: string };
+  if (err?.cause?.code) return err.cause.code;
+  if (err?.code) return err.code;
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
+  return String(err?.message ?? error).slice(0, 200);
+}
+
+/**
+ * A bounded FIFO in front of one sink, drained in the background. push() never blocks: beyond `capacity`
+ * queued lines the new line is dropped and counted. Failed writes are retried with exponential backoff
+ * (the batch stays at the head, so order is kept); while they fail the sink reports unhealthy.
+ */
+export class SinkQueue {
+  private queue: string[] = [];
+  private inflight = 0;
+  private running = false;
+  private closing = false;
+  private giveUpAt = Infinity;
+  private wakeSleep: (() => void) | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private ok = true;
+  private counters = { written: 0, dropped: 0, failures: 0 };
+  private lastError: string | undefined;
+
+  constructor(
+    readonly writer: SinkWriter,
+    private readonly capacity: number,
+    private readonly retry: RetryOptions,
+    private readonly onDrop: (sink: string, count: number, reason: string) => void,
+    private readonly log?: Logger,
+  ) {}
+
+  get name(): string {
+    return this.writer.name;
+  }
+
+  /** Queues one line; returns false when it was dropped (buffer full or sink closed). */
+  push(line: string): boolean {
+    if (this.closing || this.queue.length >= this.capacity) {
+      this.drop(1, this.closing ? 'closed' : 'buffer full');
+      return false;
+    }
+    this.queue.push(line);
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.run());
+    }
+    return true;
+  }
+
+  /** Writable now: last write succeeded and the buffer has room. */
+  healthy(): boolean {
+    return this.ok && this.queue.length < this.capacity;
+  }
+
+  stats(): SinkStats {
+    return {
+      healthy: this.healthy(),
+      queued: this.queue.length + this.inflight,
+      ...this.counters,
+      ...(this.lastError ? { last_error: this.lastError } : {}),
+    };
+  }
+
+  /** Resolves when everything queued so far is written (or given up at close). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops accepting lines, writes what is queued (retrying until `timeoutMs`, then dropping), closes the sink. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    this.giveUpAt = Date.now() + timeoutMs;
+    this.wakeSleep?.();
+    await this.idle();
+    try {
+      await this.writer.close();
+    } catch (error) {
+      this.log?.warn({ sink: this.name, error: describeError(error) }, 'audit sink close failed');
+    }
+  }
+
+  private drop(count: number, reason: string): void {
+    if (count <= 0) return;
+    this.counters.dropped += count;
+    this.onDrop(this.name, count, reason);
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.writer.maxBatch);
+      this.inflight = batch.length;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await this.writer.write(batch);
+          const rejected = result && typeof result === 'object' ? Math.min(result.rejected, batch.length) : 0;
+          this.counters.written += batch.length - rejected;
+          this.drop(rejected, 'rejected by receiver');
+          if (!this.ok) this.log?.info({ sink: this.name }, 'audit sink recovered');
+          this.ok = true;
+          break;
+        } catch (error) {
+          this.counters.failures++;
+          this.lastError = describeError(error);
+          if (this.ok) this.log?.warn({ sink: this.name, error: this.lastError }, 'audit sink cannot write; retrying');
+          this.ok = false;
+          if (Date.now() >= this.giveUpAt) {
+            const lost = batch.length + this.queue.length;
+            this.queue = [];
+            this.drop(lost, 'sink failing at close');
+            break;
+          }
+          await this.sleep(Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** Math.min(attempt, 20)));
+        }
+      }
+      this.inflight = 0;
+    }
+    this.running = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const wait = Math.max(0, Math.min(ms, this.giveUpAt - Date.now()));
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleep = () => {
+        this.wakeSleep = undefined;
+        done();
+      };
+    });
+  }
+}
