@@ -1,0 +1,232 @@
+# moodle-mcp access policy (OPA v1 syntax), compiled to WASM by `make policy`.
+#
+# Entry point: data.moodle_mcp.decision → {"allow": bool, "reasons": [string]}.
+# input: PolicyInput (runtime/policy/types.ts) — facts gathered by TypeScript: connection, client IP,
+#        function (name, effective access), resolved courses, rate-limit usage, time.
+# data:  PolicyData — gateway mode, profiles from moodle-mcp.config.yaml, site-level functions.
+#
+# Every failing rule adds a short reason (shown to the AI client and audited); the call is allowed only
+# when no rule fails. Anything missing or malformed denies (fail closed). Only builtins that
+# @open-policy-agent/opa-wasm implements may be used (policies/capabilities.json enforces it at build).
+package moodle_mcp
+
+default decision := {"allow": false, "reasons": ["policy error: no decision"]}
+
+decision := {"allow": count(reasons) == 0, "reasons": reasons}
+
+# All failing reasons, grouped in a fixed order, each group sorted.
+reasons := [r |
+	some group in [
+		input_reasons, profile_reasons, mode_reasons, scope_reasons, ip_reasons,
+		function_reasons, course_reasons, rate_reasons, admin_reasons,
+	]
+	some r in sort(group)
+]
+
+# --- facts ------------------------------------------------------------------------------------------
+
+profile := data.profiles[input.connection.profile]
+
+profile_name := input.connection.profile if is_string(input.connection.profile)
+
+else := "(missing)"
+
+fn_name := input.function.name
+
+is_call if input.action == "tools/call"
+
+# Anything that is not explicitly "read" counts as a write.
+is_write if not input.function.access == "read"
+
+read_write_mode if data.mode == "read-write"
+
+site_level if fn_name in data.site_level_functions
+
+course_restricted if is_array(profile.courses)
+
+# --- input shape ------------------------------------------------------------------------------------
+
+input_reasons contains "invalid policy input: action must be tools/call or tools/list" if {
+	not input.action in {"tools/call", "tools/list"}
+}
+
+input_reasons contains "invalid policy input: function.name must be a string" if not is_string(fn_name)
+
+input_reasons contains "invalid policy input: connection.profile must be a string" if {
+	not is_string(input.connection.profile)
+}
+
+input_reasons contains "invalid policy input: connection.site_admin must be a boolean" if {
+	not is_boolean(input.connection.site_admin)
+}
+
+input_reasons contains "invalid policy input: connection.scopes must be a list" if {
+	not is_array(input.connection.scopes)
+}
+
+input_reasons contains "invalid policy input: client_ip must be a string" if not is_string(input.client_ip)
+
+input_reasons contains "invalid policy input: courses must be a list of numbers" if {
+	is_call
+	not numbers_list(input.courses)
+}
+
+input_reasons contains "invalid policy input: usage counters must be numbers" if {
+	is_call
+	not usage_numbers
+}
+
+numbers_list(xs) if {
+	is_array(xs)
+	every x in xs {
+		is_number(x)
+	}
+}
+
+usage_numbers if {
+	is_number(input.usage.connection_calls)
+	is_number(input.usage.function_calls)
+}
+
+# --- profile ----------------------------------------------------------------------------------------
+
+profile_reasons contains sprintf("unknown profile %s", [quote(profile_name)]) if not profile
+
+# --- mode -------------------------------------------------------------------------------------------
+
+mode_reasons contains "the gateway is read-only: write functions are disabled" if {
+	is_write
+	not read_write_mode
+}
+
+# --- scope ------------------------------------------------------------------------------------------
+
+required_scope := "api.read" if not is_write
+
+else := "api.write"
+
+scope_reasons contains sprintf("scope %s is required for %s functions", [required_scope, access_label]) if {
+	not required_scope in input.connection.scopes
+}
+
+scope_reasons contains sprintf("profile %s does not grant scope %s", [quote(profile_name), required_scope]) if {
+	profile
+	not required_scope in profile.scopes
+}
+
+access_label := "read" if not is_write
+
+else := "write"
+
+# --- client IP --------------------------------------------------------------------------------------
+
+# IPv4-mapped IPv6 addresses (::ffff:10.0.0.1, as Node reports dual-stack peers) count as IPv4.
+client_ip := trim_prefix(lower(input.client_ip), "::ffff:") if {
+	startswith(lower(input.client_ip), "::ffff:")
+	contains(input.client_ip, ".")
+} else := input.client_ip
+
+ip_allowed if {
+	some entry in profile.ip_allow
+	ip_matches(entry, client_ip)
+}
+
+ip_matches(entry, ip) if net.cidr_contains(entry, ip)
+
+ip_matches(entry, ip) if entry == ip
+
+ip_reasons contains sprintf("client IP %s is not in the ip_allow list of profile %s", [quote(input.client_ip), quote(profile_name)]) if {
+	profile
+	not ip_allowed
+}
+
+# --- function patterns ------------------------------------------------------------------------------
+
+# Patterns use `*` and `?` wildcards over the whole name (no delimiters); deny wins.
+matches_pattern(pattern, name) if glob.match(pattern, [], name)
+
+deny_patterns contains p if {
+	some p in profile.deny
+	matches_pattern(p, fn_name)
+}
+
+allow_patterns contains p if {
+	some p in profile.allow
+	matches_pattern(p, fn_name)
+}
+
+function_reasons contains sprintf("function %s is denied by pattern %s", [quote_name, quote(p)]) if {
+	some p in deny_patterns
+}
+
+function_reasons contains sprintf("function %s is not allowed by any pattern of profile %s", [quote_name, quote(profile_name)]) if {
+	profile
+	count(allow_patterns) == 0
+}
+
+quote_name := fn_name if is_string(fn_name)
+
+else := "(invalid)"
+
+# --- courses ----------------------------------------------------------------------------------------
+
+course_reasons contains "the course references of this call could not be resolved (course restriction)" if {
+	is_call
+	course_restricted
+	not input.courses_resolved == true
+}
+
+course_reasons contains sprintf("course %s is not allowed for profile %s", [format_int(c, 10), quote(profile_name)]) if {
+	is_call
+	course_restricted
+	some c in input.courses
+	is_number(c)
+	not c in profile.courses
+}
+
+# A call that names no course is allowed under a restriction only for site-level functions.
+course_reasons contains sprintf("%s references no course and is not a site-level function (course restriction)", [quote_name]) if {
+	is_call
+	course_restricted
+	input.courses_resolved == true
+	count(input.courses) == 0
+	not site_level
+}
+
+# Listing: a function without course references can never be called under a restriction.
+course_reasons contains sprintf("%s references no course and is not a site-level function (course restriction)", [quote_name]) if {
+	not is_call
+	course_restricted
+	not input.function.has_course_refs == true
+	not site_level
+}
+
+# --- rate -------------------------------------------------------------------------------------------
+
+rate_reasons contains sprintf("rate limit reached: %s calls per minute for this connection", [format_int(limit, 10)]) if {
+	is_call
+	limit := profile.rate_per_minute
+	is_number(limit)
+	input.usage.connection_calls >= limit
+}
+
+rate_reasons contains sprintf("rate limit reached: %s calls per minute for %s", [format_int(limit, 10), quote_name]) if {
+	is_call
+	limit := profile.rate_per_function_per_minute
+	is_number(limit)
+	input.usage.function_calls >= limit
+}
+
+# --- site administrators ----------------------------------------------------------------------------
+
+admin_reasons contains sprintf("site administrator tokens are not allowed for profile %s", [quote(profile_name)]) if {
+	profile
+	not input.connection.site_admin == false
+	not profile.allow_site_admin == true
+}
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+quote(s) := concat("", ["'", s, "'"]) if is_string(s)
+
+else := "(invalid)"

@@ -1,0 +1,60 @@
+# Runs the shared decision table (policies/cases/decisions.json, also run through the compiled WASM by
+# test/policy/parity.test.ts) against the policy. Each case's `input` and `data` are deep-merged
+# (object.union) over the table's defaults.
+package moodle_mcp_test
+
+import data.moodle_mcp
+
+table := data.decision_cases
+
+case_input(c) := object.union(table.defaults.input, c.input) if is_object(c.input)
+
+else := table.defaults.input
+
+case_data(c) := object.union(table.defaults.data, c.data) if is_object(c.data)
+
+else := table.defaults.data
+
+decide(c) := got if {
+	i := case_input(c)
+	d := case_data(c)
+	got := moodle_mcp.decision with input as i
+		with data.mode as d.mode
+		with data.profiles as d.profiles
+		with data.site_level_functions as d.site_level_functions
+}
+
+matches(expect, got) if {
+	expect.allow == got.allow
+	not "reasons" in object.keys(expect)
+}
+
+matches(expect, got) if {
+	expect.allow == got.allow
+	expect.reasons == got.reasons
+}
+
+failures contains {"case": c.name, "expected": c.expect, "got": got} if {
+	some c in table.cases
+	got := decide(c)
+	not matches(c.expect, got)
+}
+
+test_decision_table_is_not_empty if count(table.cases) > 0
+
+test_decision_table if {
+	print("failing cases:", failures)
+	count(failures) == 0
+}
+
+test_every_case_is_decided if {
+	every c in table.cases {
+		is_boolean(decide(c).allow)
+	}
+}
+
+test_decision_without_input_denies if {
+	got := moodle_mcp.decision with input as {}
+	got.allow == false
+	count(got.reasons) > 0
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Compiles policies/*.rego (tests excluded) to WASM with the pinned OPA CLI (policies/go.mod `tool`):
+#   policies/build/bundle.tar.gz, policies/build/policy.wasm and policies/build/manifest.json
+#   ({ sourceHash, wasmSha256, opaVersion, entrypoint, builtAt }).
+# `--capabilities policies/capabilities.json` restricts the builtins to those @open-policy-agent/opa-wasm
+# implements, so an unsupported builtin fails here rather than at call time.
+# The runtime recomputes sourceHash (runtime/policy/manifest.ts) and refuses a stale build.
+#
+# Usage: scripts/policy-build.sh                 build
+#        scripts/policy-build.sh --capabilities  regenerate policies/capabilities.json from the pinned OPA
+#                                                CLI and the installed opa-wasm's capabilities.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+OPA_WASM_CAPS=node_modules/@open-policy-agent/opa-wasm/capabilities.json
+opa() { (cd policies && go tool opa "$@"); }
+
+if [ "${1:-}" = "--capabilities" ]; then
+  caps_tmp="$(mktemp)"; trap 'rm -f "$caps_tmp"' EXIT
+  opa capabilities --current > "$caps_tmp"
+  node -e '
+    const fs = require("fs");
+    const opa = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+    const wasm = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const names = new Set(wasm.builtins.map((b) => b.name));
+    const builtins = opa.builtins.filter((b) => names.has(b.name));
+    const out = { builtins, future_keywords: opa.future_keywords, features: opa.features, wasm_abi_versions: wasm.wasm_abi_versions };
+    fs.writeFileSync("policies/capabilities.json", JSON.stringify(out, null, 2) + "\n");
+    console.log(`policy-build: policies/capabilities.json lists ${builtins.length} builtins`);
+  ' "$OPA_WASM_CAPS" "$caps_tmp"
+  exit 0
+fi
+
+# Every builtin we allow must be one opa-wasm implements (guards against a stale capabilities file).
+node -e '
+  const fs = require("fs");
+  const ours = JSON.parse(fs.readFileSync("policies/capabilities.json", "utf8")).builtins.map((b) => b.name);
+  const theirs = new Set(JSON.parse(fs.readFileSync(process.argv[1], "utf8")).builtins.map((b) => b.name));
+  const extra = ours.filter((n) => !theirs.has(n));
+  if (extra.length) { console.error("policy-build: capabilities.json lists builtins opa-wasm lacks: " + extra.join(", ")); process.exit(1); }
+' "$OPA_WASM_CAPS"
+
+mkdir -p policies/build
+rm -f policies/build/bundle.tar.gz policies/build/policy.wasm policies/build/manifest.json
+mapfile -t sources < <(cd policies && ls -1 *.rego | grep -v '_test\.rego$' | sort)
+[ ${#sources[@]} -gt 0 ] || { echo "policy-build: no policies/*.rego" >&2; exit 1; }
+
+opa build -t wasm -e moodle_mcp/decision --capabilities capabilities.json -o build/bundle.tar.gz "${sources[@]}"
+tar -xzf policies/build/bundle.tar.gz -C policies/build /policy.wasm 2>/dev/null \
+  || tar -xzf policies/build/bundle.tar.gz -C policies/build policy.wasm
+
+node --import tsx -e '
+  const { writeBuildManifest } = await import("./runtime/policy/manifest.ts");
+  const m = await writeBuildManifest({ sourcesDir: "policies", wasmPath: "policies/build/policy.wasm", manifestPath: "policies/build/manifest.json", opaVersion: process.argv[1] });
+  console.log(`policy-build: policies/build/policy.wasm ${m.wasmSha256.slice(0, 16)} (sources ${m.sourceHash.slice(0, 16)})`);
+' "$(opa version | sed -n "s/^Version: //p")"

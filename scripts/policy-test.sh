@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the Rego unit tests (policies/*_test.rego) and the shared decision table (policies/cases/decisions.json)
+# with the pinned OPA CLI, then fails when coverage of the policy (non-test) files is under 95 %.
+set -euo pipefail
+cd "$(dirname "$0")/../policies"
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+MIN_COVERAGE="${MIN_COVERAGE:-95}"
+
+mapfile -t files < <(ls -1 *.rego | sort)
+go tool opa test "${files[@]}" cases/decisions.json
+report="$(mktemp)"; trap 'rm -f "$report"' EXIT
+go tool opa test --coverage "${files[@]}" cases/decisions.json > "$report"
+node -e '
+  const fs = require("fs");
+  const min = Number(process.argv[2]);
+  const report = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  let covered = 0, notCovered = 0;
+  for (const [file, f] of Object.entries(report.files ?? {})) {
+    if (file.endsWith("_test.rego")) continue;
+    const count = (ranges) => { const rows = new Set(); for (const r of ranges ?? []) for (let i = r.start.row; i <= r.end.row; i++) rows.add(i); return rows.size; };
+    const c = count(f.covered), u = count(f.not_covered);
+    covered += c; notCovered += u;
+    const pct = c + u ? (100 * c) / (c + u) : 100;
+    console.log(`policy-test: ${file} ${pct.toFixed(1)} % covered`);
+    if (u) console.log(`  not covered: lines ${[...new Set((f.not_covered ?? []).map((r) => r.start.row === r.end.row ? r.start.row : `${r.start.row}-${r.end.row}`))].join(", ")}`);
+  }
+  const pct = covered + notCovered ? (100 * covered) / (covered + notCovered) : 0;
+  console.log(`policy-test: coverage ${pct.toFixed(1)} % (minimum ${min} %)`);
+  if (pct < min) process.exit(1);
+' "$report" "$MIN_COVERAGE"
