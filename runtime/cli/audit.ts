@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { AuditError } from '../audit/errors.ts';
+import { exportAudit, parseSubject, parseTime, type AuditFilter } from '../audit/export.ts';
+import type { AuditDecision } from '../audit/types.ts';
+import { fileSinkPath, loadCliConfig, openOutput, type CliDeps } from '../audit/cli-support.ts';
+
+const USAGE = `Usage: moodle-mcp audit export [options]
+  --file PATH        audit file sink (default: the file sink in the config); rotated PATH.N files are read too
+  --config FILE      gateway config (default moodle-mcp.config.yaml or $MOODLE_MCP_CONFIG)
+  --since T          ISO date/time or a duration ago (30m, 24h, 7d)
+  --until T          same forms
+  --user U           Moodle user id (digits) or username
+  --username U       username, even if it is all digits
+  --decision D       allowed | denied | error
+  --format F         csv (default) | jsonl
+  --bom              start CSV with a UTF-8 byte order mark (for Excel)
+  --out FILE         write there (mode 0600) instead of stdout`;
+
+/** `moodle-mcp audit export …`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const [sub, ...rest] = argv;
+  if (sub !== 'export') {
+    stderr.write(`${sub && sub !== '--help' ? `audit: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
+    return sub === '--help' ? 0 : 2;
+  }
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        file: { type: 'string' },
+        config: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        user: { type: 'string' },
+        username: { type: 'string' },
+        decision: { type: 'string' },
+        format: { type: 'string', default: 'csv' },
+        bom: { type: 'boolean', default: false },
+        out: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    const now = new Date();
+    const filter: AuditFilter = {};
+    if (values.since) filter.since = parseTime(values.since, '--since', now);
+    if (values.until) filter.until = parseTime(values.until, '--until', now);
+    if (values.user && values.username) throw new AuditError('--user and --username: give only one');
+    if (values.user) filter.user = parseSubject(values.user);
+    if (values.username) filter.user = { username: values.username };
+    if (values.decision) {
+      if (!['allowed', 'denied', 'error'].includes(values.decision)) throw new AuditError(`--decision: must be allowed, denied or error`);
+      filter.decision = values.decision as AuditDecision;
+    }
+    if (values.format !== 'csv' && values.format !== 'jsonl') throw new AuditError('--format: must be csv or jsonl');
+    const file = values.file ?? fileSinkPath(await loadCliConfig(deps, values.config));
+    if (!file) throw new AuditError('--file: no file sink in the config (audit.sinks); pass --file PATH');
+    const output = openOutput(values.out, stdout);
+    const result = await exportAudit({ ...filter, file, format: values.format, out: output.out, bom: values.bom });
+    await output.done();
+    stderr.write(`audit export: ${result.records} record(s)${result.malformed ? `, ${result.malformed} malformed line(s) skipped` : ''}\n`);
+    return 0;
+  } catch (error) {
+    return reportError(error, stderr, USAGE);
+  }
+}
+
+export function reportError(error: unknown, stderr: NodeJS.WritableStream, usage: string): number {
+  const err = error as { name?: string; code?: string; message?: string };
+  if (err?.name === 'AuditError' || err?.name === 'ConfigError' || err?.code?.startsWith?.('ERR_PARSE_ARGS')) {
+    stderr.write(`${err.message}\n${err.name === 'ConfigError' ? '' : `\n${usage}\n`}`);
+    return 2;
+  }
+  stderr.write(`error: ${err?.message ?? error}\n`);
+  return 1;
+}

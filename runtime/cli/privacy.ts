@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import { createAudit, type Audit } from '../audit/logger.ts';
+import { AuditError } from '../audit/errors.ts';
+import { parseSubject, type AuditSubject } from '../audit/export.ts';
+import { eraseUserData, exportUserData, type AuditRecorder, type PrivacyStore } from '../audit/privacy.ts';
+import type { SinkConfig } from '../audit/config.ts';
+import { fileSinkPath, loadCliConfig, openOutput, type CliConfig, type CliDeps } from '../audit/cli-support.ts';
+import { reportError } from './audit.ts';
+
+const USAGE = `Usage: moodle-mcp privacy export --user U [--out FILE]
+       moodle-mcp privacy erase  --user U --yes
+  --user U        Moodle user id (digits) or username;  --username U  forces a username
+  --config FILE   gateway config (default moodle-mcp.config.yaml or $MOODLE_MCP_CONFIG)
+  --file PATH     audit file sink (default: the file sink in the config); rotated PATH.N files included
+  --no-store      leave the connection store out (audit files only)
+  --out FILE      export: write the JSON there (mode 0600) instead of stdout
+  --yes           erase: confirm (irreversible)
+Both operations are recorded in the audit trail (privacy.export names the person; privacy.erase holds only a
+random reference, printed here for your request ticket, and counts).`;
+
+export interface PrivacyDeps extends CliDeps {
+  /** The connection store; default: opened from the config's `store` section. */
+  store?: PrivacyStore & { close?(): Promise<void> };
+  /** Where the privacy.* record goes; default: the config's audit sinks except stdout (plus --file). */
+  audit?: AuditRecorder & { close?(): Promise<void> };
+}
+
+async function openConfiguredStore(config: CliConfig | undefined, env: NodeJS.ProcessEnv) {
+  if (!config?.store) throw new AuditError('store: no store section in the config; pass --no-store to handle audit files only');
+  const { openStore } = await import('../auth/store/index.ts');
+  return openStore(config.store, env);
+}
+
+function cliAudit(config: CliConfig | undefined, file: string | undefined, env: NodeJS.ProcessEnv): Audit {
+  // stdout is the operator's terminal here, not the gateway's log stream: leave it out.
+  const sinks: SinkConfig[] = (config?.audit?.sinks ?? []).filter((s) => s.type !== 'stdout');
+  if (file && !sinks.some((s) => s.type === 'file' && s.path === file)) sinks.push({ type: 'file', path: file });
+  if (sinks.length === 0) throw new AuditError('audit.sinks: no sink besides stdout to record the privacy operation in; pass --file PATH');
+  return createAudit({ sinks, failClosed: true, bufferSize: 100, env, webhook: config?.audit?.webhook });
+}
+
+/** `moodle-mcp privacy export|erase …`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const env = deps.env ?? process.env;
+  const [sub, ...rest] = argv;
+  if (sub !== 'export' && sub !== 'erase') {
+    stderr.write(`${sub && sub !== '--help' ? `privacy: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
+    return sub === '--help' ? 0 : 2;
+  }
+  let store: PrivacyDeps['store'];
+  let audit: PrivacyDeps['audit'];
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        user: { type: 'string' },
+        username: { type: 'string' },
+        config: { type: 'string' },
+        file: { type: 'string' },
+        'no-store': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    let subject: AuditSubject;
+    if (values.user && values.username) throw new AuditError('--user and --username: give only one');
+    if (values.user) subject = parseSubject(values.user);
+    else if (values.username?.trim()) subject = { username: values.username.trim() };
+    else throw new AuditError('--user: required (Moodle user id or username)');
+    if (sub === 'erase' && !values.yes) throw new AuditError('--yes: erase is irreversible; add --yes to confirm');
+    if (sub === 'export' && values.yes) throw new AuditError('--yes: only for erase');
+
+    const needConfig = !values.file || (!values['no-store'] && !deps.store) || !deps.audit;
+    let config: CliConfig | undefined;
+    if (needConfig) {
+      try {
+        config = await loadCliConfig(deps, values.config);
+      } catch (error) {
+        // With --file, --no-store and an injected audit nothing else is needed; otherwise the config is.
+        if (!values.file || values.config) throw error;
+        stderr.write(`privacy: config not loaded (${(error as Error).message.split('\n')[0]}); using --file only\n`);
+      }
+    }
+    const file = values.file ?? (config ? fileSinkPath(config) : undefined);
+    if (!file) stderr.write('privacy: no audit file sink configured; audit records in other sinks (SIEM, syslog) must be handled there\n');
+    audit = deps.audit ?? cliAudit(config, file, env);
+    store = values['no-store'] ? undefined : (deps.store ?? (await openConfiguredStore(config, env)));
+
+    if (sub === 'export') {
+      const data = await exportUserData(subject, { auditFile: file, store, audit });
+      const output = openOutput(values.out, stdout);
+      output.out.write(`${JSON.stringify(data, null, 2)}\n`);
+      await output.done();
+      stderr.write(`privacy export: ${data.audit_records.length} audit record(s)${store ? ' and store data' : ''}\n`);
+    } else {
+      const result = await eraseUserData(subject, { auditFile: file, store, audit });
+      stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      stderr.write(`privacy erase: done; reference ${result.reference} (keep it with the request)\n`);
+    }
+    const own = deps.audit ? undefined : (audit as Audit);
+    audit = undefined;
+    await (own ?? deps.audit)?.close?.();
+    const lost = own ? Object.values(own.stats().dropped).reduce((a, b) => a + b, 0) : 0;
+    if (lost > 0) {
+      stderr.write(`privacy: the ${sub} was done but its audit record could not be written to every sink (${JSON.stringify(own!.stats().dropped)})\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    return reportError(error, stderr, USAGE);
+  } finally {
+    await audit?.close?.();
+    await store?.close?.();
+  }
+}
