@@ -6,18 +6,30 @@
 # implements, so an unsupported builtin fails here rather than at call time.
 # The runtime recomputes sourceHash (runtime/policy/manifest.ts) and refuses a stale build.
 #
-# Usage: scripts/policy-build.sh                 build
-#        scripts/policy-build.sh --capabilities  regenerate policies/capabilities.json from the pinned OPA
-#                                                CLI and the installed opa-wasm's capabilities.json
+# Usage: scripts/policy-build.sh [--src DIR] [--out DIR]   build (defaults: policies, policies/build);
+#                                                         DIR may be outside the repo (policy diff, tests)
+#        scripts/policy-build.sh --capabilities           regenerate policies/capabilities.json from the
+#                                                         pinned OPA CLI and the installed opa-wasm's list
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
+SRC="$ROOT/policies"
+OUT="$ROOT/policies/build"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --src) SRC="$(cd "$2" && pwd)"; shift 2 ;;
+    --out) mkdir -p "$2"; OUT="$(cd "$2" && pwd)"; shift 2 ;;
+    --capabilities) MODE=capabilities; shift ;;
+    *) echo "policy-build: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 OPA_WASM_CAPS=node_modules/@open-policy-agent/opa-wasm/capabilities.json
-opa() { (cd policies && go tool opa "$@"); }
+opa() { (cd "$ROOT/policies" && go tool opa "$@"); }
 
-if [ "${1:-}" = "--capabilities" ]; then
+if [ "${MODE:-}" = "capabilities" ]; then
   caps_tmp="$(mktemp)"; trap 'rm -f "$caps_tmp"' EXIT
   opa capabilities --current > "$caps_tmp"
   node -e '
@@ -36,23 +48,23 @@ fi
 # Every builtin we allow must be one opa-wasm implements (guards against a stale capabilities file).
 node -e '
   const fs = require("fs");
-  const ours = JSON.parse(fs.readFileSync("policies/capabilities.json", "utf8")).builtins.map((b) => b.name);
+  const ours = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).builtins.map((b) => b.name);
   const theirs = new Set(JSON.parse(fs.readFileSync(process.argv[1], "utf8")).builtins.map((b) => b.name));
   const extra = ours.filter((n) => !theirs.has(n));
   if (extra.length) { console.error("policy-build: capabilities.json lists builtins opa-wasm lacks: " + extra.join(", ")); process.exit(1); }
-' "$OPA_WASM_CAPS"
+' "$OPA_WASM_CAPS" "$SRC/capabilities.json"
 
-mkdir -p policies/build
-rm -f policies/build/bundle.tar.gz policies/build/policy.wasm policies/build/manifest.json
-mapfile -t sources < <(cd policies && ls -1 *.rego | grep -v '_test\.rego$' | sort)
-[ ${#sources[@]} -gt 0 ] || { echo "policy-build: no policies/*.rego" >&2; exit 1; }
+mkdir -p "$OUT"
+rm -f "$OUT/bundle.tar.gz" "$OUT/policy.wasm" "$OUT/manifest.json"
+mapfile -t sources < <(cd "$SRC" && ls -1 *.rego | grep -v '_test\.rego$' | sort | sed "s|^|$SRC/|")
+[ ${#sources[@]} -gt 0 ] || { echo "policy-build: no .rego file in $SRC" >&2; exit 1; }
 
-opa build -t wasm -e moodle_mcp/decision --capabilities capabilities.json -o build/bundle.tar.gz "${sources[@]}"
-tar -xzf policies/build/bundle.tar.gz -C policies/build /policy.wasm 2>/dev/null \
-  || tar -xzf policies/build/bundle.tar.gz -C policies/build policy.wasm
+opa build -t wasm -e moodle_mcp/decision --capabilities "$SRC/capabilities.json" -o "$OUT/bundle.tar.gz" "${sources[@]}"
+tar -xzf "$OUT/bundle.tar.gz" -C "$OUT" /policy.wasm 2>/dev/null || tar -xzf "$OUT/bundle.tar.gz" -C "$OUT" policy.wasm
 
 node --import tsx -e '
-  const { writeBuildManifest } = await import("./runtime/policy/manifest.ts");
-  const m = await writeBuildManifest({ sourcesDir: "policies", wasmPath: "policies/build/policy.wasm", manifestPath: "policies/build/manifest.json", opaVersion: process.argv[1] });
-  console.log(`policy-build: policies/build/policy.wasm ${m.wasmSha256.slice(0, 16)} (sources ${m.sourceHash.slice(0, 16)})`);
-' "$(opa version | sed -n "s/^Version: //p")"
+  const { writeBuildManifest } = await import(process.argv[1] + "/runtime/policy/manifest.ts");
+  const [, root, src, out, opaVersion] = process.argv;
+  const m = await writeBuildManifest({ sourcesDir: src, wasmPath: out + "/policy.wasm", manifestPath: out + "/manifest.json", opaVersion });
+  console.log(`policy-build: ${out}/policy.wasm ${m.wasmSha256.slice(0, 16)} (sources ${m.sourceHash.slice(0, 16)})`);
+' "$ROOT" "$SRC" "$OUT" "$(opa version | sed -n "s/^Version: //p")"

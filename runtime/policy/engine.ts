@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { watch as watchPath, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { PolicyError } from './errors.ts';
+import { ENTRYPOINT, readCheckedWasm } from './manifest.ts';
+import type { Decision, PolicyData, PolicyInput } from './types.ts';
+import { validatePolicyData } from './data.ts';
+
+export type PolicyEvent =
+  | { type: 'policy.loaded'; version: string; wasmSha256: string; reason: 'start' | 'reload' | 'data' }
+  | { type: 'policy.rejected'; error: string; keptVersion: string }
+  | { type: 'policy.error'; error: string; version: string };
+
+export interface PolicyEngineOptions {
+  /** `policies/build/policy.wasm` */
+  wasmPath: string;
+  /** `policies/build/manifest.json` */
+  manifestPath: string;
+  /** `policies/`: its sources are hashed and compared with the manifest (a stale build is refused). */
+  sourcesDir: string;
+  data: PolicyData;
+  onEvent?: (event: PolicyEvent) => void;
+  /** Debounce for `watch()`, default 250 ms. */
+  debounceMs?: number;
+}
+
+export interface PolicyEngine {
+  /** Evaluates `data.moodle_mcp.decision`. Never throws: an evaluation error denies with "policy error" and sets ready=false. */
+  decide(input: PolicyInput): Decision;
+  /** 16 hex digits of sha256(wasm + data): recorded in audit records. */
+  readonly version: string;
+  /** false after an evaluation error, until a reload or setData succeeds. */
+  readonly ready: boolean;
+  /** Re-reads and checks the WASM (SIGHUP, file change); keeps the old policy and rejects when the new one fails. */
+  reload(): Promise<void>;
+  /** Replaces `data` (config reload) atomically; throws PolicyError and keeps the old data when it is invalid. */
+  setData(data: PolicyData): void;
+  /** Watches the WASM's directory and the sources for changes and reloads (debounced). Returns the unwatch function. */
+  watch(): () => void;
+  close(): void;
+}
+
+interface Loaded {
+  module: WebAssembly.Module;
+  policy: LoadedPolicy;
+  wasmSha256: string;
+  wasmHash: ReturnType<typeof createHash>;
+  version: string;
+  data: PolicyData;
+}
+
+// The ESM entry of opa-wasm only re-exports the async loadPolicy; the CJS module also has loadPolicySync,
+// which lets setData swap a fresh instance in synchronously.
+const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as typeof import('@open-policy-agent/opa-wasm');
+
+const POLICY_ERROR = 'policy error: the access policy could not be evaluated';
+
+/** A probe that every working policy must answer with a decision (checked before a policy is swapped in). */
+const PROBE: PolicyInput = {
+  action: 'tools/list',
+  connection: { id: 'probe', profile: '', scopes: [], auth_method: 'probe', site_admin: false },
+  client_ip: '0.0.0.0',
+  function: { name: 'probe', access: 'read', has_course_refs: false },
+  courses: [],
+  courses_resolved: true,
+  usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 },
+  now_ns: 0,
+};
+
+function toDecision(resultSet: unknown): Decision {
+  const result = Array.isArray(resultSet) ? (resultSet[0] as { result?: unknown } | undefined)?.result : undefined;
+  const r = result as Partial<Decision> | undefined;
+  if (
+    !r ||
+    typeof r.allow !== 'boolean' ||
+    !Array.isArray(r.reasons) ||
+    !r.reasons.every((x) => typeof x === 'string')
+  ) {
+    throw new PolicyError('the policy returned no {allow, reasons} decision');
+  }
+  return { allow: r.allow, reasons: r.reasons };
+}
+
+function instantiate(module: WebAssembly.Module, data: PolicyData): LoadedPolicy {
+  const policy = loadPolicySync(module);
+  if (!policy.entrypoints || !(ENTRYPOINT in policy.entrypoints)) {
+    throw new PolicyError(`the compiled policy has no entrypoint ${ENTRYPOINT}`);
+  }
+  policy.setData(data);
+  toDecision(policy.evaluate(PROBE, ENTRYPOINT));
+  return policy;
+}
+
+function versionOf(wasmHash: ReturnType<typeof createHash>, data: PolicyData): string {
+  return wasmHash.copy().update(JSON.stringify(data)).digest('hex').slice(0, 16);
+}
+
+async function load(opts: PolicyEngineOptions, data: PolicyData): Promise<Loaded> {
+  const { wasm, manifest } = await readCheckedWasm(opts);
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(new Uint8Array(wasm));
+  } catch (err) {
+    throw new PolicyError(`compiled policy ${opts.wasmPath} is not valid WebAssembly: ${(err as Error).message}`);
+  }
+  const policy = wrap(() => instantiate(module, data));
+  const wasmHash = createHash('sha256').update(wasm);
+  return { module, policy, wasmSha256: manifest.wasmSha256, wasmHash, version: versionOf(wasmHash, data), data };
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof PolicyError) throw err;
+    // opa-wasm throws strings or Errors from the WASM runtime.
+    throw new PolicyError(`policy load failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Loads the compiled policy (checked against its manifest and sources; a stale or missing build throws
+ * PolicyError: the gateway must not start) and returns the engine that decides every call and listing.
+ */
+export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<PolicyEngine> {
+  const emit = (event: PolicyEvent) => {
+    try {
+      opts.onEvent?.(event);
+    } catch {
+      // an observer's failure must not affect decisions
+    }
+  };
+  let current = await load(opts, validatePolicyData(opts.data));
+  let ready = true;
+  let reloading: Promise<void> = Promise.resolve();
+  const watchers = new Set<() => void>();
+  emit({ type: 'policy.loaded', version: current.version, wasmSha256: current.wasmSha256, reason: 'start' });
+
+  const reloadNow = async () => {
+    try {
+      const next = await load(opts, current.data);
+      current = next;
+      ready = true;
+      emit({ type: 'policy.loaded', version: next.version, wasmSha256: next.wasmSha256, reason: 'reload' });
+    } catch (err) {
+      emit({ type: 'policy.rejected', error: (err as Error).message, keptVersion: current.version });
+    }
+  };
+
+  const engine: PolicyEngine = {
+    decide(input) {
+      const loaded = current;
+      try {
+        return toDecision(loaded.policy.evaluate(input, ENTRYPOINT));
+      } catch (err) {
+        ready = false;
+        emit({ type: 'policy.error', error: err instanceof Error ? err.message : String(err), version: loaded.version });
+        return { allow: false, reasons: [POLICY_ERROR] };
+      }
+    },
+    get version() {
+      return current.version;
+    },
+    get ready() {
+      return ready;
+    },
+    reload() {
+      reloading = reloading.then(reloadNow);
+      return reloading;
+    },
+    setData(data) {
+      const checked = validatePolicyData(data);
+      const policy = wrap(() => instantiate(current.module, checked));
+      const version = versionOf(current.wasmHash, checked);
+      current = { ...current, policy, data: checked, version };
+      ready = true;
+      emit({ type: 'policy.loaded', version, wasmSha256: current.wasmSha256, reason: 'data' });
+    },
+    watch() {
+      let timer: NodeJS.Timeout | undefined;
+      const schedule = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void engine.reload(), opts.debounceMs ?? 250);
+      };
+      const fsWatchers: FSWatcher[] = [];
+      for (const dir of new Set([dirname(opts.wasmPath), opts.sourcesDir])) {
+        try {
+          fsWatchers.push(watchPath(dir, { persistent: false }, schedule));
+        } catch (err) {
+          emit({ type: 'policy.rejected', error: `cannot watch ${dir}: ${(err as Error).message}`, keptVersion: current.version });
+        }
+      }
+      const stop = () => {
+        clearTimeout(timer);
+        for (const w of fsWatchers) w.close();
+        watchers.delete(stop);
+      };
+      watchers.add(stop);
+      return stop;
+    },
+    close() {
+      for (const stop of [...watchers]) stop();
+    },
+  };
+  return engine;
+}
