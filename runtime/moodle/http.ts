@@ -1,0 +1,87 @@
+/**
+ * One HTTP exchange with Moodle: POST a urlencoded body, time it out, cap the response size,
+ * map transport failures to MoodleError. Node's global fetch keeps connections alive in a pool
+ * (undici's global dispatcher), so every client created in one process shares warm connections.
+ */
+import { MoodleError } from './errors.ts';
+
+export type FetchLike = (request: Request) => Promise<Response>;
+
+export interface ExchangeOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+}
+
+/** POSTs `body` to `url` and returns the decoded JSON answer (any JSON value, `null` included). */
+export async function postForm(url: string, body: string, options: ExchangeOptions): Promise<unknown> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const describeAbort = (cause: unknown) =>
+    timeout.aborted
+      ? new MoodleError('timeout', `Moodle did not answer within ${options.timeoutMs} ms.`, { cause })
+      : new MoodleError('aborted', 'The call to Moodle was cancelled.', { cause });
+  let response: Response;
+  try {
+    response = await options.fetch(
+      new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal,
+      }),
+    );
+  } catch (error) {
+    if (signal.aborted) throw describeAbort(error);
+    throw networkError(url, error);
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => {});
+    throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} instead of 200.`, { status: response.status });
+  }
+  let text: string;
+  try {
+    text = await readCapped(response, options.maxResponseBytes);
+  } catch (error) {
+    if (error instanceof MoodleError) throw error;
+    if (signal.aborted) throw describeAbort(error);
+    throw networkError(url, error);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MoodleError('bad_json', `Moodle's answer is not JSON (${text.length} characters; is the URL a Moodle site with REST enabled?).`);
+  }
+}
+
+function networkError(url: string, error: unknown): MoodleError {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+  return new MoodleError('network', `Cannot reach Moodle at ${new URL(url).origin}: ${detail}.`, { retryable: true, cause: error });
+}
+
+/** Reads the body as UTF-8 text, aborting as soon as it grows past `max` bytes. */
+async function readCapped(response: Response, max: number): Promise<string> {
+  const tooLarge = () => new MoodleError('response_too_large', `Moodle's answer exceeds the ${max}-byte limit (maxResponseBytes).`);
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}

@@ -1,0 +1,188 @@
+/**
+ * The Moodle simulator: a TEST DOUBLE that speaks Moodle 4.5's REST protocol (`/webservice/rest/server.php`)
+ * and `login/token.php` the way the recorded exchanges in runtime/simulator/data/ show. It answers
+ * recorded calls with the recorded answers, some others from the seeded site data, and the rest with
+ * minimal well-formed answers built from the function descriptions. It is not Moodle.
+ *
+ * Use `createSimulator().fetch` in-process (pass it as the Moodle client's `fetch`) or `startSimulator()`
+ * for a real HTTP server.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { decodeForm } from '../moodle/form.ts';
+import { loadSimulatorData, simulatorTokens, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
+import { FaultQueue, hugeBody, type Fault, type FaultRule } from './faults.ts';
+import { indexRecorded } from './recorded.ts';
+import { handleRest, type RestContext, type SimResponse } from './rest.ts';
+import { createSiteAnswers } from './site-answers.ts';
+import { handleTokenLogin } from './token-endpoint.ts';
+import { createWorld } from './world.ts';
+
+export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
+export type { Fault, FaultRule } from './faults.ts';
+
+export interface SimulatorOptions {
+  /** Put the reason of each error in `debuginfo` (Moodle with debugging on). Default false, like the recording. */
+  debug?: boolean;
+  /** Largest accepted request body. Default 8 MiB (bigger → HTTP 413). */
+  maxRequestBytes?: number;
+}
+
+export interface Simulator {
+  /** Answers one request like the Moodle site would (the in-process transport). */
+  fetch(request: Request): Promise<Response>;
+  /** username → simulator token of every seeded user. */
+  tokens: Readonly<Record<string, string>>;
+  /** The demo password of every seeded user. */
+  password: string;
+  /** The service short name `login/token.php` accepts. */
+  service: string;
+  /** Applies a fault to the next request(s). */
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Requests seen so far, by endpoint (faulted ones included). */
+  readonly stats: { rest: number; token: number; other: number };
+}
+
+/** A fetch failure shaped like undici's ("fetch failed" with a socket error as cause). */
+function droppedConnection(): TypeError {
+  const cause = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+  return new TypeError('fetch failed', { cause });
+}
+
+const DROP = Symbol('drop');
+const RAW = Symbol('raw');
+
+/** Creates an in-process simulator over the bundled Moodle 4.5.6 data. */
+export function createSimulator(options: SimulatorOptions = {}): Simulator {
+  const data = loadSimulatorData();
+  const world = createWorld(data);
+  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: createSiteAnswers(data, world), debug: options.debug ?? false };
+  const maxRequestBytes = options.maxRequestBytes ?? 8 * 1024 * 1024;
+  const faults = new FaultQueue();
+  const stats = { rest: 0, token: 0, other: 0 };
+
+  async function respond(request: Request): Promise<Response | typeof DROP> {
+    const url = new URL(request.url);
+    const endpoint = url.pathname.endsWith('/webservice/rest/server.php') ? 'rest' : url.pathname.endsWith('/login/token.php') ? 'token' : 'other';
+    stats[endpoint] += 1;
+    const fault = faults.take(endpoint);
+    if (fault) {
+      const outcome = await applyFault(fault, request.signal);
+      if (outcome) return outcome;
+    }
+    if (endpoint === 'other') return new Response('Not found (Moodle simulator)', { status: 404, headers: { 'content-type': 'text/plain' } });
+    if (request.method !== 'POST' && request.method !== 'GET') return new Response(null, { status: 405, headers: { allow: 'GET, POST' } });
+    const body = request.method === 'POST' ? await request.text() : '';
+    if (Buffer.byteLength(body) > maxRequestBytes) return new Response('Request body too large', { status: 413 });
+    // PHP's array_merge($_GET, $_POST): the body wins over the query string.
+    const decoded = { ...decodeForm(url.searchParams), ...decodeForm(body) };
+    const answer: SimResponse = endpoint === 'rest' ? handleRest(ctx, decoded) : handleTokenLogin(world, decoded);
+    return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType } });
+  }
+
+  return {
+    async fetch(request) {
+      const response = await respond(request);
+      if (response === DROP) throw droppedConnection();
+      return response;
+    },
+    tokens: simulatorTokens,
+    password: SIMULATOR_PASSWORD,
+    service: SIMULATOR_SERVICE,
+    injectFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    stats,
+    // Used by startSimulator to close the socket on `drop`.
+    [RAW]: respond,
+  } as Simulator;
+}
+
+
+async function applyFault(fault: Fault, signal: AbortSignal): Promise<Response | typeof DROP | undefined> {
+  if (fault.kind === 'drop') return DROP;
+  if (fault.kind === 'status') return new Response(fault.body ?? `HTTP ${fault.status} (injected by the Moodle simulator)`, { status: fault.status });
+  if (fault.kind === 'huge') {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (fault.declareLength) headers['content-length'] = String(fault.bytes);
+    return new Response(hugeBody(fault.bytes), { status: 200, headers });
+  }
+  await new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, fault.ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return undefined;
+}
+
+export interface RunningSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:8081` (use it as the Moodle URL). */
+  url: string;
+  simulator: Simulator;
+  close(): Promise<void>;
+}
+
+/** Serves a simulator over HTTP (node:http, keep-alive). Port 0 (the default) picks a free port. */
+export async function startSimulator(options: SimulatorOptions & { port?: number; host?: string; simulator?: Simulator } = {}): Promise<RunningSimulator> {
+  const simulator = options.simulator ?? createSimulator(options);
+  const respond = (simulator as unknown as Record<symbol, (r: Request) => Promise<Response | typeof DROP>>)[RAW];
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    serveOne(req, res, host, respond).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${hostInUrl}:${port}`,
+    simulator,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serveOne(req: IncomingMessage, res: ServerResponse, host: string, respond: (r: Request) => Promise<Response | typeof DROP>) {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  const request = new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? host}`), {
+    method: req.method,
+    headers: Object.entries(req.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as [string, string]) : v === undefined ? [] : [[k, v] as [string, string]])),
+    body: hasBody ? Buffer.concat(chunks) : undefined,
+    signal: controller.signal,
+  });
+  const response = await respond(request).catch((error) => {
+    if (controller.signal.aborted) return undefined;
+    throw error;
+  });
+  if (!response) return;
+  if (response === DROP) {
+    req.socket.destroy();
+    return;
+  }
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) return void res.end();
+  const stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+  res.on('close', () => stream.destroy());
+}
