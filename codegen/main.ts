@@ -1,0 +1,75 @@
+/**
+ * `make generate` / `make check-generated`:
+ *   node --import tsx codegen/main.ts [--snapshot FILE] [--url URL] [--out DIR] [--check]
+ * With --url, MOODLE_TOKEN must hold a web-service token of a site administrator whose service includes
+ * core_webservice_get_site_info and local_moodlemcp_export_functions (the plugin in codegen/moodle/).
+ */
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CodegenError } from './errors.ts';
+import { generate } from './generate.ts';
+import { staleFiles, writeFiles } from './output-files.ts';
+import { loadOverrides } from './overrides.ts';
+const fetchLiveSource = async (_: { url: string; token: string }): Promise<any> => { throw new CodegenError("live source not implemented yet"); };
+import { DEFAULT_SNAPSHOT, loadSnapshot } from './sources/snapshot.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      snapshot: { type: 'string' },
+      url: { type: 'string' },
+      out: { type: 'string', default: resolve(ROOT, 'generated') },
+      check: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const log = values.quiet ? () => {} : (line: string) => console.log(line);
+  const out = resolve(values.out!);
+  const overrides = loadOverrides();
+
+  let source;
+  if (values.url) {
+    const token = process.env.MOODLE_TOKEN;
+    if (!token) throw new CodegenError('--url needs the web-service token in the MOODLE_TOKEN environment variable');
+    log(`introspecting ${values.url} ...`);
+    const live = await fetchLiveSource({ url: values.url, token });
+    log(`site: Moodle ${live.site.release}; ${live.enabled.size} functions enabled for this token`);
+    source = { document: live.document, source: `site:${live.url}`, site: live.site, enabled: live.enabled };
+  } else {
+    const file = values.snapshot ? resolve(values.snapshot) : DEFAULT_SNAPSHOT;
+    source = { document: loadSnapshot(file), source: `snapshot:${relative(ROOT, file).split('\\').join('/')}` };
+  }
+  log(`source: ${source.source} (${source.document.functions.length} functions)`);
+
+  const { catalog, files } = await generate({ ...source, overrides, progress: log });
+  if (catalog.excluded?.length) {
+    log(`excluded ${catalog.excluded.length} functions not enabled by the token's service:`);
+    for (const { name } of catalog.excluded) log(`  - ${name}`);
+  }
+
+  if (values.check) {
+    const stale = staleFiles(out, files);
+    if (stale.length) {
+      console.error(`generated/ is stale (${stale.length} files); run \`make generate\`:`);
+      for (const { path, why } of stale) console.error(`  ${why.padEnd(7)} ${path}`);
+      return 1;
+    }
+    log(`generated/ is up to date (${files.size} files)`);
+    return 0;
+  }
+  const changed = writeFiles(out, files);
+  log(`wrote ${relative(ROOT, out) || out}: ${files.size} files, ${changed} changed`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof CodegenError ? `codegen: ${error.message}` : error);
+    process.exit(2);
+  },
+);
