@@ -2,6 +2,7 @@
  * Minimal answers built from a function's `returns` description, for calls that neither a recorded
  * exchange nor the seeded site data can answer: empty lists, zeros, empty strings, false, and
  * `null` when the function returns nothing. Known values (`known`) are laid over the skeleton.
+ * Optional keys are left out, except `warnings`, which Moodle functions always send (as `[]`).
  * This is what makes the simulator a test double: such answers are well-formed, not realistic.
  */
 import type { DescNode } from './descriptions.ts';
@@ -21,7 +22,7 @@ export function synthesize(desc: DescNode | null, known?: unknown): unknown {
   const result: Record<string, unknown> = {};
   for (const [key, sub] of Object.entries(desc.keys)) {
     if (source[key] !== undefined) result[key] = synthesize(sub, source[key]);
-    else if (sub.required !== 'VALUE_OPTIONAL') result[key] = synthesize(sub);
+    else if (sub.required !== 'VALUE_OPTIONAL' || key === 'warnings') result[key] = synthesize(sub);
   }
   return result;
 }
