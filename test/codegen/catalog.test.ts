@@ -1,0 +1,100 @@
+// The generated catalog: shape, order, access overrides, annotations and course references.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CourseRef } from '../../runtime/catalog/types.ts';
+import { loadOverrides, parseOverrides } from '../../codegen/overrides.ts';
+import { buildCatalog } from '../../codegen/catalog.ts';
+import { loadSnapshot } from '../../codegen/sources/snapshot.ts';
+import { titleFor } from '../../codegen/annotations.ts';
+import { loadCatalog, schemasOf } from './helpers.ts';
+
+const catalog = loadCatalog();
+const byName = new Map(catalog.functions.map((f) => [f.name, f]));
+const refs = (name: string) => byName.get(name)!.courseRefs.map(({ path, kind, module, entity }: CourseRef) => ({ path, kind, ...(module ? { module } : {}), ...(entity ? { entity } : {}) }));
+
+test('catalog: format, Moodle release, 759 functions sorted by name, schema refs resolve', () => {
+  assert.equal(catalog.format, 'moodle-mcp-catalog/1');
+  assert.equal(catalog.moodle.release, '4.5.6 (Build: 20250811)');
+  assert.equal(catalog.moodle.version, '2024100706');
+  assert.equal(catalog.moodle.branch, '405');
+  assert.equal(catalog.functions.length, 759);
+  const names = catalog.functions.map((f) => f.name);
+  assert.deepEqual(names, [...names].sort((a, b) => (a < b ? -1 : 1)));
+  for (const fn of catalog.functions) {
+    const [file, pointer] = fn.inputSchemaRef.split('#/');
+    assert.equal(file, `schemas/${fn.component}.json`);
+    assert.equal(pointer, `${fn.name}/input`);
+    assert.ok(schemasOf(fn.component)[fn.name].output, fn.name);
+    assert.equal(fn.annotations.readOnlyHint, fn.access === 'read');
+    assert.equal(fn.annotations.openWorldHint, false);
+    if (fn.access === 'read') assert.equal(fn.annotations.destructiveHint, false);
+    assert.equal(fn.accessReason !== undefined, fn.access !== fn.type, fn.name);
+    assert.doesNotMatch(fn.description, /\s{2}|^\s|\s$/, `${fn.name}: whitespace not normalised`);
+  }
+});
+
+test('access overrides: view/log functions declared read are write, each with a reason', () => {
+  for (const name of ['core_backup_submit_copy_form', 'mod_lti_view_lti', 'core_blog_view_entries', 'core_competency_competency_viewed']) {
+    const fn = byName.get(name)!;
+    assert.equal(fn.type, 'read');
+    assert.equal(fn.access, 'write');
+    assert.ok(fn.accessReason && fn.accessReason.length > 10);
+    assert.equal(fn.annotations.readOnlyHint, false);
+  }
+  // Reads despite the name: calendar views render data, can_view checks access, get_content_pages_viewed lists pages.
+  const readViews = /calendar_get_calendar_|_can_view_|_get_content_pages_viewed$/;
+  const views = catalog.functions.filter((f) => /_view_|_view$|_viewed$/.test(f.name) && !readViews.test(f.name));
+  assert.deepEqual(views.filter((f) => f.access === 'read').map((f) => f.name), []);
+  assert.equal(byName.get('core_course_get_courses')!.access, 'read');
+});
+
+test('annotations: deletes are destructive, creates are not idempotent', () => {
+  assert.equal(byName.get('core_course_delete_courses')!.annotations.destructiveHint, true);
+  assert.equal(byName.get('enrol_manual_unenrol_users')!.annotations.destructiveHint, true);
+  assert.equal(byName.get('core_course_create_courses')!.annotations.destructiveHint, false);
+  assert.equal(byName.get('core_course_create_courses')!.annotations.idempotentHint, false);
+  assert.equal(byName.get('core_course_delete_courses')!.annotations.idempotentHint, true);
+  assert.equal(titleFor('core_course_get_courses', 'moodle'), 'Course: get courses');
+  assert.equal(titleFor('mod_forum_add_discussion', 'mod_forum'), 'Forum: add discussion');
+  assert.equal(titleFor('core_get_string', 'moodle'), 'Core: get string');
+});
+
+test('course references of the key functions', () => {
+  assert.deepEqual(refs('core_enrol_get_enrolled_users'), [{ path: 'courseid', kind: 'course' }]);
+  assert.deepEqual(refs('mod_forum_get_forums_by_courses'), [{ path: 'courseids[]', kind: 'course' }]);
+  assert.deepEqual(refs('mod_forum_get_forum_discussions'), [{ path: 'forumid', kind: 'instance', module: 'forum' }]);
+  assert.deepEqual(refs('mod_assign_get_submissions'), [{ path: 'assignmentids[]', kind: 'instance', module: 'assign' }]);
+  assert.deepEqual(refs('enrol_manual_enrol_users'), [{ path: 'enrolments[].courseid', kind: 'course' }]);
+  assert.deepEqual(refs('core_group_create_groups'), [{ path: 'groups[].courseid', kind: 'course' }]);
+  assert.ok(refs('core_calendar_get_calendar_events').some((r) => r.path === 'events.courseids[]' && r.kind === 'course'));
+  assert.deepEqual(refs('core_course_get_course_module'), [{ path: 'cmid', kind: 'cm' }]);
+  assert.deepEqual(refs('core_course_get_courses'), [{ path: 'options.ids[]', kind: 'course' }]);
+  assert.deepEqual(refs('mod_quiz_get_user_attempts'), [{ path: 'quizid', kind: 'instance', module: 'quiz' }]);
+  assert.deepEqual(refs('mod_forum_get_discussion_posts'), [{ path: 'discussionid', kind: 'unresolvable', entity: 'discussion' }]);
+  assert.deepEqual(refs('core_group_add_group_members'), [{ path: 'members[].groupid', kind: 'unresolvable', entity: 'group' }]);
+  assert.deepEqual(refs('mod_lesson_get_page_data').map((r) => r.path), ['lessonid'], 'a sub-entity next to an instance is not listed');
+  assert.deepEqual(refs('core_course_get_categories'), [], 'category ids are not course references');
+  assert.equal(byName.get('core_course_get_courses')!.courseRefs[0].source, 'override');
+  assert.equal(byName.get('core_enrol_get_enrolled_users')!.courseRefs[0].source, 'rule:course-id');
+});
+
+test('output course references', () => {
+  const out = (name: string) => byName.get(name)!.outputCourseRefs;
+  assert.deepEqual(out('core_enrol_get_users_courses'), ['[].id']);
+  assert.deepEqual(out('core_course_get_courses'), ['[].id']);
+  assert.ok(out('core_course_search_courses').includes('courses[].id'));
+  assert.ok(out('mod_forum_get_forums_by_courses').includes('[].course'));
+  assert.ok(out('mod_assign_get_assignments').includes('courses[].id'));
+  assert.ok(out('core_calendar_get_calendar_events').includes('events[].courseid'));
+});
+
+test('overrides: every entry has a reason; unknown functions, paths and fields are refused', () => {
+  const overrides = loadOverrides();
+  assert.ok(Object.values(overrides).every((o) => o.reason.trim().length > 0));
+  assert.throws(() => parseOverrides({ functions: { x: { access: 'write' } } }), /reason/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', acess: 'write' } } }), /unknown field/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', courseRefs: [{ path: 'a', kind: 'instance' }] } } }), /module/);
+  const doc = loadSnapshot();
+  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { nope_fn: { reason: 'r' } } }), { source: 't' }), /no such function/);
+  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', courseRefs: [{ path: 'options.nope[]', kind: 'course' }] } } }), { source: 't' }), /not an argument path/);
+});
