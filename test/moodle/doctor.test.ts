@@ -1,0 +1,80 @@
+// `moodle-mcp doctor` against the Moodle simulator (a test double of Moodle 4.5.6).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatDoctorReport, runDoctor } from '../../runtime/cli/doctor.ts';
+import { createMoodleClient } from '../../runtime/moodle/index.ts';
+import { createSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
+import { loadSimulatorData } from '../../runtime/simulator/data.ts';
+
+const ALL = loadSimulatorData().functionsFile.functions.map((f) => f.name);
+const sim = createSimulator();
+const client = createMoodleClient({ url: 'http://127.0.0.1:8080', fetch: sim.fetch });
+const check = (report: Awaited<ReturnType<typeof runDoctor>>, name: string) => report.checks.find((c) => c.name === name)!;
+
+test("a student's token passes every check when the catalog equals the service's functions", async () => {
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens['emma.johansson'], catalogFunctions: ALL, catalogRelease: '4.5.6 (Build: 20250811)', client });
+  assert.equal(report.ok, true, formatDoctorReport(report));
+  assert.deepEqual(report.checks.map((c) => c.name), ['transport', 'reachable', 'token', 'not_site_admin', 'release', 'functions']);
+  assert.match(check(report, 'token').detail, /emma\.johansson/);
+  assert.match(check(report, 'release').detail, /4\.5\.6/);
+  assert.match(check(report, 'functions').detail, /759 functions; the catalog has 759/);
+});
+
+test("a site admin's token is flagged (unless explicitly allowed)", async () => {
+  const token = simulatorTokens.admin;
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token, catalogFunctions: ALL, client });
+  assert.equal(report.ok, false);
+  const admin = check(report, 'not_site_admin');
+  assert.equal(admin.ok, false);
+  assert.match(admin.detail, /site administrator/);
+  assert.ok(admin.fix);
+  const allowed = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token, catalogFunctions: ALL, client, allowSiteAdmin: true });
+  assert.equal(allowed.ok, true);
+  assert.ok(!formatDoctorReport(report).includes(token));
+});
+
+test('a bad token fails the token check and skips the rest; the report never shows the token', async () => {
+  const token = '0123456789abcdef0123456789abcdef';
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token, catalogFunctions: ALL, client });
+  assert.equal(report.ok, false);
+  assert.equal(check(report, 'reachable').ok, true);
+  const tokenCheck = check(report, 'token');
+  assert.equal(tokenCheck.ok, false);
+  assert.match(tokenCheck.detail, /invalidtoken/);
+  assert.match(tokenCheck.fix!, /token/);
+  assert.equal(check(report, 'functions').detail, 'skipped: needs a valid token');
+  const text = formatDoctorReport(report);
+  assert.ok(!text.includes(token));
+  assert.match(text, /FAIL\s+token/);
+});
+
+test('functions missing from the service and extra ones are counted and named', async () => {
+  const catalog = [...ALL.filter((n) => n !== 'core_course_get_contents' && n !== 'mod_forum_get_forums_by_courses'), 'local_custom_thing'];
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: catalog, client });
+  const functions = check(report, 'functions');
+  assert.equal(functions.ok, false);
+  assert.match(functions.detail, /1 catalog functions not enabled for this token: local_custom_thing/);
+  assert.match(functions.detail, /2 enabled functions not in the catalog: core_course_get_contents, mod_forum_get_forums_by_courses/);
+});
+
+test('a release other than the catalog one is reported', async () => {
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: ALL, catalogRelease: '4.4.2 (Build: 20240812)', client });
+  assert.equal(check(report, 'release').ok, false);
+});
+
+test('an unreachable Moodle and plain http to a remote host are reported with fixes', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  const report = await runDoctor({ moodleUrl: `http://127.0.0.1:${port}`, token: simulatorTokens.praman, catalogFunctions: ALL });
+  const reachable = check(report, 'reachable');
+  assert.equal(reachable.ok, false);
+  assert.match(reachable.detail, /^network:/);
+  assert.ok(reachable.fix);
+  const remote = await runDoctor({ moodleUrl: 'http://moodle.example.edu', token: simulatorTokens.praman, catalogFunctions: ALL, client });
+  assert.equal(check(remote, 'transport').ok, false);
+  assert.equal(check(remote, 'token').ok, true);
+});
