@@ -106,7 +106,24 @@ export function simulatorPrivateAccessKey(username: string): string {
   return createHash('sha256').update(`moodle-mcp-simulator:privatekey:${username}`).digest('hex').slice(0, 32);
 }
 
+const seededSite = JSON.parse(readFileSync(SITE_PATH, 'utf8')) as SiteFile;
+
 /** Simulator tokens of every seeded user (username → token), deterministic across runs and machines. */
 export const simulatorTokens: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(Object.keys((JSON.parse(readFileSync(SITE_PATH, 'utf8')) as SiteFile).users).map((u) => [u, simulatorToken(u)])),
+  Object.fromEntries(Object.keys(seededSite.users).map((u) => [u, simulatorToken(u)])),
+);
+
+export interface SimulatorRole {
+  username: string;
+  userid: number;
+  fullname: string;
+  token: string;
+}
+
+/**
+ * The recorded roles (site-4.5.6.json token_roles) with their simulator tokens: `admin` (site admin), `manager`
+ * (mokafor, system Manager), `teacher` (dlindqvist), `teacher2` (praman), `student` (emma.johansson), `student2` (liam.oconnor).
+ */
+export const simulatorRoles: Readonly<Record<string, SimulatorRole>> = Object.freeze(
+  Object.fromEntries(Object.entries(seededSite.token_roles).map(([role, u]) => [role, { ...u, token: simulatorToken(u.username) }])),
 );

@@ -19,7 +19,8 @@ import { createSiteAnswers } from './site-answers.ts';
 import { handleTokenLogin } from './token-endpoint.ts';
 import { createWorld } from './world.ts';
 
-export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
+export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, simulatorRoles, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
+export type { SimulatorRole } from './data.ts';
 export type { Fault, FaultRule } from './faults.ts';
 
 export interface SimulatorOptions {
@@ -52,6 +53,7 @@ function droppedConnection(): TypeError {
 }
 
 const DROP = Symbol('drop');
+const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const RAW = Symbol('raw');
 
 /** Creates an in-process simulator over the bundled Moodle 4.5.6 data. */
@@ -59,7 +61,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const data = loadSimulatorData();
   const world = createWorld(data);
   const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: createSiteAnswers(data, world), debug: options.debug ?? false };
-  const maxRequestBytes = options.maxRequestBytes ?? 8 * 1024 * 1024;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultQueue();
   const stats = { rest: 0, token: 0, other: 0 };
 
@@ -136,7 +138,7 @@ export async function startSimulator(options: SimulatorOptions & { port?: number
   const respond = (simulator as unknown as Record<symbol, (r: Request) => Promise<Response | typeof DROP>>)[RAW];
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    serveOne(req, res, host, respond).catch(() => {
+    serveOne(req, res, host, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, respond).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -158,11 +160,26 @@ export async function startSimulator(options: SimulatorOptions & { port?: number
   };
 }
 
-async function serveOne(req: IncomingMessage, res: ServerResponse, host: string, respond: (r: Request) => Promise<Response | typeof DROP>) {
+async function serveOne(
+  req: IncomingMessage,
+  res: ServerResponse,
+  host: string,
+  maxRequestBytes: number,
+  respond: (r: Request) => Promise<Response | typeof DROP>,
+) {
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > maxRequestBytes) {
+      res.writeHead(413, { connection: 'close', 'content-type': 'text/plain' }).end('Request body too large');
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   const request = new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? host}`), {
     method: req.method,

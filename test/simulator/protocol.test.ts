@@ -206,3 +206,28 @@ test('debug mode explains invalidparameter in debuginfo', async () => {
   assert.equal(body.errorcode, 'invalidparameter');
   assert.match(body.debuginfo, /courseid/);
 });
+
+test('simulatorRoles maps the recorded roles to users and tokens', async () => {
+  const { simulatorRoles } = await import('../../runtime/simulator/index.ts');
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(simulatorRoles).map(([role, u]) => [role, u.username])),
+    { admin: 'admin', manager: 'mokafor', teacher: 'dlindqvist', student: 'emma.johansson', teacher2: 'praman', student2: 'liam.oconnor' },
+  );
+  assert.equal(simulatorRoles.student.token, T['emma.johansson']);
+});
+
+test('over HTTP: oversized request bodies get 413, a dropped connection closes the socket without an answer', async () => {
+  const { startSimulator } = await import('../../runtime/simulator/index.ts');
+  const running = await startSimulator({ maxRequestBytes: 1024 });
+  try {
+    const big = await fetch(`${running.url}/webservice/rest/server.php`, { method: 'POST', body: 'x='.padEnd(5000, 'y') });
+    assert.equal(big.status, 413);
+    running.simulator.injectFault({ fault: { kind: 'drop' }, endpoint: 'token' });
+    await assert.rejects(fetch(`${running.url}/login/token.php`, { method: 'POST', body: 'username=praman' }), TypeError);
+    const status = await fetch(`${running.url}/login/token.php`, { method: 'POST', body: 'username=praman' });
+    assert.equal((await status.json()).errorcode, 'missingparam');
+    assert.deepEqual({ ...running.simulator.stats }, { rest: 0, token: 2, other: 0 });
+  } finally {
+    await running.close();
+  }
+});
