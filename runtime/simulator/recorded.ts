@@ -8,6 +8,7 @@ import type { Exchange, SimulatorData } from './data.ts';
 import { simulatorPrivateAccessKey } from './data.ts';
 import { validateParameters } from './validate.ts';
 import { restControlKeys } from './rest-params.ts';
+import { parseXmlResponse } from './xml-parse.ts';
 
 export interface RecordedAnswer {
   exchange: Exchange;
@@ -34,6 +35,12 @@ export function indexRecorded(data: SimulatorData): RecordedIndex {
       continue;
     }
     index.set(key(exchange.function, user.userid, format, validated), { exchange, format });
+    // An exchange recorded only in XML also answers the same call in JSON (read back through the description).
+    const jsonKey = key(exchange.function, user.userid, 'json', validated);
+    if (format === 'xml' && !exchange.is_error && !index.has(jsonKey)) {
+      const value = parseXmlResponse(exchange.response_text ?? '', desc.returns);
+      index.set(jsonKey, { exchange: { ...exchange, response_json: value }, format: 'json' });
+    }
   }
   return {
     find: (fn, userid, format, params) => index.get(key(fn, userid, format, params)),

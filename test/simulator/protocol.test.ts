@@ -231,3 +231,39 @@ test('over HTTP: oversized request bodies get 413, a dropped connection closes t
     await running.close();
   }
 });
+
+test('exchanges recorded only in XML also answer the same call in JSON, read back through the description', async () => {
+  const search = await rest(T['emma.johansson'], 'core_course_search_courses', { criterianame: 'search', criteriavalue: 'data' });
+  assert.equal(search.json.total, 1);
+  assert.deepEqual([search.json.courses[0].id, search.json.courses[0].shortname, search.json.courses[0].categoryname], [4, 'DS101', 'Science &amp; Technology']);
+  assert.deepEqual(search.json.courses[0].enrollmentmethods, ['manual']);
+  assert.deepEqual(search.json.warnings, []);
+  const enrol = await rest(T.dlindqvist, 'enrol_manual_enrol_users', { 'enrolments[0][roleid]': '5', 'enrolments[0][userid]': '35', 'enrolments[0][courseid]': '2' });
+  assert.equal(enrol.text, 'null');
+});
+
+/**
+ * XML carries text only (a PARAM_RAW value holding 1 comes back as "1") and writes absent optional keys as null,
+ * empty lists or empty structures, so those count as absent here.
+ */
+function loose(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(loose);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, loose(v)] as const);
+    const kept = entries.filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0));
+    return Object.fromEntries(kept);
+  }
+  if (value === null || value === undefined) return null;
+  return typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+}
+
+test('the XML reader inverts the XML writer on every recorded JSON answer (up to XML being text)', async () => {
+  const { parseXmlResponse } = await import('../../runtime/simulator/xml-parse.ts');
+  const data = loadSimulatorData();
+  for (const e of data.exchanges.exchanges) {
+    if (!e.function || e.is_error || !('response_json' in e)) continue;
+    const returns = data.functions.get(e.function)!.returns;
+    const roundTrip = parseXmlResponse(xmlResponse(e.response_json, returns), returns);
+    assert.deepEqual(loose(roundTrip), loose(e.response_json), `exchange ${e.id}`);
+  }
+});
