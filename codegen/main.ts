@@ -11,7 +11,7 @@ import { CodegenError } from './errors.ts';
 import { generate } from './generate.ts';
 import { staleFiles, writeFiles } from './output-files.ts';
 import { loadOverrides } from './overrides.ts';
-const fetchLiveSource = async (_: { url: string; token: string }): Promise<any> => { throw new CodegenError("live source not implemented yet"); };
+import { fetchLiveSource } from './sources/live.ts';
 import { DEFAULT_SNAPSHOT, loadSnapshot } from './sources/snapshot.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,0 +1,109 @@
+// Live introspection against a fake Moodle REST server (node:http on 127.0.0.1:0).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { decodeForm } from '../../runtime/moodle/form.ts';
+import { fetchLiveSource } from '../../codegen/sources/live.ts';
+import { loadSnapshot } from '../../codegen/sources/snapshot.ts';
+import { generate } from '../../codegen/generate.ts';
+import { loadOverrides } from '../../codegen/overrides.ts';
+import type { Catalog } from '../../runtime/catalog/types.ts';
+
+const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+const snapshot = loadSnapshot();
+const pick = ['core_course_get_courses', 'core_webservice_get_site_info', 'mod_forum_get_forum_discussions', 'core_backup_submit_copy_form'];
+const exporter = {
+  ...snapshot.functions.find((f) => f.name === 'core_webservice_get_site_info')!,
+  name: 'local_moodlemcp_export_functions', component: 'local_moodlemcp', classname: 'local_moodlemcp\\external\\export_functions',
+  description: 'Export', parameters: { kind: 'function_parameters', required: 'VALUE_REQUIRED', default: null, allownull: false, desc: '', keys: {} },
+} as const;
+const document = { ...snapshot, functions: [...snapshot.functions.filter((f) => pick.includes(f.name)), exporter] };
+const enabled = ['core_course_get_courses', 'core_webservice_get_site_info', 'mod_forum_get_forum_discussions', 'local_moodlemcp_export_functions'];
+const requests: Record<string, string>[] = [];
+let server: Server;
+let url: string;
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const form = decodeForm(body) as Record<string, string>;
+      requests.push(form);
+      res.setHeader('content-type', 'application/json');
+      if (req.url !== '/webservice/rest/server.php' || form.moodlewsrestformat !== 'json') return res.end('<html/>');
+      if (form.wstoken !== TOKEN) {
+        return res.end(JSON.stringify({ exception: 'moodle_exception', errorcode: 'invalidtoken', message: 'Invalid token - token not found' }));
+      }
+      if (form.wsfunction === 'core_webservice_get_site_info') {
+        return res.end(JSON.stringify({ sitename: 'Fake', release: '4.5.7 (Build: 20251006)', version: '2024100707',
+          functions: enabled.map((name) => ({ name, version: '2024100707' })) }));
+      }
+      if (form.wsfunction === 'local_moodlemcp_export_functions') {
+        return res.end(JSON.stringify({ format: 'moodle-external-functions/1', json: JSON.stringify(document) }));
+      }
+      res.end(JSON.stringify({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord', message: 'no such function' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+test('fetchLiveSource reads site info and the exported document over form-encoded REST', async () => {
+  const live = await fetchLiveSource({ url, token: TOKEN });
+  assert.equal(live.url, url.replace(/\/$/, ''));
+  assert.deepEqual(live.site, { release: '4.5.7 (Build: 20251006)', version: '2024100707' });
+  assert.deepEqual([...live.enabled].sort(), [...enabled].sort());
+  assert.equal(live.document.functions.length, 5);
+  assert.deepEqual(requests.slice(-2).map((r) => r.wsfunction), ['core_webservice_get_site_info', 'local_moodlemcp_export_functions']);
+});
+
+test('functions outside the token\'s service are excluded and listed', async () => {
+  const live = await fetchLiveSource({ url, token: TOKEN });
+  const { catalog } = await generate({ document: live.document, overrides: loadOverrides(), source: `site:${live.url}`, site: live.site, enabled: live.enabled });
+  assert.deepEqual(catalog.functions.map((f) => f.name), [...enabled].sort());
+  assert.deepEqual(catalog.excluded, [{ name: 'core_backup_submit_copy_form', reason: "not enabled in the token's external service" }]);
+  assert.equal(catalog.moodle.release, '4.5.7 (Build: 20251006)');
+});
+
+test('Moodle errors (HTTP 200 + exception) become clear errors without the token', async () => {
+  await assert.rejects(fetchLiveSource({ url, token: 'wrong' }), (error: Error) => {
+    assert.match(error.message, /core_webservice_get_site_info: Moodle error invalidtoken/);
+    assert.doesNotMatch(error.message, /wrong/);
+    return true;
+  });
+  await assert.rejects(fetchLiveSource({ url: 'ftp://x', token: TOKEN }), /http\(s\)/);
+  await assert.rejects(fetchLiveSource({ url: 'http://127.0.0.1:1/', token: TOKEN }), /request to .* failed/);
+});
+
+function runMain(args: string[], token: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'codegen/main.ts', ...args], {
+      cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, MOODLE_TOKEN: token }, encoding: 'utf8',
+    }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test('codegen/main.ts --url writes the catalog and prints the excluded functions', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'codegen-live-'));
+  try {
+    const run = await runMain(['--url', url, '--out', out], TOKEN);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /excluded 1 functions not enabled by the token's service:\n {2}- core_backup_submit_copy_form/);
+    assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TOKEN));
+    const catalog = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as Catalog;
+    assert.equal(catalog.functions.length, 4);
+    assert.match(catalog.moodle.source, /^site:http:\/\/127\.0\.0\.1:\d+$/);
+    const missingToken = await runMain(['--url', url, '--out', out], '');
+    assert.equal(missingToken.status, 2);
+    assert.match(missingToken.stderr, /MOODLE_TOKEN/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
