@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditRecord } from '../audit/types.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
+import { MoodleError } from '../moodle/errors.ts';
 import type { Decision, PolicyInput } from '../policy/types.ts';
 import type { CallContext } from './context.ts';
 import { ToolError } from './errors.ts';
@@ -26,8 +27,11 @@ export interface PipelineDeps {
   resolveCourses(fn: CatalogFunction, args: Record<string, unknown>, ctx: CallContext, lookups: boolean): Promise<CourseFacts>;
   /** Whether the connection's profile restricts courses (then courses must be resolved and results filtered). */
   courseRestriction(profile: string): number[] | null;
-  usage(ctx: CallContext, fn: CatalogFunction, nowMs: number): Promise<PolicyInput['usage']>;
-  recordUsage(ctx: CallContext, fn: CatalogFunction, nowMs: number): Promise<void>;
+  /**
+   * Atomically counts this call in the rate window and returns the usage before it; `undo` un-counts it
+   * when the call is refused (refused calls don't use up the limit).
+   */
+  rateHit(ctx: CallContext, fn: CatalogFunction, nowMs: number): Promise<{ usage: PolicyInput['usage']; undo(): Promise<void> }>;
   decide(input: PolicyInput): Decision | Promise<Decision>;
   callMoodle(ctx: CallContext, fn: CatalogFunction, args: Record<string, unknown>): Promise<unknown>;
   filterResult(result: unknown, fn: CatalogFunction, allowedCourses: number[]): unknown;
@@ -144,14 +148,14 @@ export async function callFunction(
     const facts = await deps.resolveCourses(fn, args, ctx, restriction !== null);
     record.course_ids = facts.courses;
     const nowMs = deps.now();
-    const usage = await deps.usage(ctx, fn, nowMs);
-    const decision = await deps.decide(policyInput('tools/call', ctx, fn, facts, usage, nowMs));
+    const hit = await deps.rateHit(ctx, fn, nowMs);
+    const decision = await deps.decide(policyInput('tools/call', ctx, fn, facts, hit.usage, nowMs));
     if (!decision.allow) {
+      await hit.undo();
       const rateLimited = decision.reasons.some((r) => /rate limit/i.test(r));
       if (rateLimited) deps.audit({ ...record, event: 'rate_limit.hit', decision: 'denied', reasons: decision.reasons, status: 429 });
       throw new ToolError('denied', `The gateway's policy refused ${fn.name}.`, rateLimited ? 429 : 403, { reasons: decision.reasons });
     }
-    await deps.recordUsage(ctx, fn, nowMs);
 
     let result: unknown;
     try {
@@ -177,10 +181,8 @@ export async function callFunction(
 /** Maps a Moodle-layer or unexpected error to a ToolError (Moodle's errorcode and message are kept). */
 export function toToolError(error: unknown): ToolError {
   if (error instanceof ToolError) return error;
-  const e = error as { name?: string; code?: string; message?: string; exception?: string };
-  if (e?.name === 'MoodleError') {
-    const upstream = ['timeout', 'network', 'http_status', 'response_too_large', 'bad_json'].includes(e.code ?? '');
-    return new ToolError(e.code ?? 'moodle_error', `Moodle: ${e.message}`, upstream ? 502 : 422, { moodleErrorcode: e.code });
+  if (error instanceof MoodleError) {
+    return new ToolError(error.code, `Moodle: ${error.message}`, error.isTransport ? 502 : 422, { moodleErrorcode: error.code });
   }
   return new ToolError('internal_error', 'The gateway failed to complete the call (see the gateway log).', 500);
 }

@@ -16,6 +16,8 @@ export interface McpServerDeps {
   pipeline: PipelineDeps;
   /** The caller of the current request: from authInfo.extra (HTTP) or fixed (stdio). */
   contextOf(extra: { authInfo?: { extra?: Record<string, unknown> }; sessionId?: string }): CallContext;
+  /** Wraps each tool call (graceful shutdown waits for the calls in flight). */
+  track?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** A low-level MCP Server serving precomputed tool definitions; every call goes through the one pipeline. */
@@ -35,9 +37,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
     return { tools };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const ctx = deps.contextOf(extra);
-    const { name, arguments: args = {} } = request.params;
+  const track = deps.track ?? ((work) => work());
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => track(() => handleCall(request.params, deps.contextOf(extra))));
+
+  async function handleCall(params: { name: string; arguments?: Record<string, unknown> }, ctx: CallContext): Promise<CallToolResult> {
+    const { name, arguments: args = {} } = params;
     if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
     switch (name) {
       case META.call: {
@@ -76,7 +80,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       default:
         return metaError(pipeline, ctx, name, new ToolError('unknown_tool', `No tool named "${name}" (it may not be exposed to you).`, 404));
     }
-  });
+  }
   return server;
 }
 

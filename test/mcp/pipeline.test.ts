@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import type { CatalogFunction } from '../../runtime/catalog/types.ts';
 import type { CallContext } from '../../runtime/mcp/context.ts';
+import { MoodleError } from '../../runtime/moodle/errors.ts';
 import { argumentKeys, callFunction, type PipelineDeps } from '../../runtime/mcp/pipeline.ts';
 import type { PolicyInput } from '../../runtime/policy/types.ts';
 
@@ -43,6 +44,7 @@ function harness(overrides: Partial<PipelineDeps> = {}) {
   const inputs: PolicyInput[] = [];
   const calls: { fn: string; args: unknown }[] = [];
   let clock = 1_000;
+  let undone = 0;
   const deps: PipelineDeps = {
     getFunction: (name) => functions.get(name),
     validate: (_f, args) =>
@@ -51,8 +53,7 @@ function harness(overrides: Partial<PipelineDeps> = {}) {
         : { ok: true, value: args as Record<string, unknown> },
     resolveCourses: async (_f, args) => ({ courses: typeof args.courseid === 'number' ? [args.courseid] : [], resolved: true }),
     courseRestriction: () => null,
-    usage: async () => ({ window_seconds: 60, connection_calls: 0, function_calls: 0 }),
-    recordUsage: async () => {},
+    rateHit: async () => ({ usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 }, undo: async () => void undone++ }),
     decide: (input) => {
       inputs.push(input);
       return input.function.access === 'write' ? { allow: false, reasons: ['read-only gateway: write functions are disabled'] } : { allow: true, reasons: [] };
@@ -71,7 +72,7 @@ function harness(overrides: Partial<PipelineDeps> = {}) {
     logError: () => {},
     ...overrides,
   };
-  return { deps, audit, inputs, calls };
+  return { deps, audit, inputs, calls, undone: () => undone };
 }
 
 test('an allowed call reaches Moodle, returns structured content and is audited without argument values', async () => {
@@ -117,6 +118,7 @@ test('a policy denial carries the reasons to the client and the audit, and Moodl
   assert.equal(h.audit[0].decision, 'denied');
   assert.equal(h.audit[0].status, 403);
   assert.deepEqual(h.audit[0].arg_keys, ['courses[].fullname']);
+  assert.equal(h.undone(), 1, 'a refused call does not count against the rate limit');
 });
 
 test('a rate-limit denial is a 429 and also records a rate_limit.hit event', async () => {
@@ -133,13 +135,20 @@ test('an unknown function is an isError result, audited', async () => {
 });
 
 test('a Moodle error keeps its errorcode and message', async () => {
-  const moodleError = Object.assign(new Error('You cannot execute functions in the course context'), { name: 'MoodleError', code: 'errorcoursecontextnotvalid' });
+  const moodleError = new MoodleError('errorcoursecontextnotvalid', 'You cannot execute functions in the course context');
   const h = harness({ callMoodle: async () => { throw moodleError; } });
   const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 5 }, 'x');
   assert.equal(result.isError, true);
   assert.match((result.content[0] as { text: string }).text, /errorcoursecontextnotvalid: Moodle: You cannot execute/);
   assert.equal(h.audit[0].moodle_errorcode, 'errorcoursecontextnotvalid');
   assert.equal(h.audit[0].decision, 'error');
+});
+
+test('a Moodle transport failure is a 502', async () => {
+  const h = harness({ callMoodle: async () => { throw new MoodleError('timeout', 'Moodle did not answer within 30000 ms'); } });
+  await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.equal(h.audit[0].status, 502);
+  assert.equal(h.audit[0].moodle_errorcode, 'timeout');
 });
 
 test('an unexpected failure is logged and answered without internals', async () => {

@@ -1,0 +1,284 @@
+import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import pino, { type Logger } from 'pino';
+import type { Audit } from '../audit/logger.ts';
+import { createAudit } from '../audit/logger.ts';
+import { createStdoutSink } from '../audit/sinks/stdout.ts';
+import type { AuditRecord } from '../audit/types.ts';
+import type { Connection, MoodleUser } from '../auth/types.ts';
+import { loadCatalog, type LoadedCatalog } from '../catalog/index.ts';
+import { policyDataFromConfig, type GatewayConfig } from '../config/index.ts';
+import { Drain } from '../http/drain.ts';
+import { allowedHostSet, allowedOriginSet } from '../http/guards.ts';
+import { createHttpApp } from '../http/app.ts';
+import { McpSessions } from '../http/sessions.ts';
+import type { CallContext } from '../mcp/context.ts';
+import { ToolError } from '../mcp/errors.ts';
+import type { PipelineDeps } from '../mcp/pipeline.ts';
+import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
+import { ToolRegistry } from '../mcp/tools.ts';
+import { createMoodleClient, isSiteAdmin, MoodleError, type FetchLike, type MoodleClient } from '../moodle/index.ts';
+import { createCourseResolver } from '../policy/courses.ts';
+import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
+import { filterResultByCourses } from '../policy/filter.ts';
+import { createRateLimiter, type RateLimiter } from '../policy/rate-limit.ts';
+import { createSimulator, simulatorTokens } from '../simulator/index.ts';
+import { bearerOf, createConfigKeyAuthenticator, GatewayAuthError } from './authenticate.ts';
+import { createValidator } from './validate.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Base directory for relative paths in the config (policy files, data dir). Default: the working directory. */
+  baseDir?: string;
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** stdio mode: the audit's stdout sink goes to stderr (stdout carries MCP). */
+  stdio?: boolean;
+  /** Replaces the transport to Moodle (tests). */
+  moodleFetch?: FetchLike;
+  /** Extra audit writers (tests). */
+  auditWriters?: Parameters<typeof createAudit>[0]['writers'];
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  /** True when no Moodle URL is configured and the built-in simulator (a test double) answers instead. */
+  readonly simulated: boolean;
+  readonly moodleUrl: string;
+  readonly catalog: LoadedCatalog;
+  readonly policy: PolicyEngine;
+  readonly audit: Audit;
+  readonly moodle: MoodleClient;
+  readonly registry: ToolRegistry;
+  readonly pipeline: PipelineDeps;
+  readonly drain: Drain;
+  /** The h3 app (`app.fetch` for srvx, `app.request` in tests). */
+  readonly app: ReturnType<typeof createHttpApp>;
+  /** MCP server dependencies for stdio. */
+  readonly serverDeps: Omit<McpServerDeps, 'contextOf'>;
+  /** Fills `moodleUser` from core_webservice_get_site_info (cached) and refuses site-admin tokens unless allowed. */
+  identify(connection: Connection): Promise<Connection>;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  /** Graceful shutdown: refuse new calls, wait for calls in flight, end sessions, flush the audit trail. */
+  close(): Promise<void>;
+}
+
+const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+
+/** Wires configuration, catalog, policy, Moodle, audit and auth into one gateway. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const base = options.baseDir ?? process.cwd();
+  const log = options.log ?? pino({ level: config.logging.level }, pino.destination(2));
+
+  // Moodle: the configured site, or the simulator in-process (a test double) when none is configured.
+  const simulated = !config.moodle.url;
+  const simulator = simulated ? createSimulator() : undefined;
+  const moodleUrl = config.moodle.url || 'http://moodle-simulator.invalid';
+  const moodle = createMoodleClient({
+    url: moodleUrl,
+    timeoutMs: config.moodle.timeout_ms,
+    maxResponseBytes: config.moodle.max_response_bytes,
+    service: config.moodle.service,
+    fetch: options.moodleFetch ?? simulator?.fetch,
+  });
+
+  const catalog = await loadCatalog();
+  const audit = createAudit({
+    sinks: options.stdio ? config.audit.sinks.filter((s) => s.type !== 'stdout') : config.audit.sinks,
+    writers: [
+      ...(options.stdio && config.audit.sinks.some((s) => s.type === 'stdout') ? [createStdoutSink(process.stderr, 'stderr')] : []),
+      ...(options.auditWriters ?? []),
+    ],
+    failClosed: config.audit.fail_closed,
+    bufferSize: config.audit.buffer,
+    webhook: config.audit.webhook,
+    logger: log,
+    env,
+  });
+  const securityEvent = (rec: Omit<AuditRecord, 'timestamp'>) => audit.record({ timestamp: new Date().toISOString(), ...rec });
+
+  let policy: PolicyEngine;
+  try {
+    policy = await loadPolicyEngine({
+      wasmPath: resolve(base, config.policy.wasm),
+      manifestPath: resolve(base, config.policy.manifest),
+      sourcesDir: resolve(base, config.policy.sources),
+      data: policyDataFromConfig(config),
+      onEvent: (event) => {
+        if (event.type === 'policy.loaded') securityEvent({ event: 'policy.loaded', policy_version: event.version, detail: event.reason });
+        else if (event.type === 'policy.rejected') securityEvent({ event: 'policy.rejected', policy_version: event.keptVersion, detail: event.error.slice(0, 500) });
+        else log.error({ error: event.error }, 'policy evaluation failed: calls are refused until the policy is reloaded');
+      },
+    });
+  } catch (error) {
+    await audit.close();
+    throw error;
+  }
+  const unwatch = config.policy.watch ? policy.watch() : () => {};
+
+  const rateLimiter: RateLimiter = await createRateLimiter(
+    config.rate_limit.backend === 'redis'
+      ? { backend: 'redis', url: requireEnv(env, config.rate_limit.redis_url_env, 'rate_limit.redis_url_env'), windowSeconds: config.rate_limit.window_seconds }
+      : { backend: 'memory', windowSeconds: config.rate_limit.window_seconds },
+  );
+  const courses = createCourseResolver({ callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }) });
+  const validate = createValidator();
+
+  const registry = new ToolRegistry({
+    catalog,
+    direct: config.expose.direct,
+    meta: config.expose.meta,
+    decide: (input) => policy.decide(input),
+    policyVersion: () => policy.version,
+  });
+
+  const pipeline: PipelineDeps = {
+    getFunction: (name) => catalog.get(name),
+    validate,
+    async resolveCourses(fn, args, ctx, lookups) {
+      if (fn.courseRefs.length === 0) return { courses: [], resolved: true };
+      if (!lookups) {
+        const direct = fn.courseRefs.filter((r) => r.kind === 'course');
+        return courses.resolve({ name: fn.name, courseRefs: direct }, args, ctx.connection.moodleToken);
+      }
+      return courses.resolve(fn, args, ctx.connection.moodleToken);
+    },
+    courseRestriction: (profile) => config.profiles[profile]?.courses ?? null,
+    async rateHit(ctx, fn, nowMs) {
+      const hit = await rateLimiter.hit(ctx.connection.id, fn.name, nowMs);
+      return { usage: hit.usage, undo: () => rateLimiter.undo(ctx.connection.id, fn.name, hit.id) };
+    },
+    decide: (input) => policy.decide(input),
+    callMoodle: (ctx, fn, args) => moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
+    filterResult(result, fn, allowed) {
+      const filtered = filterResultByCourses(result, fn.outputCourseRefs, allowed);
+      if (filtered.blocked.length > 0) {
+        throw new ToolError('denied', `The result of ${fn.name} concerns a course outside this connection's courses.`, 403, {
+          reasons: [`course restriction: result field ${filtered.blocked.join(', ')} names a course not in the profile's courses`],
+        });
+      }
+      return filtered.result;
+    },
+    isWrapped: (fn) => registry.isWrapped(fn),
+    audit: (rec) => audit.record(rec),
+    auditHealthy: () => audit.healthy(),
+    policyVersion: () => policy.version,
+    now: () => Date.now(),
+    logError: (error, fn) => log.error({ err: error, fn }, 'tool call failed unexpectedly'),
+  };
+
+  // Who a Moodle token belongs to: cached by token hash, never by the token itself.
+  const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
+  async function identify(connection: Connection): Promise<Connection> {
+    if (connection.moodleUser) return connection;
+    const key = tokenId(connection.moodleToken);
+    let user = identities.get(key);
+    if (!user) {
+      try {
+        const info = await moodle.getSiteInfo(connection.moodleToken);
+        user = { id: info.userid, username: info.username, fullname: info.fullname, isSiteAdmin: isSiteAdmin(info) };
+      } catch (error) {
+        if (error instanceof MoodleError && !error.isTransport)
+          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, 'Bearer error="invalid_token"');
+        throw new GatewayAuthError(503, 'Moodle is unreachable: cannot check the connection token');
+      }
+      identities.set(key, user);
+    }
+    if (user.isSiteAdmin && !config.moodle.allow_site_admin_tokens) {
+      throw new GatewayAuthError(403, 'This Moodle token belongs to a site administrator; the gateway never acts with one (moodle.allow_site_admin_tokens is false)');
+    }
+    return { ...connection, moodleUser: user };
+  }
+
+  const demoActive = config.demo.enabled === true || (config.demo.enabled === 'auto' && simulated);
+  const configKeys = createConfigKeyAuthenticator(config, { demoTokens: demoActive ? simulatorTokens : undefined, env });
+  const publicUrl = config.server.public_url || `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const resourceMetadata = `${publicUrl.replace(/\/$/, '')}/.well-known/oauth-protected-resource/mcp`;
+
+  async function authenticate(request: Request, clientIp: string): Promise<Connection> {
+    const key = bearerOf(request);
+    if (!key) throw new GatewayAuthError(401, 'Authorization: Bearer <key or access token> is required', `Bearer resource_metadata="${resourceMetadata}", scope="api.read"`);
+    const connection = configKeys(key, clientIp);
+    if (!connection) throw new GatewayAuthError(401, 'Unknown, expired or revoked credential', `Bearer error="invalid_token", resource_metadata="${resourceMetadata}"`);
+    return identify(connection);
+  }
+
+  const drain = new Drain();
+  const serverDeps = { registry, pipeline, track: <T>(work: () => Promise<T>) => drain.track(work) };
+  const sessions = new McpSessions({
+    stateful: config.server.sessions === 'stateful',
+    idleMs: config.server.session_idle_minutes * 60_000,
+    bodyLimit: config.server.body_limit_bytes,
+    newServer: () => createMcpServer({ ...serverDeps, contextOf: (extra) => (extra.authInfo?.extra?.ctx as CallContext) }),
+    onSession: (event, sessionId, ctx) =>
+      audit.record({
+        event,
+        timestamp: new Date().toISOString(),
+        session_id: sessionId,
+        request_id: ctx?.requestId,
+        connection_id: ctx?.connection.id,
+        moodle_user_id: ctx?.connection.moodleUser?.id,
+        moodle_username: ctx?.connection.moodleUser?.username,
+        auth_method: ctx?.connection.authMethod,
+        client_ip: ctx?.clientIp,
+        user_agent: ctx?.userAgent,
+      }),
+  });
+
+  async function readiness() {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {
+      policy: { ok: policy.ready, detail: `version ${policy.version}` },
+      audit: { ok: audit.healthy(), detail: audit.healthy() ? undefined : 'a sink cannot write and audit.fail_closed is on' },
+      catalog: { ok: catalog.functions.length > 0, detail: `${catalog.functions.length} functions` },
+      shutdown: { ok: !drain.closing },
+    };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  const app = createHttpApp({
+    hosts: allowedHostSet({ publicUrl, listenHost: config.server.host, port: config.server.port, extra: config.server.allowed_hosts }),
+    origins: allowedOriginSet(publicUrl, config.server.allowed_origins),
+    sessions,
+    drain,
+    authenticate,
+    readiness,
+    log,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    simulated,
+    moodleUrl,
+    catalog,
+    policy,
+    audit,
+    moodle,
+    registry,
+    pipeline,
+    drain,
+    app,
+    serverDeps,
+    identify,
+    readiness,
+    close: () =>
+      (closing ??= (async () => {
+        const drained = await drain.drain(config.server.shutdown_grace_ms);
+        if (!drained) log.warn({ inFlight: drain.inFlight }, 'shutdown: calls still in flight after the grace period');
+        await sessions.closeAll();
+        unwatch();
+        policy.close();
+        await rateLimiter.close();
+        await audit.close();
+      })()),
+  };
+}
+
+function requireEnv(env: NodeJS.ProcessEnv, name: string, path: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${path}: environment variable ${name} is not set`);
+  return value;
+}
