@@ -48,5 +48,6 @@ export function tokenErrorFromBody(body: unknown): MoodleError | undefined {
   const b = body as Record<string, unknown>;
   if (typeof b.errorcode !== 'string' && typeof b.error !== 'string') return undefined;
   const code = typeof b.errorcode === 'string' ? b.errorcode : 'tokenerror';
-  return new MoodleError(code, typeof b.error === 'string' ? b.error : code);
+  const message = typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : code;
+  return new MoodleError(code, message, { exception: typeof b.exception === 'string' ? b.exception : undefined });
 }

@@ -128,6 +128,8 @@ async function applyFault(fault: Fault, signal: AbortSignal): Promise<Response |
 export interface RunningSimulator {
   /** Base URL, e.g. `http://127.0.0.1:8081` (use it as the Moodle URL). */
   url: string;
+  /** TCP connections accepted so far (shows whether clients keep connections alive). */
+  connections(): number;
   simulator: Simulator;
   close(): Promise<void>;
 }
@@ -143,6 +145,10 @@ export async function startSimulator(options: SimulatorOptions & { port?: number
       else res.destroy();
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -152,6 +158,7 @@ export async function startSimulator(options: SimulatorOptions & { port?: number
   return {
     url: `http://${hostInUrl}:${port}`,
     simulator,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -178,6 +178,10 @@ test('over a real socket (global fetch, keep-alive): answers, dropped connection
   after(() => running.close());
   const client = createMoodleClient({ url: running.url, retryDelayMs: 0, maxResponseBytes: 1_000_000 });
   assert.deepEqual(await client.call(STUDENT, 'mod_quiz_get_user_best_grade', { quizid: 1 }, { access: 'read' }), recorded(32));
+  await client.getSiteInfo(STUDENT);
+  const warm = running.connections();
+  for (let i = 0; i < 5; i++) await client.getSiteInfo(STUDENT);
+  assert.equal(running.connections(), warm, 'sequential calls reuse kept-alive connections');
   running.simulator.injectFault({ fault: { kind: 'drop' } });
   const before = running.simulator.stats.rest;
   assert.equal(((await client.getSiteInfo(STUDENT)) as { username: string }).username, 'emma.johansson');
