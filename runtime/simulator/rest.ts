@@ -12,7 +12,7 @@ import { restControlKeys } from './rest-params.ts';
 import type { SiteAnswer } from './site-answers.ts';
 import { synthesize } from './synthesize.ts';
 import { validateParameters } from './validate.ts';
-import type { World } from './world.ts';
+import type { SimUser, World } from './world.ts';
 import { xmlError, xmlResponse } from './xml.ts';
 
 export interface SimResponse {
@@ -58,11 +58,27 @@ export function handleRest(ctx: RestContext, decoded: Record<string, PhpFormValu
   }
 }
 
-function answer(ctx: RestContext, fn: string, params: Record<string, unknown>, user: ReturnType<World['userByToken']> & {}): unknown {
+function answer(ctx: RestContext, fn: string, params: Record<string, unknown>, user: SimUser): unknown {
   checkAccess(ctx.world, user, fn, params);
   const fromSite = ctx.siteAnswers.get(fn);
   if (fromSite) return fromSite(params, user);
-  return synthesize(ctx.data.functions.get(fn)!.returns);
+  return withCourseWarnings(ctx.world, user, params, synthesize(ctx.data.functions.get(fn)!.returns));
+}
+
+/**
+ * Functions taking a `courseids` list do not fail for courses the user cannot reach (Moodle's
+ * external_util::validate_courses): they report each one under `warnings`, when the answer has them.
+ */
+function withCourseWarnings(world: World, user: SimUser, params: Record<string, unknown>, value: unknown): unknown {
+  const warnings = (value as { warnings?: unknown } | null)?.warnings;
+  if (!Array.isArray(params.courseids) || !Array.isArray(warnings)) return value;
+  for (const id of params.courseids as number[]) {
+    const course = world.courseById(id);
+    if (!course || !world.canAccessCourse(user, course)) {
+      warnings.push({ item: 'course', itemid: id, warningcode: '1', message: 'No access rights in course context' });
+    }
+  }
+  return value;
 }
 
 const json = (value: unknown): SimResponse => ({ status: 200, contentType: JSON_TYPE, body: JSON.stringify(value) });

@@ -267,3 +267,9 @@ test('the XML reader inverts the XML writer on every recorded JSON answer (up to
     assert.deepEqual(loose(roundTrip), loose(e.response_json), `exchange ${e.id}`);
   }
 });
+
+test('courseids lists: unreachable courses become warnings, not errors', async () => {
+  const { json } = await rest(T['emma.johansson'], 'mod_assign_get_assignments', { 'courseids[0]': '4', 'courseids[1]': '5' });
+  assert.deepEqual(json.warnings, [{ item: 'course', itemid: 5, warningcode: '1', message: 'No access rights in course context' }]);
+  assert.deepEqual(json.courses, []);
+});
