@@ -10,7 +10,7 @@ import type { Connection, MoodleUser } from '../auth/types.ts';
 import { loadCatalog, type LoadedCatalog } from '../catalog/index.ts';
 import { policyDataFromConfig, type GatewayConfig } from '../config/index.ts';
 import { Drain } from '../http/drain.ts';
-import { allowedHostSet, allowedOriginSet } from '../http/guards.ts';
+import { hostPolicy } from '../http/guards.ts';
 import { createHttpApp } from '../http/app.ts';
 import { McpSessions } from '../http/sessions.ts';
 import type { CallContext } from '../mcp/context.ts';
@@ -239,8 +239,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const app = createHttpApp({
-    hosts: allowedHostSet({ publicUrl, listenHost: config.server.host, port: config.server.port, extra: config.server.allowed_hosts }),
-    origins: allowedOriginSet(publicUrl, config.server.allowed_origins),
+    hostPolicy: hostPolicy({ publicUrl, listenHost: config.server.host, allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins }),
     sessions,
     drain,
     authenticate,

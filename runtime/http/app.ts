@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Connection } from '../auth/types.ts';
 import type { CallContext } from '../mcp/context.ts';
 import type { Drain } from './drain.ts';
-import { checkHostAndOrigin } from './guards.ts';
+import { checkHostAndOrigin, type HostPolicy } from './guards.ts';
 import type { McpSessions } from './sessions.ts';
 
 /** A failed authentication, as the auth layer reports it: mapped to 401/403 with `WWW-Authenticate` here. */
@@ -15,8 +15,7 @@ export interface AuthFailure {
 }
 
 export interface HttpAppDeps {
-  hosts: Set<string>;
-  origins: Set<string>;
+  hostPolicy: HostPolicy;
   sessions: McpSessions;
   drain: Drain;
   /** Resolves the bearer credential of a request to a connection, or throws an AuthFailure-shaped error. */
@@ -55,7 +54,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
 
   app.all('/mcp', async (event) => {
     const request = event.req;
-    const guard = checkHostAndOrigin(request, deps.hosts, deps.origins);
+    const guard = checkHostAndOrigin(request, deps.hostPolicy);
     if (guard) return Response.json({ error: guard.message }, { status: guard.status });
     if (deps.drain.closing) return Response.json({ error: 'Server is shutting down' }, { status: 503, headers: { 'retry-after': '5' } });
 

@@ -2,37 +2,47 @@
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-/** Host header values (host or host:port) that the gateway answers to. */
-export function allowedHostSet(options: { publicUrl: string; listenHost: string; port: number; extra: string[] }): Set<string> {
-  const hosts = new Set<string>();
-  const add = (host: string) => hosts.add(host.toLowerCase());
-  const url = new URL(options.publicUrl);
-  add(url.host);
-  add(url.hostname);
-  const loopback = ['127.0.0.1', 'localhost', '::1', '::'].includes(options.listenHost) || options.listenHost.startsWith('127.');
-  if (loopback || options.listenHost === '0.0.0.0') {
-    for (const name of LOOPBACK_NAMES) {
-      add(name);
-      add(`${name}:${options.port}`);
-    }
-  }
-  for (const host of options.extra) add(host);
-  return hosts;
+/** Whether the gateway listens on a loopback address only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** Origins allowed to call the MCP endpoint from a browser: the public URL's origin and the configured ones. */
-export function allowedOriginSet(publicUrl: string, extra: string[]): Set<string> {
-  return new Set([new URL(publicUrl).origin, ...extra.map((o) => o.replace(/\/$/, ''))].map((o) => o.toLowerCase()));
+export interface HostPolicy {
+  /** Host header values (host or host:port) the gateway answers to. */
+  hosts: Set<string>;
+  /** Origins allowed to call from a browser. */
+  origins: Set<string>;
+  /** Listening on loopback: any port of a loopback name, and pages served from loopback, are local. */
+  loopback: boolean;
 }
+
+/** The allowlists: the public URL's host and origin, loopback names when listening on loopback, plus the configured ones. */
+export function hostPolicy(options: { publicUrl: string; listenHost: string; allowedHosts: string[]; allowedOrigins: string[] }): HostPolicy {
+  const url = new URL(options.publicUrl);
+  const loopback = isLoopbackHost(options.listenHost);
+  const hosts = new Set([url.host, url.hostname, ...options.allowedHosts, ...(loopback ? LOOPBACK_NAMES : [])].map((h) => h.toLowerCase()));
+  const origins = new Set([url.origin, ...options.allowedOrigins.map((o) => o.replace(/\/$/, ''))].map((o) => o.toLowerCase()));
+  return { hosts, origins, loopback };
+}
+
+const hostnameOf = (host: string) => (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]);
 
 /** Why a request fails the Host/Origin checks, or undefined when it passes. */
-export function checkHostAndOrigin(request: Request, hosts: Set<string>, origins: Set<string>): { status: number; message: string } | undefined {
+export function checkHostAndOrigin(request: Request, policy: HostPolicy): { status: number; message: string } | undefined {
   const host = (request.headers.get('host') ?? new URL(request.url).host).toLowerCase();
-  if (!hosts.has(host)) return { status: 403, message: `Host "${host}" is not allowed (server.allowed_hosts)` };
-  const origin = request.headers.get('origin');
-  if (origin && origin !== 'null' && !origins.has(origin.toLowerCase())) {
-    return { status: 403, message: `Origin "${origin}" is not allowed (server.allowed_origins)` };
+  if (!policy.hosts.has(host) && !policy.hosts.has(hostnameOf(host))) {
+    return { status: 403, message: `Host "${host}" is not allowed (server.allowed_hosts)` };
   }
+  const origin = request.headers.get('origin')?.toLowerCase();
+  if (!origin) return undefined;
   if (origin === 'null') return { status: 403, message: 'Opaque origin "null" is not allowed' };
-  return undefined;
+  if (policy.origins.has(origin)) return undefined;
+  if (policy.loopback) {
+    try {
+      if (LOOPBACK_NAMES.includes(new URL(origin).host.replace(/:\d+$/, ''))) return undefined;
+    } catch {
+      /* not a URL: refused below */
+    }
+  }
+  return { status: 403, message: `Origin "${origin}" is not allowed (server.allowed_origins)` };
 }

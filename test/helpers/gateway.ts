@@ -1,0 +1,81 @@
+/** Test helpers: a gateway against the in-process Moodle simulator, with the audit trail captured in memory. */
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { serve } from 'srvx';
+import type { AuditRecord } from '../../runtime/audit/types.ts';
+import { parseConfig, type GatewayConfig } from '../../runtime/config/index.ts';
+import { createGateway, type Gateway } from '../../runtime/gateway/create.ts';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+const SHIPPED_CONFIG = readFileSync(`${ROOT}moodle-mcp.config.yaml`, 'utf8');
+
+/** The shipped config with overrides applied (a deep merge of plain objects), validated like a real file. */
+export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): GatewayConfig {
+  const base = parseConfig(SHIPPED_CONFIG, 'moodle-mcp.config.yaml', {});
+  const merged = merge(structuredClone(base), { audit: { sinks: [] }, policy: { watch: false }, ...overrides });
+  return parseConfig(JSON.stringify(merged), 'test-config.yaml', env);
+}
+
+function merge(target: any, source: any): any {
+  for (const [key, value] of Object.entries(source)) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && target[key] && typeof target[key] === 'object' && !Array.isArray(target[key])) merge(target[key], value);
+    else target[key] = value;
+  }
+  return target;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  records: AuditRecord[];
+  /** Waits until the audit trail is written, then returns the records. */
+  audited(): Promise<AuditRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(config = testConfig(), options: { env?: NodeJS.ProcessEnv } = {}): Promise<TestGateway> {
+  const records: AuditRecord[] = [];
+  const gateway = await createGateway({
+    config,
+    baseDir: ROOT,
+    env: options.env ?? {},
+    log: pino({ level: 'silent' }),
+    auditWriters: [
+      {
+        name: 'memory',
+        maxBatch: 1000,
+        async write(lines) {
+          for (const line of lines) records.push(JSON.parse(line));
+        },
+        async close() {},
+      },
+    ],
+  });
+  return {
+    gateway,
+    records,
+    async audited() {
+      await gateway.audit.flush();
+      return records;
+    },
+    close: () => gateway.close(),
+  };
+}
+
+/** Serves a gateway over a real socket on a free loopback port. */
+export async function listen(gateway: Gateway, options: { trustProxy?: boolean | 'loopback' | string[] } = {}) {
+  const server = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1', silent: true, trustProxy: options.trustProxy ?? false });
+  await server.ready();
+  const url = new URL(server.url!);
+  return { url: `http://127.0.0.1:${url.port}`, port: Number(url.port), close: () => server.close(true) };
+}
+
+/** Recorded Moodle exchanges (ground truth). */
+export const EXCHANGES = JSON.parse(readFileSync(`${ROOT}runtime/simulator/data/exchanges-4.5.6.json`, 'utf8')).exchanges as {
+  id: number;
+  category: string;
+  function: string | null;
+  token_role: string;
+  request_params: [string, string][];
+  response_json?: unknown;
+  is_error: boolean;
+}[];
