@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { FileStore } from '../../runtime/auth/store/index.ts';
+import { conn, storeSuite } from './store-suite.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'mmcp-filestore-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+storeSuite('file', async () => {
+  const s = new FileStore(join(root, `s${n++}`));
+  await s.migrate();
+  return s;
+});
+
+describe('FileStore specifics', () => {
+  it('writes a 0600 file that a second instance (another process, e.g. the CLI) sees', async () => {
+    const dir = join(root, 'shared');
+    const a = new FileStore(dir);
+    const b = new FileStore(dir);
+    await a.migrate();
+    await b.migrate();
+    await a.createConnection(conn());
+    assert.equal((await b.getConnection('c1'))?.id, 'c1');
+    await b.revokeConnection('c1');
+    assert.ok((await a.getConnection('c1'))?.revokedAt);
+    assert.equal(statSync(a.path).mode & 0o777, 0o600);
+    assert.equal(JSON.parse(readFileSync(a.path, 'utf8')).schemaVersion, 1);
+  });
+
+  it('serialises concurrent writers without losing updates', async () => {
+    const dir = join(root, 'concurrent');
+    const a = new FileStore(dir);
+    const b = new FileStore(dir);
+    await a.migrate();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createConnection(conn({ id: `c${i}`, keyHash: String(i).padStart(64, '0') }))),
+    );
+    assert.equal((await a.listConnections()).length, 20);
+  });
+
+  it('migrates a version-0 file and refuses a newer schema', async () => {
+    const dir = join(root, 'versions');
+    const s = new FileStore(dir);
+    await s.migrate();
+    writeFileSync(s.path, JSON.stringify({ schemaVersion: 0 }));
+    await s.migrate();
+    assert.deepEqual(await s.listConnections(), []);
+    writeFileSync(s.path, JSON.stringify({ schemaVersion: 99, connections: {}, oidc: {} }));
+    await assert.rejects(new FileStore(dir).migrate(), /schema version 99/);
+  });
+});
