@@ -1,0 +1,213 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { loadCatalog, GENERATED_DIR } from '../catalog/index.ts';
+import type { CatalogFunction } from '../catalog/types.ts';
+import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from '../config/index.ts';
+import { createCourseResolver } from '../policy/courses.ts';
+import { loadPolicyEngine } from '../policy/engine.ts';
+import { PolicyError } from '../policy/errors.ts';
+import { formatDiff, groupFlips, listFlips, listInput, settingChanges } from '../policy/review.ts';
+import type { PolicyData, PolicyInput } from '../policy/types.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface PolicyCommandIo {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  /** Working directory (the repository for `diff`), default process.cwd(). */
+  cwd?: string;
+}
+
+const USAGE = `usage:
+  moodle-mcp policy explain --profile P --function F [--args JSON] [--ip A] [--courses 2,3]
+                            [--scopes api.read,api.write] [--site-admin] [--list] [--calls N] [--function-calls N]
+                            [--config FILE] [--policies DIR]
+      prints the decision and its reasons (exit 0 allowed, 1 denied, 2 error)
+  moodle-mcp policy diff <git-ref> [--config FILE] [--policies DIR]
+      Markdown table of profile × function listing decisions that flip between <git-ref> and the working tree`;
+
+class UsageError extends Error {}
+
+/** `moodle-mcp policy explain|diff ...`; returns the exit code. */
+export async function runPolicyCommand(argv: string[], io: PolicyCommandIo = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(s));
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  const args = argv[0] === 'policy' ? argv.slice(1) : argv;
+  const [sub, ...rest] = args;
+  try {
+    if (sub === 'explain') return await explain(rest, io.cwd ?? process.cwd(), out);
+    if (sub === 'diff') return await diff(rest, io.cwd ?? process.cwd(), out);
+    if (sub === undefined || sub === 'help' || sub === '--help') {
+      out(USAGE + '\n');
+      return sub === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown policy command ${JSON.stringify(sub)}`);
+  } catch (e) {
+    const error = e as Error;
+    err(`policy ${sub}: ${error.message}\n`);
+    if (error instanceof UsageError) err(USAGE + '\n');
+    return 2;
+  }
+}
+
+function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function intList(name: string, raw: string): number[] {
+  const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!ids.every((s) => /^\d+$/.test(s))) throw new UsageError(`--${name}: expected comma-separated integers, got ${JSON.stringify(raw)}`);
+  return ids.map(Number);
+}
+
+function count(name: string, raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+async function explain(argv: string[], cwd: string, out: (s: string) => void): Promise<number> {
+  const { values: v } = parse(argv, {
+    profile: { type: 'string' },
+    function: { type: 'string' },
+    args: { type: 'string' },
+    ip: { type: 'string' },
+    courses: { type: 'string' },
+    scopes: { type: 'string' },
+    'site-admin': { type: 'boolean' },
+    list: { type: 'boolean' },
+    calls: { type: 'string' },
+    'function-calls': { type: 'string' },
+    config: { type: 'string' },
+    policies: { type: 'string' },
+  });
+  const profileName = v.profile as string | undefined;
+  const fnName = v.function as string | undefined;
+  if (!profileName) throw new UsageError('--profile is required');
+  if (!fnName) throw new UsageError('--function is required');
+
+  const config = await loadConfig(v.config ? resolve(cwd, v.config as string) : defaultConfigPath());
+  const data = policyDataFromConfig(config);
+  const catalog = await loadCatalog(GENERATED_DIR);
+  const fn = catalog.get(fnName);
+  if (!fn) throw new UsageError(`--function: ${fnName} is not in the catalog (generated/catalog.json)`);
+  const profile = data.profiles[profileName];
+
+  let callArgs: Record<string, unknown> = {};
+  if (v.args !== undefined) {
+    try {
+      callArgs = JSON.parse(v.args as string);
+    } catch (e) {
+      throw new UsageError(`--args: not valid JSON: ${(e as Error).message}`);
+    }
+    if (!callArgs || typeof callArgs !== 'object' || Array.isArray(callArgs)) throw new UsageError('--args: must be a JSON object');
+  }
+
+  const notes: string[] = [];
+  let courses: number[] = [];
+  let resolved = true;
+  if (v.courses !== undefined) {
+    courses = intList('courses', v.courses as string);
+  } else if (fn.courseRefs.length) {
+    // Offline: course ids are read from the arguments; cm and instance ids would need Moodle lookups.
+    const resolver = createCourseResolver({
+      callMoodle: async () => {
+        throw new PolicyError('no Moodle lookups in explain');
+      },
+    });
+    const r = await resolver.resolve(fn, callArgs, 'explain');
+    courses = r.courses;
+    resolved = r.resolved;
+    if (r.unresolved) notes.push(`unresolved course references: ${r.unresolved.join(', ')} (pass --courses to say which courses they are in)`);
+  }
+
+  const scopes = v.scopes !== undefined ? (v.scopes as string).split(',').map((s) => s.trim()).filter(Boolean) : (profile?.scopes ?? []);
+  const input: PolicyInput = {
+    action: v.list ? 'tools/list' : 'tools/call',
+    connection: { id: 'explain', profile: profileName, scopes, auth_method: 'explain', site_admin: Boolean(v['site-admin']) },
+    client_ip: (v.ip as string | undefined) ?? listInput(profileName, profile, fn).client_ip,
+    function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
+    courses,
+    courses_resolved: resolved,
+    usage: { window_seconds: 60, connection_calls: count('calls', v.calls as string | undefined), function_calls: count('function-calls', v['function-calls'] as string | undefined) },
+    now_ns: Date.now() * 1e6,
+  };
+
+  const policies = v.policies ? resolve(cwd, v.policies as string) : join(REPO, 'policies');
+  const engine = await loadPolicyEngine({ sourcesDir: policies, wasmPath: join(policies, 'build/policy.wasm'), manifestPath: join(policies, 'build/manifest.json'), data });
+  const decision = engine.decide(input);
+  engine.close();
+
+  out(
+    [
+      `${input.action} ${fn.name} (${fn.access}${fn.accessReason ? `: ${fn.accessReason}` : ''}) for profile ${profileName}`,
+      `  client IP ${input.client_ip} · scopes ${scopes.join(', ') || '(none)'} · site admin ${input.connection.site_admin ? 'yes' : 'no'}` +
+        (input.action === 'tools/call' ? ` · courses ${courses.length ? courses.join(', ') : '(none)'}${resolved ? '' : ' (unresolved)'} · calls ${input.usage.connection_calls}/${input.usage.function_calls}` : ''),
+      ...notes.map((n) => `  note: ${n}`),
+      `decision: ${decision.allow ? 'ALLOW' : 'DENY'} (policy ${engine.version})`,
+      ...decision.reasons.map((r) => `  - ${r}`),
+      '',
+    ].join('\n'),
+  );
+  return decision.allow ? 0 : 1;
+}
+
+function git(cwd: string, args: string[], input?: Buffer): Buffer {
+  const r = spawnSync('git', args, { cwd, input, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw new PolicyError(`git ${args[0]}: ${r.error.message}`);
+  if (r.status !== 0) throw new PolicyError(`git ${args.join(' ')}: ${r.stderr.toString().trim()}`);
+  return r.stdout;
+}
+
+function build(src: string, outDir: string): void {
+  const r = spawnSync('bash', [join(REPO, 'scripts/policy-build.sh'), '--src', src, '--out', outDir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new PolicyError(`building ${src} failed:\n${(r.stderr || r.stdout).trim()}`);
+}
+
+async function engineFor(policiesDir: string, buildDir: string, data: PolicyData) {
+  build(policiesDir, buildDir);
+  return loadPolicyEngine({ sourcesDir: policiesDir, wasmPath: join(buildDir, 'policy.wasm'), manifestPath: join(buildDir, 'manifest.json'), data });
+}
+
+async function diff(argv: string[], cwd: string, out: (s: string) => void): Promise<number> {
+  const { values: v, positionals } = parse(argv, { config: { type: 'string' }, policies: { type: 'string' } });
+  const [ref, ...extra] = positionals;
+  if (!ref || extra.length) throw new UsageError('expected exactly one <git-ref>');
+  const top = git(cwd, ['rev-parse', '--show-toplevel']).toString().trim();
+  const configRel = (v.config as string | undefined) ?? 'moodle-mcp.config.yaml';
+  const policiesRel = (v.policies as string | undefined) ?? 'policies';
+  git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+
+  const tmp = await mkdtemp(join(tmpdir(), 'moodle-mcp-policy-diff-'));
+  try {
+    // The ref's policies and config, extracted from git (not checked out).
+    git(tmp, ['init', '-q']);
+    const tar = git(top, ['archive', '--format=tar', ref, '--', policiesRel, configRel]);
+    const untar = spawnSync('tar', ['-x', '-C', tmp], { input: tar });
+    if (untar.status !== 0) throw new PolicyError(`extracting ${ref}: ${untar.stderr.toString().trim()}`);
+
+    const beforeConfig = parseConfig(await readFile(join(tmp, configRel), 'utf8'), `${ref}:${configRel}`, {});
+    const afterConfig = await loadConfig(join(top, configRel), {});
+    const before = { data: policyDataFromConfig(beforeConfig) };
+    const after = { data: policyDataFromConfig(afterConfig) };
+    const beforeEngine = await engineFor(join(tmp, policiesRel), join(tmp, 'build-before'), before.data);
+    const afterEngine = await engineFor(join(top, policiesRel), join(tmp, 'build-after'), after.data);
+
+    const functions: CatalogFunction[] = (await loadCatalog(GENERATED_DIR)).functions;
+    const flips = listFlips({ ...before, engine: beforeEngine }, { ...after, engine: afterEngine }, functions);
+    out(formatDiff(ref, groupFlips(flips, functions), settingChanges(before.data, after.data)));
+    beforeEngine.close();
+    afterEngine.close();
+    return 0;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
