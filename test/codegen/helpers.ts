@@ -1,6 +1,6 @@
 // Shared test helpers: the committed generated/ output, an Ajv 2020 instance, deterministic sample arguments.
 import { readFileSync } from 'node:fs';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Catalog, ComponentSchemas, JsonSchema } from '../../runtime/catalog/types.ts';
 
 export const GENERATED = new URL('../../generated/', import.meta.url);
@@ -19,12 +19,10 @@ export function schemasOf(component: string): ComponentSchemas {
   return schemaCache.get(component)!;
 }
 
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module;
 export function newAjv() {
   return new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
 }
 
-export const SHARED = new URL('../../../shared/moodle/', import.meta.url);
 export const SHARED_PATH = process.env.MOODLE_FIXTURES ?? '/work/shared/moodle/';
 
 /** Deterministic PRNG (mulberry32) seeded from a string. */

@@ -1,0 +1,14 @@
+<?php
+// This file is part of moodle-mcp (Apache-2.0), a Moodle local plugin used by the moodle-mcp code generator.
+
+/**
+ * English strings.
+ *
+ * @package    local_moodlemcp
+ * @license    http://www.apache.org/licenses/LICENSE-2.0 Apache-2.0
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$string['pluginname'] = 'moodle-mcp function exporter';
+$string['privacy:metadata'] = 'The moodle-mcp function exporter only reads web-service function descriptions; it stores no personal data.';
