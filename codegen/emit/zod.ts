@@ -1,4 +1,4 @@
-import { jsonSchemaToZod } from 'json-schema-to-zod';
+import { jsonSchemaToZod, parseSchema, type ParserOverride } from 'json-schema-to-zod';
 import type { ComponentSchemas, JsonSchema } from '../../runtime/catalog/types.ts';
 
 /**
@@ -41,8 +41,16 @@ export function zodIndexStatements(components: string[]): string[] {
 }
 
 function convert(schema: JsonSchema): string {
-  return jsonSchemaToZod(schema as never, { module: 'none', zodVersion: 4 }).trim();
+  return jsonSchemaToZod(schema as never, { module: 'none', zodVersion: 4, parserOverride: minProperties }).trim();
 }
+
+/** json-schema-to-zod ignores `minProperties`: enforce it with a refinement (the issue keeps the field path). */
+const minProperties: ParserOverride = (schema, refs) => {
+  if (typeof schema.minProperties !== 'number') return undefined;
+  const { minProperties: n, ...rest } = schema;
+  const message = `must have at least ${n} ${n === 1 ? 'property' : 'properties'}`;
+  return `${parseSchema(rest, refs)}.refine((value) => value == null || Object.keys(value).length >= ${n}, { message: ${JSON.stringify(message)} })`;
+};
 
 function looseObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(looseObjects);
