@@ -267,6 +267,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       (closing ??= (async () => {
         const drained = await drain.drain(config.server.shutdown_grace_ms);
         if (!drained) log.warn({ inFlight: drain.inFlight }, 'shutdown: calls still in flight after the grace period');
+        // Let the responses of the calls that just finished be written to their streams before the sessions close.
+        await new Promise((resolve) => setImmediate(resolve));
         await sessions.closeAll();
         unwatch();
         policy.close();
