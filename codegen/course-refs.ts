@@ -93,6 +93,8 @@ export function ruleCourseRefs(fn: FunctionDescription): CourseRef[] {
       unresolvable.push({ path: leaf.path, kind: 'unresolvable', entity: ENTITIES[leaf.name], source: 'rule:course-bound-entity' });
     } else if (leaf.name === 'instanceid' && leaf.siblings.includes('contextlevel')) {
       unresolvable.push({ path: leaf.path, kind: 'unresolvable', entity: 'context', source: 'rule:context-instance' });
+    } else if (leaf.name === 'instanceid' && fn.component.startsWith('enrol_')) {
+      unresolvable.push({ path: leaf.path, kind: 'unresolvable', entity: 'enrolment instance', source: 'rule:enrolment-instance' });
     }
   }
   return resolvable.length ? resolvable : unresolvable;
