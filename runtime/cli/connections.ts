@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { cliConfig, cliError, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { AuthError } from '../auth/errors.ts';
+import type { AuthStore } from '../auth/store/types.ts';
+
+const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
+       moodle-mcp connections revoke ID
+  Every API key and OAuth grant is a connection. Revoking one deletes its stored Moodle token and, for OAuth,
+  every token of its grant. --all includes revoked ones. --config FILE picks the gateway config.`;
+
+/** `moodle-mcp connections list|revoke`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const [sub, ...rest] = argv;
+  if (sub !== 'list' && sub !== 'revoke') {
+    stderr.write(`${sub && sub !== '--help' ? `connections: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
+    return sub === '--help' ? 0 : 2;
+  }
+  let store: AuthStore | undefined;
+  let own = false;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string' }, all: { type: 'boolean', default: false }, user: { type: 'string' }, json: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: sub === 'revoke',
+    });
+    if (sub === 'revoke' && positionals.length !== 1) throw new AuthError('invalid_request', 'connections revoke: give exactly one connection id (see connections list)');
+    if (values.user !== undefined && !/^\d+$/.test(values.user)) throw new AuthError('invalid_request', '--user: a Moodle user id (digits)');
+    const config = await cliConfig(deps, values.config);
+    ({ store, own } = await cliStore(deps, config));
+    if (sub === 'list') {
+      const rows = await store.listConnections({ includeRevoked: values.all, moodleUserId: values.user ? Number(values.user) : undefined });
+      if (values.json) stdout.write(`${JSON.stringify(rows.map(({ moodleTokenEnc: _t, keyHash: _h, ...r }) => r), null, 2)}\n`);
+      else stdout.write(rows.length ? `${connectionsTable(rows)}\n` : 'no connections\n');
+    } else {
+      const id = positionals[0];
+      if (!(await store.getConnection(id))) throw new AuthError('not_found', `connections revoke: no connection ${id} (see connections list)`);
+      const revoked = await store.revokeConnection(id);
+      stdout.write(revoked ? `revoked ${id}\n` : `${id} was already revoked\n`);
+    }
+    return 0;
+  } catch (error) {
+    return cliError(error, stderr, USAGE);
+  } finally {
+    if (own) await store?.close();
+  }
+}
