@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { AuditError } from '../errors.ts';
@@ -32,6 +32,20 @@ export function createFileSink(path: string, rotate: FileRotation = {}, options:
   let ino = 0;
   let size = 0;
   let fileDay = '';
+  /** The file ends in a partial line (crash, or written by hand): start with a newline so records stay whole. */
+  let needsNewline = false;
+
+  function endsWithoutNewline(bytes: number): boolean {
+    if (bytes === 0) return false;
+    const reader = openSync(path, 'r');
+    try {
+      const last = Buffer.alloc(1);
+      readSync(reader, last, 0, 1, bytes - 1);
+      return last[0] !== 10;
+    } finally {
+      closeSync(reader);
+    }
+  }
 
   function openFile(): void {
     try {
@@ -44,6 +58,7 @@ export function createFileSink(path: string, rotate: FileRotation = {}, options:
     ino = info.ino;
     size = info.size;
     fileDay = day(info.size > 0 ? info.mtime : now());
+    needsNewline = endsWithoutNewline(info.size);
   }
 
   function closeFile(): void {
@@ -88,19 +103,21 @@ export function createFileSink(path: string, rotate: FileRotation = {}, options:
     name: options.name ?? `file:${path}`,
     maxBatch: 2000,
     async write(lines) {
-      const data = Buffer.from(lines.join(''), 'utf8');
+      const text = lines.join('');
       await withFileLock(path, async () => {
         if (fd < 0 || replacedOnDisk()) {
           closeFile();
           openFile();
         }
-        if (size > 0 && ((rotate.daily && day(now()) !== fileDay) || size + data.length > maxBytes)) rotateFiles();
+        if (size > 0 && ((rotate.daily && day(now()) !== fileDay) || size + Buffer.byteLength(text) > maxBytes)) rotateFiles();
+        const data = Buffer.from(needsNewline ? `\n${text}` : text, 'utf8');
         let offset = 0;
         while (offset < data.length) {
           const { bytesWritten } = await writeAsync(fd, data, offset, data.length - offset);
           offset += bytesWritten;
         }
         size += data.length;
+        needsNewline = false;
       });
     },
     async close() {
