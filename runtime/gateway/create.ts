@@ -201,9 +201,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   async function authenticate(request: Request, clientIp: string): Promise<Connection> {
     const key = bearerOf(request);
     if (!key) throw new GatewayAuthError(401, 'Authorization: Bearer <key or access token> is required', `Bearer resource_metadata="${resourceMetadata}", scope="api.read"`);
-    const connection = configKeys(key, clientIp);
-    if (!connection) throw new GatewayAuthError(401, 'Unknown, expired or revoked credential', `Bearer error="invalid_token", resource_metadata="${resourceMetadata}"`);
-    return identify(connection);
+    try {
+      const connection = configKeys(key, clientIp);
+      if (!connection) throw new GatewayAuthError(401, 'Unknown, expired or revoked credential', `Bearer error="invalid_token", resource_metadata="${resourceMetadata}"`);
+      return await identify(connection);
+    } catch (error) {
+      // A presented credential that is refused is a security event (a missing one is the normal start of OAuth).
+      if (error instanceof GatewayAuthError)
+        securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: error.status, reasons: [error.message] });
+      throw error;
+    }
   }
 
   const drain = new Drain();

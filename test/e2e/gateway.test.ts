@@ -214,3 +214,13 @@ test('stateless mode answers without sessions', async () => {
     await stateless.close();
   }
 });
+
+test('a refused credential is audited as auth.signin.failed, without the credential', async () => {
+  const response = await post(initialize, { authorization: 'Bearer planted-secret-credential' });
+  assert.equal(response.status, 401);
+  const records = await gw.audited();
+  const failed = records.filter((r) => r.event === 'auth.signin.failed');
+  assert.ok(failed.length >= 1);
+  assert.equal(failed.at(-1)?.status, 401);
+  assert.ok(!JSON.stringify(records).includes('planted-secret-credential'));
+});
