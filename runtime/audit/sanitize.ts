@@ -34,8 +34,15 @@ const SECRET_PATTERNS: RegExp[] = [
   /\b(token|wstoken|password|passwd|secret|api[_-]?key|authorization)(\s*[=:]\s*)[^\s,;&]+/gi,
 ];
 
+/** Cheap pre-check: every pattern above needs one of these (case-insensitive) or a long hex run. */
+const MAYBE_SECRET = /bearer|basic|splunk|[0-9a-fA-F]{32}|eyJ|token|passw|secret|api[_-]?key|authorization/i;
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const CONTROL_ALL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+
 /** Masks substrings that look like credentials in free-form text. */
 export function maskSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let out = text;
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(pattern, (match, name?: string, sep?: string) =>
@@ -48,7 +55,8 @@ export function maskSecrets(text: string): string {
 function cleanString(value: unknown, freeText: boolean): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Control characters other than tab are dropped (log injection); long values are cut.
-  let text = value.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ').slice(0, MAX_STRING);
+  let text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
+  if (CONTROL.test(text)) text = text.replace(CONTROL_ALL, ' ');
   if (freeText) text = maskSecrets(text);
   return text;
 }
@@ -64,9 +72,11 @@ export function sanitize(input: unknown, now: () => Date = () => new Date()): Au
   const event = typeof src.event === 'string' && EVENT_NAME.test(src.event) ? src.event : 'invalid';
   const out: Record<string, unknown> = { event };
   out.timestamp =
-    typeof src.timestamp === 'string' && !Number.isNaN(Date.parse(src.timestamp))
-      ? new Date(src.timestamp).toISOString()
-      : now().toISOString();
+    typeof src.timestamp === 'string' && CANONICAL_TIME.test(src.timestamp)
+      ? src.timestamp
+      : typeof src.timestamp === 'string' && !Number.isNaN(Date.parse(src.timestamp))
+        ? new Date(src.timestamp).toISOString()
+        : now().toISOString();
   for (const key of STRING_FIELDS) {
     const value = cleanString(src[key], FREE_TEXT.has(key));
     if (value !== undefined) out[key] = value;

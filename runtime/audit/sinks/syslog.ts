@@ -10,6 +10,8 @@ type SyslogSinkConfig = Extract<SinkConfig, { type: 'syslog' }>;
 /** Facility 13 ("log audit", RFC 5424 table 1). */
 const FACILITY = 13;
 const PRINTABLE = /[^\x21-\x7e]/g;
+/** Largest UDP payload we send; longer messages are cut (RFC 5424 6.1 allows truncation) rather than failing forever. */
+const MAX_DATAGRAM = 60_000;
 
 function field(value: string, max: number): string {
   const clean = value.replace(PRINTABLE, '_').slice(0, max);
@@ -55,7 +57,9 @@ export function createSyslogSink(config: SyslogSinkConfig, name?: string): SinkW
           lines.map(
             (line) =>
               new Promise<void>((resolve, reject) =>
-                socket!.send(formatSyslog(line, appName), port, config.host, (error) => (error ? reject(error) : resolve())),
+                socket!.send(Buffer.from(formatSyslog(line, appName)).subarray(0, MAX_DATAGRAM), port, config.host, (error) =>
+                  error ? reject(error) : resolve(),
+                ),
               ),
           ),
         );
