@@ -1,7 +1,7 @@
 import type { Access, ToolAnnotations } from '../runtime/catalog/types.ts';
 
 /** Write functions whose name says they delete, remove, reset, overwrite or revoke something. */
-const DESTRUCTIVE = /(?:^|_)(?:delete|remove|unenrol|unassign|reset|revert|purge|clear|cancel|deny|decline|unlink|end|block|unblock|unsubscribe|lock|unlock|override|update|replace|overwrite|rename|move|reorder|set|save|edit|toggle|mute|unmute|archive|unarchive|disable|dismiss|uninstall|unapprove|unflag|unstar|unset)(?:_|$)/;
+const DESTRUCTIVE = /(?:^|_)(?:delete|remove|unenrol|unassign|reset|revert|purge|clear|cancel|deny|decline|unlink|end|block|unblock|unsubscribe|lock|unlock|override|update|replace|overwrite|rename|move|reorder|set|save|edit|toggle|mute|unmute|archive|unarchive|disable|dismiss|uninstall|unapprove|unflag|unstar|unset|store)(?:_|$)/;
 /** Write functions that leave the same state when repeated with the same arguments. */
 const IDEMPOTENT = /(?:^|_)(?:delete|remove|unenrol|unassign|reset|set|update|lock|unlock|mute|unmute|block|unblock|mark|disable|enable|archive|unarchive|dismiss|star|unstar|approve|unapprove|deny|decline|cancel|confirm)(?:_|$)/;
 

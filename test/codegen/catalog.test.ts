@@ -54,6 +54,8 @@ test('annotations: deletes are destructive, creates are not idempotent', () => {
   assert.equal(byName.get('core_course_create_courses')!.annotations.destructiveHint, false);
   assert.equal(byName.get('core_course_create_courses')!.annotations.idempotentHint, false);
   assert.equal(byName.get('core_course_delete_courses')!.annotations.idempotentHint, true);
+  assert.equal(byName.get('tool_mobile_call_external_functions')!.annotations.destructiveHint, true, 'forced by override');
+  assert.equal(byName.get('core_grades_grader_gradingpanel_point_store')!.annotations.destructiveHint, true);
   assert.equal(titleFor('core_course_get_courses', 'moodle'), 'Course: get courses');
   assert.equal(titleFor('mod_forum_add_discussion', 'mod_forum'), 'Forum: add discussion');
   assert.equal(titleFor('core_get_string', 'moodle'), 'Core: get string');
