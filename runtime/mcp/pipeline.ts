@@ -142,7 +142,9 @@ export async function callFunction(
     if (!validation.ok) {
       throw new ToolError('invalid_arguments', `Arguments for ${fn.name} do not match its schema.`, 400, { issues: validation.issues });
     }
+    // Facts are gathered from the validated value (Moodle's defaults filled in); Moodle gets what the client sent.
     const args = validation.value;
+    const sent = rawArgs as Record<string, unknown>;
 
     const restriction = deps.courseRestriction(ctx.connection.profile);
     const facts = await deps.resolveCourses(fn, args, ctx, restriction !== null);
@@ -159,7 +161,7 @@ export async function callFunction(
 
     let result: unknown;
     try {
-      result = await deps.callMoodle(ctx, fn, args);
+      result = await deps.callMoodle(ctx, fn, sent ?? {});
     } catch (error) {
       throw toToolError(error);
     }
