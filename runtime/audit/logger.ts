@@ -63,7 +63,7 @@ function sinkFromConfig(config: SinkConfig, index: number, env: NodeJS.ProcessEn
   if (!config || typeof config !== 'object') throw new AuditError(`audit.sinks[${index}]: must be an object with a type`);
   switch (config.type) {
     case 'stdout':
-      return createStdoutSink(process.stdout, 'stdout');
+      return createStdoutSink(undefined, 'stdout');
     case 'file':
       return createFileSink(config.path, config.rotate, { name: `file:${config.path}` });
     case 'http':

@@ -26,10 +26,10 @@ export interface RetryOptions {
 
 /** Short, secret-free description of a write error (never a URL or a body). */
 export function describeError(error: unknown): string {
-  const err = error as { code?: string; cause?: { code?: string }; message?: string; name?: string };
-  if (err?.cause?.code) return err.cause.code;
-  if (err?.code) return err.code;
+  const err = error as { code?: unknown; cause?: { code?: unknown }; message?: string; name?: string };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
+  if (typeof err?.cause?.code === 'string') return err.cause.code;
+  if (typeof err?.code === 'string') return err.code;
   return String(err?.message ?? error).slice(0, 200);
 }
 

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { AuditError, AuditUnavailableError } from '../../runtime/audit/errors.ts';
 import { createAudit } from '../../runtime/audit/logger.ts';
@@ -203,4 +206,41 @@ test('syslog: RFC 5424 framing over UDP and TCP', async (t) => {
   const first = /^(\d+) /.exec(stream)!;
   const frame = stream.slice(first[0].length, first[0].length + Number(first[1]));
   assert.match(frame, /^<110>1 \S+ \S+ gw \d+ tools\/call - \{.*"one".*\}$/);
+});
+
+test('default stdout sink writes every record through a pipe before close() resolves', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'stdout-child.ts'), '5000'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lines = stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 5000);
+  assert.equal(new Set(lines.map((l) => JSON.parse(l).request_id)).size, 5000);
+  assert.equal(stdout.includes('never'), false);
+});
+
+test('an HTTP sink that never answers times out and reports unhealthy', async (t) => {
+  const server = createHttpServer(() => {
+    /* never answers */
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const audit = createAudit({
+    sinks: [{ type: 'http', url: `http://127.0.0.1:${port}/`, timeout_ms: 30 }],
+    failClosed: true,
+    retry: fastRetry,
+    closeTimeoutMs: 10,
+    logger: captureLogger().logger,
+  });
+  t.after(() => audit.close());
+  audit.record(fullRecord());
+  const name = Object.keys(audit.stats().sinks)[0];
+  await waitFor(() => audit.stats().sinks[name].failures > 0, 'a timed-out attempt');
+  assert.equal(audit.stats().sinks[name].last_error, 'timeout');
+  assert.equal(audit.healthy(), false);
+  await audit.close();
+  assert.equal(audit.stats().dropped[name], 1);
 });
