@@ -5,6 +5,7 @@
 #        function (name, effective access), resolved courses, rate-limit usage, time.
 # data:  PolicyData — gateway mode, profiles from moodle-mcp.config.yaml, site-level functions.
 #
+# Reasons are built with concat (native in WASM; sprintf would call out to JavaScript).
 # Every failing rule adds a short reason (shown to the AI client and audited); the call is allowed only
 # when no rule fails. Anything missing or malformed denies (fail closed). Only builtins that
 # @open-policy-agent/opa-wasm implements may be used (policies/capabilities.json enforces it at build).
@@ -46,32 +47,63 @@ course_restricted if is_array(profile.courses)
 
 # --- input shape ------------------------------------------------------------------------------------
 
+# One cheap check on the common path; the detailed reasons below are only worked out when it fails.
+input_ok if {
+	input.action in {"tools/call", "tools/list"}
+	is_string(fn_name)
+	is_string(input.connection.profile)
+	is_boolean(input.connection.site_admin)
+	is_array(input.connection.scopes)
+	is_string(input.client_ip)
+	call_input_ok
+}
+
+call_input_ok if not is_call
+
+call_input_ok if {
+	is_call
+	numbers_list(input.courses)
+	usage_numbers
+}
+
 input_reasons contains "invalid policy input: action must be tools/call or tools/list" if {
+	not input_ok
 	not input.action in {"tools/call", "tools/list"}
 }
 
-input_reasons contains "invalid policy input: function.name must be a string" if not is_string(fn_name)
+input_reasons contains "invalid policy input: function.name must be a string" if {
+	not input_ok
+	not is_string(fn_name)
+}
 
 input_reasons contains "invalid policy input: connection.profile must be a string" if {
+	not input_ok
 	not is_string(input.connection.profile)
 }
 
 input_reasons contains "invalid policy input: connection.site_admin must be a boolean" if {
+	not input_ok
 	not is_boolean(input.connection.site_admin)
 }
 
 input_reasons contains "invalid policy input: connection.scopes must be a list" if {
+	not input_ok
 	not is_array(input.connection.scopes)
 }
 
-input_reasons contains "invalid policy input: client_ip must be a string" if not is_string(input.client_ip)
+input_reasons contains "invalid policy input: client_ip must be a string" if {
+	not input_ok
+	not is_string(input.client_ip)
+}
 
 input_reasons contains "invalid policy input: courses must be a list of numbers" if {
+	not input_ok
 	is_call
 	not numbers_list(input.courses)
 }
 
 input_reasons contains "invalid policy input: usage counters must be numbers" if {
+	not input_ok
 	is_call
 	not usage_numbers
 }
@@ -90,7 +122,7 @@ usage_numbers if {
 
 # --- profile ----------------------------------------------------------------------------------------
 
-profile_reasons contains sprintf("unknown profile %s", [quote(profile_name)]) if not profile
+profile_reasons contains concat("", ["unknown profile ", quote(profile_name)]) if not profile
 
 # --- mode -------------------------------------------------------------------------------------------
 
@@ -105,11 +137,11 @@ required_scope := "api.read" if not is_write
 
 else := "api.write"
 
-scope_reasons contains sprintf("scope %s is required for %s functions", [required_scope, access_label]) if {
+scope_reasons contains concat("", ["scope ", required_scope, " is required for ", access_label, " functions"]) if {
 	not required_scope in input.connection.scopes
 }
 
-scope_reasons contains sprintf("profile %s does not grant scope %s", [quote(profile_name), required_scope]) if {
+scope_reasons contains concat("", ["profile ", quote(profile_name), " does not grant scope ", required_scope]) if {
 	profile
 	not required_scope in profile.scopes
 }
@@ -135,33 +167,52 @@ ip_matches(entry, ip) if net.cidr_contains(entry, ip)
 
 ip_matches(entry, ip) if entry == ip
 
-ip_reasons contains sprintf("client IP %s is not in the ip_allow list of profile %s", [quote(input.client_ip), quote(profile_name)]) if {
+ip_reasons contains concat("", ["client IP ", quote(input.client_ip), " is not in the ip_allow list of profile ", quote(profile_name)]) if {
 	profile
 	not ip_allowed
 }
 
 # --- function patterns ------------------------------------------------------------------------------
 
-# Patterns use `*` and `?` wildcards over the whole name (no delimiters); deny wins.
-matches_pattern(pattern, name) if glob.match(pattern, [], name)
+# Patterns match the whole name with glob syntax and no delimiters: `*` matches any run of characters; deny
+# wins. The common forms, an exact name and `prefix*`, are checked with string builtins: glob.match compiles
+# its pattern on every call in WASM, which dominated the decision time. Moodle function names only contain
+# [a-z0-9_], so a name equal to a pattern, or starting with a pattern's prefix, involves no glob syntax.
+matches_pattern(pattern, name) if {
+	pattern == name
+} else if {
+	endswith(pattern, "*")
+	startswith(name, trim_suffix(pattern, "*"))
+} else if {
+	glob_pattern(pattern)
+	glob.match(pattern, [], name)
+}
+
+# A `*` before the end, or other glob syntax (`?`, `[...]`, `{a,b}`, `\`).
+glob_pattern(pattern) if {
+	inner := trim_suffix(pattern, "*")
+	strings.replace_n(glob_syntax, inner) != inner
+}
+
+glob_syntax := {"*": "", "?": "", "[": "", "]": "", "{": "", "}": "", "\\": ""}
 
 deny_patterns contains p if {
 	some p in profile.deny
 	matches_pattern(p, fn_name)
 }
 
-allow_patterns contains p if {
+function_allowed if {
 	some p in profile.allow
 	matches_pattern(p, fn_name)
 }
 
-function_reasons contains sprintf("function %s is denied by pattern %s", [quote_name, quote(p)]) if {
+function_reasons contains concat("", ["function ", quote_name, " is denied by pattern ", quote(p)]) if {
 	some p in deny_patterns
 }
 
-function_reasons contains sprintf("function %s is not allowed by any pattern of profile %s", [quote_name, quote(profile_name)]) if {
+function_reasons contains concat("", ["function ", quote_name, " is not allowed by any pattern of profile ", quote(profile_name)]) if {
 	profile
-	count(allow_patterns) == 0
+	not function_allowed
 }
 
 quote_name := fn_name if is_string(fn_name)
@@ -176,7 +227,7 @@ course_reasons contains "the course references of this call could not be resolve
 	not input.courses_resolved == true
 }
 
-course_reasons contains sprintf("course %s is not allowed for profile %s", [format_int(c, 10), quote(profile_name)]) if {
+course_reasons contains concat("", ["course ", format_int(c, 10), " is not allowed for profile ", quote(profile_name)]) if {
 	is_call
 	course_restricted
 	some c in input.courses
@@ -185,7 +236,7 @@ course_reasons contains sprintf("course %s is not allowed for profile %s", [form
 }
 
 # A call that names no course is allowed under a restriction only for site-level functions.
-course_reasons contains sprintf("%s references no course and is not a site-level function (course restriction)", [quote_name]) if {
+course_reasons contains concat("", [quote_name, " references no course and is not a site-level function (course restriction)"]) if {
 	is_call
 	course_restricted
 	input.courses_resolved == true
@@ -194,7 +245,7 @@ course_reasons contains sprintf("%s references no course and is not a site-level
 }
 
 # Listing: a function without course references can never be called under a restriction.
-course_reasons contains sprintf("%s references no course and is not a site-level function (course restriction)", [quote_name]) if {
+course_reasons contains concat("", [quote_name, " references no course and is not a site-level function (course restriction)"]) if {
 	not is_call
 	course_restricted
 	not input.function.has_course_refs == true
@@ -203,14 +254,14 @@ course_reasons contains sprintf("%s references no course and is not a site-level
 
 # --- rate -------------------------------------------------------------------------------------------
 
-rate_reasons contains sprintf("rate limit reached: %s calls per minute for this connection", [format_int(limit, 10)]) if {
+rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10), " calls per minute for this connection"]) if {
 	is_call
 	limit := profile.rate_per_minute
 	is_number(limit)
 	input.usage.connection_calls >= limit
 }
 
-rate_reasons contains sprintf("rate limit reached: %s calls per minute for %s", [format_int(limit, 10), quote_name]) if {
+rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10), " calls per minute for ", quote_name]) if {
 	is_call
 	limit := profile.rate_per_function_per_minute
 	is_number(limit)
@@ -219,7 +270,7 @@ rate_reasons contains sprintf("rate limit reached: %s calls per minute for %s", 
 
 # --- site administrators ----------------------------------------------------------------------------
 
-admin_reasons contains sprintf("site administrator tokens are not allowed for profile %s", [quote(profile_name)]) if {
+admin_reasons contains concat("", ["site administrator tokens are not allowed for profile ", quote(profile_name)]) if {
 	profile
 	not input.connection.site_admin == false
 	not profile.allow_site_admin == true

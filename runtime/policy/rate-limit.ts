@@ -56,14 +56,20 @@ export class MemoryRateLimiter implements RateLimiter {
     this.#sweep.unref();
   }
 
+  // Entries are kept in insertion order, which is time order as long as the clock does not go back: pruning
+  // drops from the front. Entries "from the future" (a clock step back) still count: conservative.
   #count(key: string, nowMs: number): number {
     const list = this.#entries.get(key);
     if (!list) return 0;
     const from = nowMs - this.#windowMs;
-    const kept = list.filter((e) => e.t > from);
-    if (kept.length === 0) this.#entries.delete(key);
-    else if (kept.length !== list.length) this.#entries.set(key, kept);
-    return kept.filter((e) => e.t <= nowMs).length;
+    let drop = 0;
+    while (drop < list.length && list[drop]!.t <= from) drop++;
+    if (drop === list.length) {
+      this.#entries.delete(key);
+      return 0;
+    }
+    if (drop) list.splice(0, drop);
+    return list.length;
   }
 
   #prune(nowMs: number) {

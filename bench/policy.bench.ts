@@ -1,0 +1,80 @@
+/**
+ * Policy decisions through the compiled WASM (`make policy` first): per-call latency of `decide` for an allowed
+ * and a denied call (goal: p50 ≤ 20 µs), and the time to decide the `tools/list` filter for the whole catalog.
+ */
+import { loadCatalog } from '../runtime/catalog/index.ts';
+import { loadConfig, policyDataFromConfig } from '../runtime/config/index.ts';
+import { loadPolicyEngine, type PolicyEngine } from '../runtime/policy/engine.ts';
+import { MemoryRateLimiter } from '../runtime/policy/rate-limit.ts';
+import { listInput } from '../runtime/policy/review.ts';
+import type { PolicyInput } from '../runtime/policy/types.ts';
+
+export const title = 'policy (WASM decisions)';
+
+const root = new URL('../', import.meta.url).pathname;
+
+function percentiles(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
+}
+
+function time(n: number, fn: () => void): number[] {
+  for (let i = 0; i < Math.min(1000, n); i++) fn(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - t) / 1000); // µs
+  }
+  return samples;
+}
+
+const row = (name: string, samples: number[], unit: 'µs' | 'ms', extra: Record<string, string | number> = {}) => {
+  const p = percentiles(samples);
+  return { name, runs: samples.length, [`p50 ${unit}`]: p.p50, [`p99 ${unit}`]: p.p99, [`max ${unit}`]: p.max, ...extra };
+};
+
+export default async function bench() {
+  const data = policyDataFromConfig(await loadConfig(`${root}moodle-mcp.config.yaml`, {}));
+  const engine: PolicyEngine = await loadPolicyEngine({
+    sourcesDir: `${root}policies`,
+    wasmPath: `${root}policies/build/policy.wasm`,
+    manifestPath: `${root}policies/build/manifest.json`,
+    data,
+  });
+  const { functions } = await loadCatalog();
+  const fn = functions.find((f) => f.name === 'core_course_get_contents')!;
+  const profile = Object.keys(data.profiles).find((p) => data.profiles[p]!.courses) ?? Object.keys(data.profiles)[0]!;
+  const base = listInput(profile, data.profiles[profile], fn);
+  const allowed: PolicyInput = { ...base, action: 'tools/call', courses: data.profiles[profile]!.courses?.slice(0, 1) ?? [2] };
+  const denied: PolicyInput = { ...allowed, client_ip: '192.0.2.1', courses: [999], connection: { ...allowed.connection, site_admin: true } };
+  if (!engine.decide(allowed).allow) throw new Error(`bench: expected ${profile} to be allowed: ${engine.decide(allowed).reasons}`);
+
+  const rows = [
+    row(`decide tools/call, allowed (${profile})`, time(20_000, () => engine.decide(allowed)), 'µs'),
+    row('decide tools/call, denied (3 reasons)', time(20_000, () => engine.decide(denied)), 'µs'),
+  ];
+
+  const limiter = new MemoryRateLimiter();
+  let now = Date.now();
+  rows.push(
+    row('rate hit (memory) + decide', time(20_000, () => {
+      void limiter.hit('bench', fn.name, ++now);
+      engine.decide(allowed);
+    }), 'µs'),
+  );
+  await limiter.close();
+
+  for (const name of Object.keys(data.profiles)) {
+    const inputs = functions.map((f) => listInput(name, data.profiles[name], f));
+    let listed = 0;
+    const samples = time(30, () => {
+      listed = 0;
+      for (const input of inputs) if (engine.decide(input).allow) listed++;
+    }).map((us) => us / 1000);
+    rows.push(row(`tools/list filter, ${functions.length} functions, profile ${name}`, samples, 'ms', { listed }));
+  }
+  engine.close();
+  return rows;
+}
