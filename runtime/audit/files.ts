@@ -13,6 +13,7 @@ export async function listAuditFiles(path: string): Promise<string[]> {
   try {
     names = await readdir(dir);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing written yet
     throw new AuditError(`cannot read audit directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   const rotated = names

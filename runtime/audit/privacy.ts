@@ -188,7 +188,7 @@ export async function eraseUserData(subject: AuditSubject, options: PrivacyOptio
   const subjects = relatedSubjects(subject, storeData);
   let removed = 0;
   const rewritten: string[] = [];
-  if (options.auditFile) {
+  if (options.auditFile && (await listAuditFiles(options.auditFile)).length > 0) {
     const path = options.auditFile;
     await withFileLock(
       path,

@@ -61,6 +61,16 @@ test('http sink: elasticsearch-bulk sends NDJSON action lines and counts rejecte
   assert.ok(Object.values(stats.dropped)[0] >= 1, 'item rejected by ES counted as dropped');
 });
 
+test('http sink: a 413 answer splits the batch instead of wedging the sink', async (t) => {
+  const { url, received } = await startServer(t, (_i, req) => (req.body.trimEnd().split('\n').length > 2 ? 413 : 200));
+  const audit = createAudit({ sinks: [{ type: 'http', url, batch_size: 8 }], logger: captureLogger().logger });
+  for (let i = 0; i < 8; i++) audit.record(fullRecord({ request_id: `s${i}` }));
+  await audit.close();
+  const accepted = received.filter((r) => r.body.trimEnd().split('\n').length <= 2);
+  assert.deepEqual(accepted.flatMap((r) => r.body.trimEnd().split('\n').map((l) => JSON.parse(l).request_id)), ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7']);
+  assert.equal(audit.stats().written, 8);
+});
+
 test('http sink: a missing token env var is a clear configuration error', () => {
   assert.throws(
     () => createAudit({ sinks: [{ type: 'http', url: 'http://127.0.0.1:1/x', token_env: 'NOPE' }], env: {} }),

@@ -71,27 +71,37 @@ export function createHttpSink(config: HttpSinkConfig, env: NodeJS.ProcessEnv = 
     name: name ?? `http:${url.host}`,
     maxBatch: batch,
     async write(lines) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: httpSinkBody(format, lines, config.index),
-        signal: AbortSignal.timeout(timeout),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new HttpStatusError(response.status);
-      if (format === 'elasticsearch-bulk') {
-        // Bulk answers 200 even when items fail; retrying would duplicate the accepted ones, so count the rest.
-        try {
-          const parsed = JSON.parse(text) as { errors?: boolean; items?: Record<string, { status?: number }>[] };
-          if (parsed.errors) {
-            const rejected = (parsed.items ?? []).filter((item) => (Object.values(item)[0]?.status ?? 200) >= 300).length;
-            return { rejected };
-          }
-        } catch {
-          /* not JSON: the status said OK */
-        }
-      }
+      return post(lines);
     },
     async close() {},
   };
+
+  /** POSTs one batch; a 413 (too large) is retried as two halves so one big batch cannot wedge the sink. */
+  async function post(lines: string[]): Promise<void | { rejected: number }> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: httpSinkBody(format, lines, config.index),
+      signal: AbortSignal.timeout(timeout),
+    });
+    const text = await response.text();
+    if (response.status === 413 && lines.length > 1) {
+      const half = Math.ceil(lines.length / 2);
+      const results = [await post(lines.slice(0, half)), await post(lines.slice(half))];
+      return { rejected: results.reduce((n, r) => n + (r ? r.rejected : 0), 0) };
+    }
+    if (!response.ok) throw new HttpStatusError(response.status);
+    if (format === 'elasticsearch-bulk') {
+      // Bulk answers 200 even when items fail; retrying would duplicate the accepted ones, so count the rest.
+      try {
+        const parsed = JSON.parse(text) as { errors?: boolean; items?: Record<string, { status?: number }>[] };
+        if (parsed.errors) {
+          const rejected = (parsed.items ?? []).filter((item) => (Object.values(item)[0]?.status ?? 200) >= 300).length;
+          return { rejected };
+        }
+      } catch {
+        /* not JSON: the status said OK */
+      }
+    }
+  }
 }
