@@ -1,4 +1,4 @@
-import { open, readdir, stat, unlink, utimes } from 'node:fs/promises';
+import { open, readFile, readdir, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AuditError } from './errors.ts';
 
@@ -31,6 +31,19 @@ export interface LockOptions {
   waitMs?: number;
 }
 
+/** True when the lock names a process id that no longer exists on this host (left by a crash). */
+async function holderIsGone(lock: string): Promise<boolean> {
+  const text = await readFile(lock, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now, or foreign: rely on age
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** The lock file shared by the file sink (one lock per batch write/rotation) and privacy erase (whole rewrite). */
 export function lockPath(path: string): string {
   return `${path}.lock`;
@@ -54,7 +67,7 @@ export async function withFileLock<T>(path: string, fn: (touch: () => Promise<vo
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const info = await stat(lock).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > staleMs) {
+      if (info && (Date.now() - info.mtimeMs > staleMs || (await holderIsGone(lock)))) {
         await unlink(lock).catch(() => undefined);
         continue;
       }

@@ -153,3 +153,14 @@ test('privacy CLI refuses unclear requests', async (t) => {
   assert.equal((await run('wipe')).code, 2);
   assert.match((await run('export', '--user', 'a', '--username', 'b')).err, /give only one/);
 });
+
+test('a lock left by a crashed process does not wedge the file sink', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'audit.log');
+  writeFileSync(lockPath(path), '2147483646\n'); // no such process
+  const audit = createAudit({ sinks: [{ type: 'file', path }], logger: captureLogger().logger });
+  audit.record(bob({ request_id: 'after-crash' }));
+  await audit.close();
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).request_id, 'after-crash');
+  assert.equal(existsSync(lockPath(path)), false);
+});
