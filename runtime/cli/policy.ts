@@ -10,6 +10,7 @@ import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine } from '../policy/engine.ts';
 import { PolicyError } from '../policy/errors.ts';
+import { formatRestrictionReport, restrictionReport } from '../policy/restriction-report.ts';
 import { formatDiff, groupFlips, listFlips, listInput, settingChanges } from '../policy/review.ts';
 import type { PolicyData, PolicyInput } from '../policy/types.ts';
 
@@ -28,7 +29,9 @@ const USAGE = `usage:
                             [--config FILE] [--policies DIR]
       prints the decision and its reasons (exit 0 allowed, 1 denied, 2 error)
   moodle-mcp policy diff <git-ref> [--config FILE] [--policies DIR]
-      Markdown table of profile × function listing decisions that flip between <git-ref> and the working tree`;
+      Markdown table of profile × function listing decisions that flip between <git-ref> and the working tree
+  moodle-mcp policy courses [--config FILE]
+      which functions are resolvable, need lookups, are filtered or denied under a course restriction (Markdown)`;
 
 class UsageError extends Error {}
 
@@ -41,6 +44,7 @@ export async function runPolicyCommand(argv: string[], io: PolicyCommandIo = {})
   try {
     if (sub === 'explain') return await explain(rest, io.cwd ?? process.cwd(), out);
     if (sub === 'diff') return await diff(rest, io.cwd ?? process.cwd(), out);
+    if (sub === 'courses') return await courses(rest, io.cwd ?? process.cwd(), out);
     if (sub === undefined || sub === 'help' || sub === '--help') {
       out(USAGE + '\n');
       return sub === undefined ? 2 : 0;
@@ -210,4 +214,13 @@ async function diff(argv: string[], cwd: string, out: (s: string) => void): Prom
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+async function courses(argv: string[], cwd: string, out: (s: string) => void): Promise<number> {
+  const { values: v, positionals } = parse(argv, { config: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const config = await loadConfig(v.config ? resolve(cwd, v.config as string) : defaultConfigPath());
+  const { functions } = await loadCatalog(GENERATED_DIR);
+  out(formatRestrictionReport(restrictionReport(functions, policyDataFromConfig(config).site_level_functions)));
+  return 0;
 }

@@ -140,3 +140,18 @@ describe('policy diff', () => {
     assert.match(r.err, /no-such-ref/);
   });
 });
+
+describe('policy courses', () => {
+  it('prints the restriction report for the catalog', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'moodle-mcp-courses-'));
+    try {
+      await writeFile(join(dir, 'config.yaml'), CONFIG);
+      const r = await run(['courses', '--config', join(dir, 'config.yaml')]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^\| Under a course restriction \| Functions \| of which results are filtered \|/);
+      assert.match(r.out, /\*\*site-level\*\* \(1\): `core_webservice_get_site_info`/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

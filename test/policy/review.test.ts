@@ -50,3 +50,32 @@ describe('policy diff grouping', () => {
     assert.equal(representativeIp(undefined), '0.0.0.0');
   });
 });
+
+import { formatRestrictionReport, restrictionReport } from '../../runtime/policy/restriction-report.ts';
+
+describe('course restriction report', () => {
+  it('classifies functions by their course refs and site-level status', () => {
+    const f = (name: string, courseRefs: object[], outputCourseRefs: string[] = []) =>
+      ({ name, component: 'moodle', access: 'read', courseRefs, outputCourseRefs }) as unknown as CatalogFunction;
+    const entries = restrictionReport(
+      [
+        f('a_direct', [{ path: 'courseid', kind: 'course' }]),
+        f('b_lookup', [{ path: 'cmid', kind: 'cm' }, { path: 'courseid', kind: 'course' }]),
+        f('c_partly', [{ path: 'discussionid', kind: 'unresolvable', entity: 'discussion' }, { path: 'forumid', kind: 'instance', module: 'forum' }]),
+        f('d_site', [], ['[].id']),
+        f('e_none', []),
+      ],
+      ['d_site'],
+    );
+    assert.deepEqual(entries.map((e) => [e.name, e.class, e.filtered, e.entities]), [
+      ['a_direct', 'resolvable', false, []],
+      ['b_lookup', 'lookup', false, []],
+      ['c_partly', 'partly unresolvable', false, ['discussion']],
+      ['d_site', 'site-level', true, []],
+      ['e_none', 'denied', false, []],
+    ]);
+    const md = formatRestrictionReport(entries);
+    assert.ok(md.includes('| site-level | 1 | 1 |'));
+    assert.ok(md.includes('**partly unresolvable** (1): `c_partly` (discussion)'));
+  });
+});
