@@ -65,7 +65,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       name: 'not_site_admin',
       ok: options.allowSiteAdmin === true,
       detail: `the token belongs to a site administrator ("${info.username}"), who bypasses every Moodle capability check`,
-      fix: 'Use a token of an ordinary user (Site administration > Server > Web services > Manage tokens), or set the connection\'s allowSiteAdmin only if you really mean it.',
+      fix: 'Use a token of an ordinary user (Site administration > Server > Web services > Manage tokens), or set moodle.allow_site_admin_tokens (and the profile\'s allow_site_admin) only if you really mean it.',
     });
   } else {
     checks.push({ name: 'not_site_admin', ok: true, detail: 'the token is not a site administrator\'s' });

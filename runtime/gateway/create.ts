@@ -18,7 +18,8 @@ import { ToolError } from '../mcp/errors.ts';
 import type { PipelineDeps } from '../mcp/pipeline.ts';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
-import { createMoodleClient, isSiteAdmin, MoodleError, type FetchLike, type MoodleClient } from '../moodle/index.ts';
+import { createMoodleClient, MoodleError, type FetchLike, type MoodleClient } from '../moodle/index.ts';
+import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { filterResultByCourses } from '../policy/filter.ts';
@@ -178,8 +179,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     let user = identities.get(key);
     if (!user) {
       try {
-        const info = await moodle.getSiteInfo(connection.moodleToken);
-        user = { id: info.userid, username: info.username, fullname: info.fullname, isSiteAdmin: isSiteAdmin(info) };
+        user = moodleUserFromSiteInfo(await moodle.getSiteInfo(connection.moodleToken));
       } catch (error) {
         if (error instanceof MoodleError && !error.isTransport)
           throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, 'Bearer error="invalid_token"');

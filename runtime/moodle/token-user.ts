@@ -26,7 +26,7 @@ export async function resolveTokenUser(
   if (user.isSiteAdmin && options.allowSiteAdmin !== true) {
     throw new MoodleError(
       'site_admin_token',
-      `The Moodle token belongs to a site administrator ("${user.username}"), who bypasses Moodle's capability checks; use an ordinary user's token or allow it explicitly in the config (allowSiteAdmin).`,
+      `The Moodle token belongs to a site administrator ("${user.username}"), who bypasses Moodle's capability checks; use an ordinary user's token or allow it explicitly in the config (moodle.allow_site_admin_tokens and the profile's allow_site_admin).`,
     );
   }
   return { user, siteInfo };

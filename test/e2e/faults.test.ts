@@ -26,7 +26,7 @@ async function setup(overrides: Record<string, unknown> = {}) {
   return { simulator, gateway, server, client, records };
 }
 
-const text = (result: { content: unknown }) => (result.content as { text: string }[])[0].text;
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 test('a Moodle that does not answer in time gives a clear, audited timeout error, not a hang', async () => {
   const { simulator, gateway, server, client, records } = await setup({ moodle: { timeout_ms: 300 } });

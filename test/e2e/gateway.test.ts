@@ -28,7 +28,7 @@ async function connect(key = 'demo-student', protocolVersion?: string) {
 }
 
 const recorded = (id: number) => EXCHANGES.find((e) => e.id === id)!.response_json;
-const text = (result: { content: unknown }) => (result.content as { type: string; text: string }[])[0].text;
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 test('initialize and tools/list: meta-tools plus the configured direct tools, with schemas and annotations', async () => {
   const { client } = await connect();

@@ -43,7 +43,7 @@ async function connect(key: string, headers: Record<string, string> = {}) {
   return client;
 }
 const call = (client: Client, name: string, args: Record<string, unknown>) => client.callTool({ name: 'moodle_call_function', arguments: { name, arguments: args } });
-const text = (result: { content: unknown }) => (result.content as { text: string }[])[0].text;
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 test('a client IP outside the profile allowlist is refused; the proxy chain is read from the right', async () => {
   const outside = await connect('k-campus', { 'x-forwarded-for': '203.0.113.9' });

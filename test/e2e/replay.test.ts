@@ -62,7 +62,7 @@ const RESERVED = new Set(['wstoken', 'wsfunction', 'moodlewsrestformat']);
 /** The recording replaced `userprivateaccesskey` values with a placeholder; do the same to the live answer. */
 const redactPrivateKey = (value: unknown) =>
   JSON.parse(JSON.stringify(value).replace(/"userprivateaccesskey":"[^"]*"/g, '"userprivateaccesskey":"<USERPRIVATEACCESSKEY>"'));
-const text = (result: { content: unknown }) => (result.content as { text: string }[])[0].text;
+const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 /** What the gateway does instead of forwarding, for requests it stops itself. */
 const STOPPED_BY_GATEWAY: Record<number, RegExp> = {
