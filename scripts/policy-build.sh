@@ -55,16 +55,22 @@ node -e '
 ' "$OPA_WASM_CAPS" "$SRC/capabilities.json"
 
 mkdir -p "$OUT"
-rm -f "$OUT/bundle.tar.gz" "$OUT/policy.wasm" "$OUT/manifest.json"
 mapfile -t sources < <(cd "$SRC" && ls -1 *.rego | grep -v '_test\.rego$' | sort | sed "s|^|$SRC/|")
 [ ${#sources[@]} -gt 0 ] || { echo "policy-build: no .rego file in $SRC" >&2; exit 1; }
 
-opa build -t wasm -e moodle_mcp/decision --capabilities "$SRC/capabilities.json" -o "$OUT/bundle.tar.gz" "${sources[@]}"
-tar -xzf "$OUT/bundle.tar.gz" -C "$OUT" /policy.wasm 2>/dev/null || tar -xzf "$OUT/bundle.tar.gz" -C "$OUT" policy.wasm
+# Build next to the output, then move into place (manifest last): a watching gateway never loads a half-written file.
+STAGE="$(mktemp -d "$OUT/.stage.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+opa build -t wasm -e moodle_mcp/decision --capabilities "$SRC/capabilities.json" -o "$STAGE/bundle.tar.gz" "${sources[@]}"
+tar -xzf "$STAGE/bundle.tar.gz" -C "$STAGE" /policy.wasm 2>/dev/null || tar -xzf "$STAGE/bundle.tar.gz" -C "$STAGE" policy.wasm
 
 node --import tsx -e '
   const { writeBuildManifest } = await import(process.argv[1] + "/runtime/policy/manifest.ts");
-  const [, root, src, out, opaVersion] = process.argv;
-  const m = await writeBuildManifest({ sourcesDir: src, wasmPath: out + "/policy.wasm", manifestPath: out + "/manifest.json", opaVersion });
-  console.log(`policy-build: ${out}/policy.wasm ${m.wasmSha256.slice(0, 16)} (sources ${m.sourceHash.slice(0, 16)})`);
-' "$ROOT" "$SRC" "$OUT" "$(opa version | sed -n "s/^Version: //p")"
+  const [, root, src, stage, opaVersion] = process.argv;
+  const m = await writeBuildManifest({ sourcesDir: src, wasmPath: stage + "/policy.wasm", manifestPath: stage + "/manifest.json", opaVersion });
+  console.log(`policy-build: policy.wasm ${m.wasmSha256.slice(0, 16)} (sources ${m.sourceHash.slice(0, 16)})`);
+' "$ROOT" "$SRC" "$STAGE" "$(opa version | sed -n "s/^Version: //p")"
+mv -f "$STAGE/bundle.tar.gz" "$OUT/bundle.tar.gz"
+mv -f "$STAGE/policy.wasm" "$OUT/policy.wasm"
+mv -f "$STAGE/manifest.json" "$OUT/manifest.json"
+echo "policy-build: wrote $OUT/{policy.wasm,manifest.json,bundle.tar.gz}"

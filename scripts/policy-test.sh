@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Rego unit tests (policies/*_test.rego) and the shared decision table (policies/cases/decisions.json)
-# with the pinned OPA CLI, then fails when coverage of the policy (non-test) files is under 95 %.
+# with the pinned OPA CLI (after `opa check --strict` and an `opa fmt` check), then fails when coverage of
+# the policy (non-test) files is under 95 % (MIN_COVERAGE).
 set -euo pipefail
 cd "$(dirname "$0")/../policies"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
@@ -8,6 +9,9 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 MIN_COVERAGE="${MIN_COVERAGE:-95}"
 
 mapfile -t files < <(ls -1 *.rego | sort)
+go tool opa check --strict "${files[@]}"
+unformatted="$(go tool opa fmt -l "${files[@]}")"
+if [ -n "$unformatted" ]; then echo "policy-test: not opa-fmt formatted (run go tool opa fmt -w in policies/): $unformatted" >&2; exit 1; fi
 go tool opa test "${files[@]}" cases/decisions.json
 report="$(mktemp)"; trap 'rm -f "$report"' EXIT
 go tool opa test --coverage "${files[@]}" cases/decisions.json > "$report"

@@ -134,7 +134,7 @@ describe('policy engine', () => {
     engine.close();
   });
 
-  it('watch() reloads after the build directory changes', async () => {
+  it('watch() reloads after the build directory changes', { timeout: 30_000 }, async () => {
     const b = await sandbox();
     try {
       b.build();
