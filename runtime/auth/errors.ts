@@ -15,11 +15,14 @@ export class AuthError extends Error {
   readonly code: AuthErrorCode;
   /** Scopes needed, for insufficient_scope. */
   readonly scope?: string;
-  constructor(code: AuthErrorCode, message: string, options: { scope?: string; cause?: unknown } = {}) {
+  /** True when the request carried no credential at all (RFC 6750: the challenge then names no error). */
+  readonly missing: boolean;
+  constructor(code: AuthErrorCode, message: string, options: { scope?: string; cause?: unknown; missing?: boolean } = {}) {
     super(message, options.cause ? { cause: options.cause } : undefined);
     this.name = 'AuthError';
     this.code = code;
     this.scope = options.scope;
+    this.missing = options.missing ?? false;
   }
 
   /** HTTP status for this error. */

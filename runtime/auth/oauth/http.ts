@@ -1,0 +1,71 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { pageHeaders } from './pages.ts';
+
+/** Small web-standard helpers for the auth pages: cookies, forms, CSRF (double-submit cookie), responses. */
+
+export function readCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+export function cookieHeader(name: string, value: string, o: { secure: boolean; maxAge?: number; sameSite?: 'Strict' | 'Lax' }): string {
+  return [
+    `${name}=${encodeURIComponent(value)}`,
+    'Path=/',
+    'HttpOnly',
+    `SameSite=${o.sameSite ?? 'Strict'}`,
+    ...(o.secure ? ['Secure'] : []),
+    ...(o.maxAge !== undefined ? [`Max-Age=${o.maxAge}`] : []),
+  ].join('; ');
+}
+
+const MAX_FORM = 16 * 1024;
+
+/** Parses an application/x-www-form-urlencoded body (refuses other types and large bodies). */
+export async function readForm(request: Request): Promise<URLSearchParams | null> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
+  const text = await request.text();
+  if (text.length > MAX_FORM) return null;
+  return new URLSearchParams(text);
+}
+
+/** The CSRF token for this browser: the existing cookie, or a new one (with the Set-Cookie to send). */
+export function csrfToken(request: Request, cookieName: string, secure: boolean): { token: string; setCookie?: string } {
+  const existing = readCookie(request, cookieName);
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { token: existing };
+  const token = randomBytes(32).toString('base64url');
+  return { token, setCookie: cookieHeader(cookieName, token, { secure }) };
+}
+
+/** True when the form's csrf field equals the browser's CSRF cookie. */
+export function csrfValid(request: Request, form: URLSearchParams, cookieName: string): boolean {
+  const cookie = readCookie(request, cookieName);
+  const field = form.get('csrf');
+  if (!cookie || !field) return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(field);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function htmlResponse(html: string, o: { status?: number; setCookie?: (string | undefined)[]; formTargets?: string[] } = {}): Response {
+  const headers = pageHeaders(o.formTargets);
+  for (const c of o.setCookie ?? []) if (c) headers.append('set-cookie', c);
+  return new Response(html, { status: o.status ?? 200, headers });
+}
+
+export function redirectResponse(location: string, setCookie: (string | undefined)[] = []): Response {
+  const headers = new Headers({ location, 'cache-control': 'no-store' });
+  for (const c of setCookie) if (c) headers.append('set-cookie', c);
+  return new Response(null, { status: 303, headers });
+}
+
+export function jsonResponse(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*', ...extra },
+  });
+}

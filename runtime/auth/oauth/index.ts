@@ -1,0 +1,177 @@
+import type Provider from 'oidc-provider';
+import type { AuditRecord } from '../../audit/types.ts';
+import type { Keyring } from '../crypto.ts';
+import { AuthError } from '../errors.ts';
+import { openConnection, parseBearer, touchLastUsed, type ProfileScopes } from '../keys.ts';
+import { normaliseScopes } from '../scopes.ts';
+import type { AuthStore } from '../store/types.ts';
+import type { Connection, Scope } from '../types.ts';
+import type { OAuthContext, OAuthMoodle } from './context.ts';
+import { jsonResponse } from './http.ts';
+import { handleInteraction } from './interactions.ts';
+import { handleConnectionsPage } from './manage.ts';
+import { runNodeHandler } from './node-bridge.ts';
+import { cookieNames, createProvider, RESOURCE_SCOPES } from './provider.ts';
+
+export type { OAuthMoodle } from './context.ts';
+
+export interface OAuthOptions {
+  /** Public base URL of the gateway (origin only), e.g. `https://mcp.example.edu`; the issuer and resource base. */
+  issuer: string;
+  store: AuthStore;
+  keyring: Keyring;
+  moodle: OAuthMoodle;
+  /** Moodle external service for login/token.php. Default `mcp`. */
+  service?: string;
+  /** Profile of OAuth connections (config oauth.default_profile) and the profiles' permitted scopes. */
+  profile: string;
+  profiles: ProfileScopes;
+  /** Seconds. */
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  allowSiteAdmin: boolean;
+  /** False in read-only mode: consent then never offers api.write. Default true. */
+  writeAllowed?: boolean;
+  /** Path of the MCP endpoint. Default `/mcp`. */
+  resourcePath?: string;
+  /** Security events (sign-in, consent, revocation); never receives passwords or tokens. */
+  audit?: (record: AuditRecord) => void;
+}
+
+export interface OAuth {
+  /**
+   * Serves `/.well-known/oauth-protected-resource[/mcp]`, `/.well-known/oauth-authorization-server`,
+   * `/.well-known/openid-configuration`, `/oauth/*`, `/interaction/*` and `/connections[/*]`; undefined for other paths.
+   */
+  handle(request: Request): Promise<Response | undefined>;
+  /** The connection of the request's OAuth access token for `resource` (audience checked); throws AuthError. */
+  authenticate(request: Request, resource?: string): Promise<Connection>;
+  /** Same for a bare token (for authenticateBearer's `oauth` option); null when the token is unknown. */
+  authenticateToken(token: string, resource?: string): Promise<Connection | null>;
+  /** The `WWW-Authenticate` value for a 401/403 (`resource_metadata`, `scope`, and `error` when there was a credential). */
+  wwwAuthenticate(error?: AuthError): string;
+  /** A complete 401/403 JSON response for an AuthError. */
+  errorResponse(error: AuthError): Response;
+  /** `<issuer>/mcp`: the resource identifier tokens must be issued for. */
+  readonly resource: string;
+  readonly resourceMetadataUrl: string;
+  readonly provider: Provider;
+}
+
+const quote = (s: string) => s.replace(/["\\\r\n]/g, ' ');
+
+/** The OAuth 2.1 authorization server and resource-server checks for MCP (2025-11-25 authorization spec). */
+export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
+  const base = new URL(options.issuer);
+  if (base.pathname !== '/' || base.search || base.hash) throw new AuthError('config', `server.public_url must be an origin without a path (got ${options.issuer})`);
+  if (base.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(base.hostname))
+    throw new AuthError('config', `server.public_url must use https except on loopback (got ${options.issuer})`);
+  const issuer = base.origin;
+  const resourcePath = options.resourcePath ?? '/mcp';
+  const resource = `${issuer}${resourcePath}`;
+  const resources = [resource, issuer];
+  const profile = options.profiles[options.profile];
+  if (!profile) throw new AuthError('config', `oauth.default_profile: unknown profile "${options.profile}"`);
+  const secure = base.protocol === 'https:';
+  const audit = (rec: Omit<AuditRecord, 'timestamp'>) => options.audit?.({ timestamp: new Date().toISOString(), ...rec } as AuditRecord);
+
+  const onGrantRevoked = async (grantId: string) => {
+    const record = await options.store.findConnectionByGrantId(grantId);
+    if (!record) return;
+    const before = await options.store.revokeConnection(record.id);
+    if (before)
+      audit({ event: 'auth.token.revoked', connection_id: record.id, client_id: record.client?.id, client_name: record.client?.name, moodle_user_id: record.moodleUser?.id, moodle_username: record.moodleUser?.username, auth_method: 'oauth', status: 200 });
+  };
+  const provider = await createProvider({
+    issuer, resources, store: options.store, keyring: options.keyring, accessTokenTtl: options.accessTokenTtl,
+    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked,
+  });
+  provider.on('server_error', () => undefined); // surfaced as 500 responses; never logged with request data here
+  provider.on('refresh_token.consumed', () => undefined);
+
+  const ctx: OAuthContext = {
+    provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
+    profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
+    allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, base, secure,
+    names: cookieNames(secure), audit,
+  };
+  const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
+  const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
+  const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;
+  const defaultScope = normaliseScopes(profile.scopes.filter((s): s is Scope => (RESOURCE_SCOPES as readonly string[]).includes(s))).join(' ');
+
+  function protectedResourceMetadata(id: string) {
+    return {
+      resource: id,
+      authorization_servers: [issuer],
+      scopes_supported: [...RESOURCE_SCOPES],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Moodle MCP gateway',
+    };
+  }
+
+  async function discovery(request: Request): Promise<Response> {
+    const response = await runNodeHandler(callback, request, { forwarded, path: '/.well-known/openid-configuration' });
+    if (response.status !== 200) return response;
+    const doc = (await response.json()) as Record<string, unknown>;
+    doc.scopes_supported = [...new Set([...((doc.scopes_supported as string[]) ?? []), ...RESOURCE_SCOPES])];
+    return jsonResponse(doc);
+  }
+
+  async function handle(request: Request): Promise<Response | undefined> {
+    const path = new URL(request.url).pathname;
+    if (path === '/.well-known/oauth-protected-resource' || path === `/.well-known/oauth-protected-resource${resourcePath}`) {
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': '*' } });
+      return jsonResponse(protectedResourceMetadata(path === '/.well-known/oauth-protected-resource' ? issuer : resource));
+    }
+    if ((path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') && request.method === 'GET') return discovery(request);
+    if (path.startsWith('/oauth/') || path === '/.well-known/openid-configuration') return runNodeHandler(callback, request, { forwarded });
+    const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent))?$/.exec(path);
+    if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '');
+    const manage = /^\/connections(?:\/(login|token|revoke|logout))?$/.exec(path);
+    if (manage) return handleConnectionsPage(ctx, request, manage[1] ?? '');
+    return undefined;
+  }
+
+  async function authenticateToken(token: string, wanted = resource): Promise<Connection | null> {
+    const at = await provider.AccessToken.find(token);
+    if (!at || at.isExpired) return null;
+    const audiences = (Array.isArray(at.aud) ? at.aud : [at.aud]).filter((a): a is string => typeof a === 'string');
+    const accepted = resources.includes(wanted) ? resources : [wanted];
+    if (!audiences.some((a) => accepted.includes(a))) throw new AuthError('invalid_token', `the access token was issued for another resource, not ${wanted}`);
+    const record = at.grantId ? await options.store.findConnectionByGrantId(at.grantId) : null;
+    const connection = record && openConnection(record, options.keyring);
+    if (!record || !connection) throw new AuthError('invalid_token', 'the connection of this access token was revoked or has expired');
+    touchLastUsed(options.store, record);
+    const granted = new Set((at.scope ?? '').split(' '));
+    return { ...connection, scopes: connection.scopes.filter((s) => granted.has(s)), client: { id: at.clientId!, ...(record.client?.name ? { name: record.client.name } : {}) } };
+  }
+
+  async function authenticate(request: Request, wanted = resource): Promise<Connection> {
+    const token = parseBearer(request.headers.get('authorization'));
+    if (!token) throw new AuthError('invalid_token', 'this endpoint needs a bearer token (OAuth sign-in)', { missing: true });
+    const connection = await authenticateToken(token, wanted);
+    if (!connection) throw new AuthError('invalid_token', 'the access token is unknown, expired or revoked');
+    return connection;
+  }
+
+  function wwwAuthenticate(error?: AuthError): string {
+    const parts: string[] = [];
+    if (error?.code === 'insufficient_scope') {
+      parts.push('error="insufficient_scope"', `scope="${quote(error.scope ?? defaultScope)}"`, `error_description="${quote(error.message)}"`);
+    } else {
+      if (error && !error.missing) parts.push(`error="${error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token'}"`, `error_description="${quote(error.message)}"`);
+      parts.push(`scope="${defaultScope}"`);
+    }
+    parts.push(`resource_metadata="${resourceMetadataUrl}"`);
+    return `Bearer ${parts.join(', ')}`;
+  }
+
+  function errorResponse(error: AuthError): Response {
+    const status = error.code === 'insufficient_scope' || error.code === 'forbidden' ? 403 : error.code === 'invalid_request' ? 400 : 401;
+    const body = { error: error.code === 'forbidden' ? 'access_denied' : error.code === 'insufficient_scope' || error.code === 'invalid_request' ? error.code : 'invalid_token', error_description: error.message };
+    return jsonResponse(body, status, error.code === 'forbidden' ? {} : { 'www-authenticate': wwwAuthenticate(error), 'access-control-expose-headers': 'WWW-Authenticate' });
+  }
+
+  return { handle, authenticate, authenticateToken, wwwAuthenticate, errorResponse, resource, resourceMetadataUrl, provider };
+}

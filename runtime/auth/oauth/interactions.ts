@@ -1,0 +1,160 @@
+import { ServerResponse } from 'node:http';
+import type { Interaction } from 'oidc-provider';
+import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
+import type { ConnectionRecord } from '../store/types.ts';
+import type { MoodleUser, Scope } from '../types.ts';
+import { checkToken, signInMessage, type OAuthContext } from './context.ts';
+import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
+import { nodeRequest } from './node-bridge.ts';
+import { consentPage, messagePage, signInPage } from './pages.ts';
+import { RESOURCE_SCOPES } from './provider.ts';
+
+const PENDING_TTL_MS = 10 * 60_000;
+
+interface Pending {
+  sealed: string;
+  user: MoodleUser;
+}
+
+function forwarded(ctx: OAuthContext) {
+  return { proto: ctx.base.protocol.slice(0, -1), host: ctx.base.host };
+}
+
+async function details(ctx: OAuthContext, request: Request): Promise<Interaction | null> {
+  const req = nodeRequest(request, Buffer.alloc(0), { forwarded: forwarded(ctx) });
+  try {
+    return await ctx.provider.interactionDetails(req, new ServerResponse(req));
+  } catch {
+    return null;
+  }
+}
+
+function requestedResource(i: Interaction, ctx: OAuthContext): string {
+  const r = i.params.resource;
+  const first = Array.isArray(r) ? r[0] : r;
+  return typeof first === 'string' && ctx.resources.includes(first) ? first : ctx.resources[0];
+}
+
+function requestedScopes(i: Interaction): string[] {
+  return typeof i.params.scope === 'string' ? i.params.scope.split(' ').filter(Boolean) : [];
+}
+
+/** Whether the person may pick read+write: the mode, the profile and the client's request all permit it. */
+function canWrite(ctx: OAuthContext, i: Interaction): boolean {
+  const rs = requestedScopes(i).filter((s) => (RESOURCE_SCOPES as readonly string[]).includes(s));
+  return ctx.writeAllowed && ctx.profileScopes.includes('api.write') && (rs.length === 0 || rs.includes('api.write'));
+}
+
+async function clientOf(ctx: OAuthContext, i: Interaction) {
+  const client = await ctx.provider.Client.find(String(i.params.client_id));
+  return { id: String(i.params.client_id), name: (client?.clientName as string | undefined) ?? String(i.params.client_id) };
+}
+
+function formTarget(redirectUri: string): string[] {
+  const u = URL.parse(redirectUri);
+  if (!u) return [];
+  return [u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : u.protocol];
+}
+
+/**
+ * `/interaction/<uid>` (GET: sign-in page), `/interaction/<uid>/login` (username + password → Moodle login/token.php),
+ * `/interaction/<uid>/token` (pasted Moodle token), `/interaction/<uid>/consent` (allow read or read+write, or deny).
+ */
+export async function handleInteraction(ctx: OAuthContext, request: Request, uid: string, action: string): Promise<Response> {
+  const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
+  const interaction = await details(ctx, request);
+  if (!interaction || interaction.uid !== uid)
+    return htmlResponse(messagePage('Sign-in expired', 'This sign-in page has expired or was opened in another browser. Start again from your application.'), { status: 400 });
+  const client = await clientOf(ctx, interaction);
+  const redirectUri = String(interaction.params.redirect_uri ?? '');
+  const action_ = (name: string) => `/interaction/${encodeURIComponent(uid)}/${name}`;
+  const signIn = (error?: string, username?: string, status = 200) =>
+    htmlResponse(signInPage({ action: action_('login'), tokenAction: action_('token'), csrf: csrf.token, clientName: client.name, error, username }), {
+      status,
+      setCookie: [csrf.setCookie],
+    });
+  const consent = (user: MoodleUser) =>
+    htmlResponse(
+      consentPage({
+        action: action_('consent'), csrf: csrf.token, clientName: client.name, clientId: client.id, redirectUri,
+        username: user.username, fullname: user.fullname, canWrite: canWrite(ctx, interaction),
+        readOnlyReason: ctx.writeAllowed ? (ctx.profileScopes.includes('api.write') ? 'the application asked for read access only' : 'your profile is read-only') : 'the gateway runs in read-only mode',
+      }),
+      { setCookie: [csrf.setCookie], formTargets: formTarget(redirectUri) },
+    );
+
+  if (request.method === 'GET' && action === '') return signIn();
+  if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the form on the sign-in page.'), { status: 405 });
+  const form = await readForm(request);
+  if (!form || !csrfValid(request, form, ctx.names.csrf))
+    return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Go back, reload the page and try again.'), { status: 403 });
+
+  const audit = { client_id: client.id, client_name: client.name } as const;
+  if (action === 'login' || action === 'token') {
+    const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
+    let token: string;
+    let user: MoodleUser;
+    try {
+      if (action === 'login') {
+        const password = form.get('password') ?? '';
+        if (!username || !password) return signIn('Enter your Moodle username and password.', username, 400);
+        token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
+      } else {
+        token = (form.get('token') ?? '').trim();
+        if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return signIn('A Moodle token is a string of letters and digits (usually 32).', undefined, 400);
+      }
+      user = await checkToken(ctx, token);
+    } catch (error) {
+      ctx.audit({ event: 'auth.signin.failed', ...audit, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: action });
+      return signIn(signInMessage(error, ctx.service), username, 401);
+    }
+    const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user };
+    await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
+    ctx.audit({ event: 'auth.signin.ok', ...audit, moodle_user_id: user.id, moodle_username: user.username, auth_method: 'oauth', status: 200, detail: action });
+    return consent(user);
+  }
+
+  if (action === 'consent') {
+    const found = await ctx.store.oidcFind('PendingLogin', uid);
+    if (!found) return signIn('Your sign-in expired. Sign in again.', undefined, 400);
+    const pending = found.payload as unknown as Pending;
+    await ctx.store.oidcDestroy('PendingLogin', uid);
+    const req = nodeRequest(request, Buffer.alloc(0), { forwarded: forwarded(ctx) });
+    const res = new ServerResponse(req);
+    if (form.get('decision') !== 'allow') {
+      const url = await ctx.provider.interactionResult(req, res, { error: 'access_denied', error_description: 'the person denied access' });
+      return redirectResponse(url);
+    }
+    const scopes: Scope[] = form.get('access') === 'write' && canWrite(ctx, interaction) ? ['api.read', 'api.write'] : ['api.read'];
+    const resource = requestedResource(interaction, ctx);
+    const accountId = String(pending.user.id);
+    const grant = new ctx.provider.Grant({ accountId, clientId: client.id });
+    grant.addResourceScope(resource, scopes.join(' '));
+    const rejected = RESOURCE_SCOPES.filter((s) => !scopes.includes(s));
+    if (rejected.length) grant.rejectResourceScope(resource, rejected.join(' '));
+    const oidcScopes = requestedScopes(interaction).filter((s) => s === 'openid' || s === 'offline_access');
+    if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+    const grantId = await grant.save();
+
+    const id = randomId('oa_');
+    const now = new Date();
+    const record: ConnectionRecord = {
+      id,
+      kind: 'oauth',
+      name: client.name,
+      profile: ctx.profile,
+      scopes,
+      moodleTokenEnc: encryptSecret(ctx.keyring, decryptSecret(ctx.keyring, pending.sealed, `pending:${uid}`), id),
+      moodleUser: pending.user,
+      client: { id: client.id, name: client.name, redirectUri },
+      grantId,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ctx.refreshTokenTtl * 1000).toISOString(),
+    };
+    await ctx.store.createConnection(record);
+    ctx.audit({ event: 'auth.token.issued', ...audit, connection_id: id, moodle_user_id: pending.user.id, moodle_username: pending.user.username, auth_method: 'oauth', status: 200, detail: `consent ${scopes.join(' ')}` });
+    const url = await ctx.provider.interactionResult(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    return redirectResponse(url);
+  }
+  return htmlResponse(messagePage('Not found', 'Unknown sign-in step.'), { status: 404 });
+}

@@ -1,0 +1,81 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { checkToken, signInMessage, type OAuthContext } from './context.ts';
+import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
+import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
+import { derivedKey } from './provider.ts';
+
+const SESSION_SECONDS = 15 * 60;
+
+/** `<userId>.<username b64url>.<expiry>.<hmac>`: a short sign-in to the connections page (no server-side state). */
+function seal(ctx: OAuthContext, userId: number, username: string, exp: number): string {
+  const body = `${userId}.${Buffer.from(username).toString('base64url')}.${exp}`;
+  return `${body}.${createHmac('sha256', derivedKey(ctx.keyring, 'manage')).update(body).digest('base64url')}`;
+}
+
+function open(ctx: OAuthContext, value: string | undefined): { userId: number; username: string } | null {
+  const parts = value?.split('.') ?? [];
+  if (parts.length !== 4) return null;
+  const [id, name, exp, mac] = parts;
+  const expected = createHmac('sha256', derivedKey(ctx.keyring, 'manage')).update(`${id}.${name}.${exp}`).digest('base64url');
+  const a = Buffer.from(mac);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b) || Number(exp) * 1000 < Date.now()) return null;
+  return { userId: Number(id), username: Buffer.from(name, 'base64url').toString() };
+}
+
+/**
+ * The "My connections" page: `/connections` (GET), `/connections/login`, `/connections/token`, `/connections/revoke`,
+ * `/connections/logout` (POST). A person signs in with Moodle and sees and revokes only their own connections.
+ */
+export async function handleConnectionsPage(ctx: OAuthContext, request: Request, action: string): Promise<Response> {
+  const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
+  const session = open(ctx, readCookie(request, ctx.names.manage));
+  const signIn = (error?: string, status = 200) =>
+    htmlResponse(signInPage({ action: '/connections/login', tokenAction: '/connections/token', csrf: csrf.token, error }).replace('Sign in with your Moodle account', 'My connections: sign in with Moodle'), {
+      status,
+      setCookie: [csrf.setCookie],
+    });
+
+  if (request.method === 'GET' && action === '') {
+    if (!session) return signIn();
+    const rows = (await ctx.store.listConnections({ moodleUserId: session.userId })).filter((c) => c.moodleUser?.username === session.username);
+    return htmlResponse(connectionsPage({ csrf: csrf.token, username: session.username, connections: rows, revokeAction: '/connections/revoke', logoutAction: '/connections/logout' }), {
+      setCookie: [csrf.setCookie],
+    });
+  }
+  if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the forms on the page.'), { status: 405 });
+  const form = await readForm(request);
+  if (!form || !csrfValid(request, form, ctx.names.csrf))
+    return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Reload the page and try again.'), { status: 403 });
+
+  if (action === 'login' || action === 'token') {
+    try {
+      let token: string;
+      if (action === 'login') {
+        const username = (form.get('username') ?? '').trim();
+        const password = form.get('password') ?? '';
+        if (!username || !password) return signIn('Enter your Moodle username and password.', 400);
+        token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
+      } else token = (form.get('token') ?? '').trim();
+      // Listing and revoking one's own connections is harmless, so site administrators may use this page.
+      const user = await checkToken({ ...ctx, allowSiteAdmin: true }, token);
+      const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+      return redirectResponse('/connections', [cookieHeader(ctx.names.manage, seal(ctx, user.id, user.username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS })]);
+    } catch (error) {
+      ctx.audit({ event: 'auth.signin.failed', auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: 'connections page' });
+      return signIn(signInMessage(error, ctx.service), 401);
+    }
+  }
+  if (action === 'logout') return redirectResponse('/connections', [cookieHeader(ctx.names.manage, '', { secure: ctx.secure, maxAge: 0 })]);
+  if (action === 'revoke') {
+    if (!session) return signIn('Your sign-in expired. Sign in again.', 401);
+    const id = form.get('id') ?? '';
+    const record = await ctx.store.getConnection(id);
+    if (!record || record.moodleUser?.id !== session.userId || record.moodleUser.username !== session.username)
+      return htmlResponse(layout('Not found', '<p>No such connection of yours.</p><p><a href="/connections">Back</a></p>'), { status: 404 });
+    await ctx.store.revokeConnection(id);
+    ctx.audit({ event: record.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, moodle_user_id: session.userId, moodle_username: session.username, auth_method: record.kind, status: 200, detail: 'connections page' });
+    return redirectResponse('/connections');
+  }
+  return htmlResponse(messagePage('Not found', 'Unknown page.'), { status: 404 });
+}

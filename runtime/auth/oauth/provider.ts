@@ -1,0 +1,144 @@
+import { createHmac, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { decryptSecret, encryptSecret, type Keyring } from '../crypto.ts';
+import type { AuthStore } from '../store/types.ts';
+import { storeAdapter } from './adapter.ts';
+import { escapeHtml, layout } from './pages.ts';
+
+export const RESOURCE_SCOPES = ['api.read', 'api.write'] as const;
+
+/** Endpoints of the authorization server, all under /oauth (discovery stays at /.well-known/). */
+export const ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  registration: '/oauth/register',
+  revocation: '/oauth/revoke',
+  jwks: '/oauth/jwks',
+  end_session: '/oauth/logout',
+  introspection: '/oauth/introspect',
+  userinfo: '/oauth/userinfo',
+  pushed_authorization_request: '/oauth/par',
+  code_verification: '/oauth/device',
+  device_authorization: '/oauth/device/auth',
+  backchannel_authentication: '/oauth/backchannel',
+  challenge: '/oauth/challenge',
+  credential: '/oauth/credential',
+} as const;
+
+export interface ProviderOptions {
+  issuer: string;
+  /** Resource identifiers this gateway accepts as token audience; the first is the default (`<base>/mcp`). */
+  resources: string[];
+  store: AuthStore;
+  keyring: Keyring;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  /** Secure cookies with __Host-/__Secure- names (https issuer); plain names on http loopback development. */
+  secureCookies: boolean;
+  /** Called with a grant id whenever oidc-provider revokes a grant (revocation, refresh-token or code reuse). */
+  onGrantRevoked: (grantId: string) => Promise<void>;
+}
+
+/** Cookie names: `__Host-`/`__Secure-` on https; on plain-http loopback development the same names without the prefix. */
+export function cookieNames(secure: boolean) {
+  return {
+    session: secure ? '__Host-mmcp-session' : 'mmcp-session',
+    // oidc-provider scopes these to /interaction/<uid> and /oauth/authorize/<uid>, so `__Host-` (Path=/) cannot apply.
+    interaction: secure ? '__Secure-mmcp-interaction' : 'mmcp-interaction',
+    resume: secure ? '__Secure-mmcp-resume' : 'mmcp-resume',
+    csrf: secure ? '__Host-mmcp-csrf' : 'mmcp-csrf',
+    manage: secure ? '__Host-mmcp-manage' : 'mmcp-manage',
+  };
+}
+
+/** A key derived from the encryption key for a purpose (cookie signing, CSRF, manage-page sessions). */
+export function derivedKey(keyring: Keyring, purpose: string): Buffer {
+  return createHmac('sha256', keyring.current.key).update(`moodle-mcp ${purpose}`).digest();
+}
+
+/** The token signing key (ES256), created once and kept sealed in the store so every replica signs alike. */
+async function signingKey(store: AuthStore, keyring: Keyring): Promise<JsonWebKey> {
+  const found = await store.oidcFind('SigningKey', 'current');
+  if (found && typeof found.payload.sealed === 'string') return JSON.parse(decryptSecret(keyring, found.payload.sealed, 'signing-key'));
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const key = { ...jwk, kid: `es256-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' };
+  await store.oidcUpsert('SigningKey', 'current', { payload: { sealed: encryptSecret(keyring, JSON.stringify(key), 'signing-key') } });
+  const again = await store.oidcFind('SigningKey', 'current');
+  return again ? JSON.parse(decryptSecret(keyring, again.payload.sealed as string, 'signing-key')) : key;
+}
+
+/** Builds the oidc-provider instance: authorization code + PKCE S256 only, DCR, resource indicators, rotation, revocation. */
+export async function createProvider(o: ProviderOptions): Promise<Provider> {
+  const names = cookieNames(o.secureCookies);
+  const configuration: Configuration = {
+    adapter: storeAdapter(o.store, o.onGrantRevoked),
+    jwks: { keys: [(await signingKey(o.store, o.keyring)) as never] },
+    routes: ROUTES,
+    responseTypes: ['code'],
+    scopes: ['openid', 'offline_access'],
+    claims: { openid: ['sub'] },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: 'ES256',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true, initialAccessToken: false },
+      // A client may revoke only its own tokens.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: { enabled: false },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } as never,
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => o.resources[0],
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (!o.resources.includes(resourceIndicator)) throw new errors.InvalidTarget(`unknown resource; this server is ${o.resources[0]}`);
+          return { scope: RESOURCE_SCOPES.join(' '), audience: resourceIndicator, accessTokenTTL: o.accessTokenTtl, accessTokenFormat: 'opaque' };
+        },
+      },
+    },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
+    // Every authorization goes through sign-in and consent, so each grant gets its own fresh Moodle token.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId as string) : undefined;
+    },
+    ttl: {
+      AccessToken: o.accessTokenTtl,
+      AuthorizationCode: 60,
+      RefreshToken: o.refreshTokenTtl,
+      Grant: o.refreshTokenTtl,
+      Interaction: 600,
+      Session: 3600,
+      IdToken: 3600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: {
+      keys: [derivedKey(o.keyring, 'cookies').toString('base64url')],
+      names: { session: names.session, interaction: names.interaction, resume: names.resume },
+      long: { httpOnly: true, sameSite: 'lax', secure: o.secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: o.secureCookies },
+    },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    clientBasedCORS: (_ctx, origin, client) => origin !== 'null' && client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+      ctx.set('cache-control', 'no-store');
+      ctx.body = layout('Sign-in error', `<p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`);
+    },
+  };
+  const provider = new Provider(o.issuer, configuration);
+  provider.proxy = true;
+  return provider;
+}

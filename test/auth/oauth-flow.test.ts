@@ -1,0 +1,142 @@
+// The whole MCP authorization flow driven by oauth4webapi against a gateway-like server and a fake Moodle:
+// discovery, registration, authorize + PKCE, sign-in, consent, token, authenticated request, refresh, revoke.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { Browser, field, formAction, startHarness, type Harness } from './oauth-harness.ts';
+
+const insecure = { [oauth.allowInsecureRequests]: true } as const;
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+export interface Session {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+}
+
+/** Discovery as an MCP client does it: protected resource metadata first, then the authorization server's. */
+export async function discover(h: Harness): Promise<Session & { resource: string }> {
+  const prm = await (await fetch(`${h.base}/.well-known/oauth-protected-resource/mcp`)).json();
+  const issuer = new URL(prm.authorization_servers[0]);
+  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const client = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'Test <MCP> Client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }, insecure),
+  );
+  return { as, client: client as oauth.Client, resource: prm.resource };
+}
+
+/** Authorization request → sign-in → consent; returns the browser's final response (a redirect to the client, or a page). */
+export async function authorize(
+  h: Harness,
+  s: Session,
+  o: { verifier?: string; scope?: string; resource?: string; redirectUri?: string; username?: string; password?: string; access?: 'read' | 'write'; pasteToken?: string; browser?: Browser } = {},
+) {
+  const verifier = o.verifier ?? oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const url = new URL(s.as.authorization_endpoint!);
+  url.search = new URLSearchParams({
+    client_id: s.client.client_id, redirect_uri: o.redirectUri ?? REDIRECT, response_type: 'code', scope: o.scope ?? 'api.read api.write',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, resource: o.resource ?? `${h.base}/mcp`,
+  }).toString();
+  const browser = o.browser ?? new Browser();
+  const signIn = await browser.follow(url.toString(), h.base);
+  if (signIn.status !== 200) return { response: signIn, verifier, state, browser, page: await signIn.text() };
+  const html = await signIn.text();
+  const csrf = field(html, 'csrf');
+  const afterSignIn = o.pasteToken
+    ? await browser.form(new URL(formAction(html, '/token'), h.base).toString(), { csrf, token: o.pasteToken })
+    : await browser.form(new URL(formAction(html, '/login'), h.base).toString(), { csrf, username: o.username ?? 'student1', password: o.password ?? 'Student-pass-1!' });
+  const consentHtml = await afterSignIn.text();
+  if (afterSignIn.status !== 200) return { response: afterSignIn, verifier, state, browser, page: consentHtml };
+  const consent = await browser.form(new URL(formAction(consentHtml, '/consent'), h.base).toString(), { csrf, decision: 'allow', access: o.access ?? 'write' });
+  const final = await browser.follow(new URL(consent.headers.get('location')!, h.base).toString(), h.base);
+  return { response: final, verifier, state, browser, page: consentHtml };
+}
+
+export async function tokens(h: Harness, s: Session, a: Awaited<ReturnType<typeof authorize>>) {
+  const params = oauth.validateAuthResponse(s.as, s.client, new URL(a.response.headers.get('location')!), a.state);
+  const response = await oauth.authorizationCodeGrantRequest(s.as, s.client, oauth.None(), params, REDIRECT, a.verifier, { ...insecure, additionalParameters: { resource: `${h.base}/mcp` } });
+  return { params, result: await oauth.processAuthorizationCodeResponse(s.as, s.client, response) };
+}
+
+export function mcp(h: Harness, token?: string, write = false) {
+  return fetch(`${h.base}/mcp${write ? '?write=1' : ''}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+describe('OAuth 2.1 for MCP: the whole flow', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  it('serves protected resource metadata and authorization server metadata', async () => {
+    const prm = await (await fetch(`${h.base}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.deepEqual(prm, { resource: `${h.base}/mcp`, authorization_servers: [h.base], scopes_supported: ['api.read', 'api.write'], bearer_methods_supported: ['header'], resource_name: 'Moodle MCP gateway' });
+    assert.equal((await (await fetch(`${h.base}/.well-known/oauth-protected-resource`)).json()).resource, h.base);
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      const md = await (await fetch(`${h.base}${path}`)).json();
+      assert.equal(md.issuer, h.base);
+      assert.deepEqual(md.code_challenge_methods_supported, ['S256']);
+      assert.deepEqual(md.response_types_supported, ['code']);
+      assert.ok(md.token_endpoint_auth_methods_supported.includes('none'));
+      assert.ok(md.registration_endpoint && md.revocation_endpoint);
+      assert.ok(md.scopes_supported.includes('api.read') && md.scopes_supported.includes('api.write'));
+    }
+  });
+
+  it('401 without a token names the resource metadata and scope', async () => {
+    const r = await mcp(h);
+    assert.equal(r.status, 401);
+    assert.equal(r.headers.get('www-authenticate'), `Bearer scope="api.read api.write", resource_metadata="${h.base}/.well-known/oauth-protected-resource/mcp"`);
+    const bad = await mcp(h, 'not-a-token');
+    assert.equal(bad.status, 401);
+    assert.match(bad.headers.get('www-authenticate')!, /^Bearer error="invalid_token", error_description="[^"]+", scope="api.read api.write", resource_metadata="/);
+  });
+
+  it('discovery → registration → authorize (PKCE) → sign-in → consent → token → MCP call → refresh → revoke', async () => {
+    const s = await discover(h);
+    assert.equal(s.client.client_name, 'Test <MCP> Client');
+    const a = await authorize(h, s);
+    assert.match(a.page, /Test &lt;MCP&gt; Client/, 'consent names the client (escaped)');
+    assert.ok(a.page.includes(REDIRECT), 'consent names the redirect URI');
+    assert.equal(a.response.status, 303);
+    const { result } = await tokens(h, s, a);
+    assert.equal(result.token_type.toLowerCase(), 'bearer');
+    assert.equal(result.scope, 'api.read api.write');
+    assert.ok(result.refresh_token);
+
+    const ok = await mcp(h, result.access_token, true);
+    assert.equal(ok.status, 200);
+    const body = await ok.json();
+    assert.equal(body.user, 'student1');
+    assert.deepEqual(body.scopes, ['api.read', 'api.write']);
+    const conn = await h.store.getConnection(body.id);
+    assert.equal(conn?.kind, 'oauth');
+    assert.equal(conn?.client?.name, 'Test <MCP> Client');
+    assert.equal(conn?.moodleUser?.id, 3);
+    assert.ok(conn?.moodleTokenEnc?.startsWith('v1.'));
+    const connection = await h.oauth.authenticate(new Request(`${h.base}/mcp`, { headers: { authorization: `Bearer ${result.access_token}` } }));
+    assert.ok(h.moodle.tokens.has(connection.moodleToken), 'the connection calls Moodle with the token from login/token.php');
+
+    const refreshed = await oauth.processRefreshTokenResponse(s.as, s.client, await oauth.refreshTokenGrantRequest(s.as, s.client, oauth.None(), result.refresh_token!, insecure));
+    assert.notEqual(refreshed.refresh_token, result.refresh_token, 'refresh tokens rotate');
+    assert.equal((await mcp(h, refreshed.access_token)).status, 200);
+
+    await oauth.processRevocationResponse(await oauth.revocationRequest(s.as, s.client, oauth.None(), refreshed.refresh_token!, insecure));
+    assert.equal((await mcp(h, refreshed.access_token)).status, 401, 'revoking the refresh token ends the grant');
+    const revoked = await h.store.getConnection(body.id);
+    assert.ok(revoked?.revokedAt);
+    assert.equal(revoked?.moodleTokenEnc, null, 'the Moodle token is deleted on revocation');
+    const events = h.audit.map((r) => r.event);
+    assert.ok(events.includes('auth.signin.ok') && events.includes('auth.token.issued') && events.includes('auth.token.revoked'));
+  });
+
+  it('the pasted-token way in works too', async () => {
+    const s = await discover(h);
+    const a = await authorize(h, s, { pasteToken: h.moodle.tokenFor('teacher1'), access: 'read' });
+    const { result } = await tokens(h, s, a);
+    assert.equal(result.scope, 'api.read');
+    const body = await (await mcp(h, result.access_token)).json();
+    assert.equal(body.user, 'teacher1');
+  });
+});
