@@ -102,7 +102,7 @@ input_reasons contains "invalid policy input: courses must be a list of numbers"
 	not numbers_list(input.courses)
 }
 
-input_reasons contains "invalid policy input: usage counters must be numbers" if {
+input_reasons contains "invalid policy input: usage counters must be numbers (window_seconds > 0)" if {
 	not input_ok
 	is_call
 	not usage_numbers
@@ -118,6 +118,8 @@ numbers_list(xs) if {
 usage_numbers if {
 	is_number(input.usage.connection_calls)
 	is_number(input.usage.function_calls)
+	is_number(input.usage.window_seconds)
+	input.usage.window_seconds > 0
 }
 
 # --- profile ----------------------------------------------------------------------------------------
@@ -254,18 +256,21 @@ course_reasons contains concat("", [quote_name, " references no course and is no
 
 # --- rate -------------------------------------------------------------------------------------------
 
+# Limits are per minute; the counters cover the limiter's window (usage.window_seconds), so scale.
+window_limit(per_minute) := (per_minute * input.usage.window_seconds) / 60
+
 rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10), " calls per minute for this connection"]) if {
 	is_call
 	limit := profile.rate_per_minute
 	is_number(limit)
-	input.usage.connection_calls >= limit
+	input.usage.connection_calls >= window_limit(limit)
 }
 
 rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10), " calls per minute for ", quote_name]) if {
 	is_call
 	limit := profile.rate_per_function_per_minute
 	is_number(limit)
-	input.usage.function_calls >= limit
+	input.usage.function_calls >= window_limit(limit)
 }
 
 # --- site administrators ----------------------------------------------------------------------------
