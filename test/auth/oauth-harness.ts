@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as oauth from 'oauth4webapi';
 import { serve } from 'srvx';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { AuthError } from '../../runtime/auth/errors.ts';
@@ -108,3 +109,63 @@ export function formAction(html: string, suffix: string): string {
   if (!m) throw new Error(`no form posting to …${suffix}`);
   return m[1];
 }
+
+// ---- an MCP client's side of the flow (oauth4webapi) -------------------------------------------------
+
+export const insecure = { [oauth.allowInsecureRequests]: true } as const;
+export const REDIRECT = 'http://127.0.0.1:9/callback';
+
+export interface Session {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+}
+
+/** Discovery as an MCP client does it: protected resource metadata first, then the authorization server's. */
+export async function discover(h: Harness): Promise<Session & { resource: string }> {
+  const prm = await (await fetch(`${h.base}/.well-known/oauth-protected-resource/mcp`)).json();
+  const issuer = new URL(prm.authorization_servers[0]);
+  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const client = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'Test <MCP> Client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }, insecure),
+  );
+  return { as, client: client as oauth.Client, resource: prm.resource };
+}
+
+/** Authorization request → sign-in → consent; returns the browser's final response (a redirect to the client, or a page). */
+export async function authorize(
+  h: Harness,
+  s: Session,
+  o: { verifier?: string; scope?: string; resource?: string; redirectUri?: string; username?: string; password?: string; access?: 'read' | 'write'; pasteToken?: string; browser?: Browser } = {},
+) {
+  const verifier = o.verifier ?? oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const url = new URL(s.as.authorization_endpoint!);
+  url.search = new URLSearchParams({
+    client_id: s.client.client_id, redirect_uri: o.redirectUri ?? REDIRECT, response_type: 'code', scope: o.scope ?? 'api.read api.write',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, resource: o.resource ?? `${h.base}/mcp`,
+  }).toString();
+  const browser = o.browser ?? new Browser();
+  const signIn = await browser.follow(url.toString(), h.base);
+  if (signIn.status !== 200) return { response: signIn, verifier, state, browser, page: await signIn.text() };
+  const html = await signIn.text();
+  const csrf = field(html, 'csrf');
+  const afterSignIn = o.pasteToken
+    ? await browser.form(new URL(formAction(html, '/token'), h.base).toString(), { csrf, token: o.pasteToken })
+    : await browser.form(new URL(formAction(html, '/login'), h.base).toString(), { csrf, username: o.username ?? 'student1', password: o.password ?? 'Student-pass-1!' });
+  const consentHtml = await afterSignIn.text();
+  if (afterSignIn.status !== 200) return { response: afterSignIn, verifier, state, browser, page: consentHtml };
+  const consent = await browser.form(new URL(formAction(consentHtml, '/consent'), h.base).toString(), { csrf, decision: 'allow', access: o.access ?? 'write' });
+  const final = await browser.follow(new URL(consent.headers.get('location')!, h.base).toString(), h.base);
+  return { response: final, verifier, state, browser, page: consentHtml };
+}
+
+export async function tokens(h: Harness, s: Session, a: Awaited<ReturnType<typeof authorize>>) {
+  const params = oauth.validateAuthResponse(s.as, s.client, new URL(a.response.headers.get('location')!), a.state);
+  const response = await oauth.authorizationCodeGrantRequest(s.as, s.client, oauth.None(), params, REDIRECT, a.verifier, { ...insecure, additionalParameters: { resource: `${h.base}/mcp` } });
+  return { params, result: await oauth.processAuthorizationCodeResponse(s.as, s.client, response) };
+}
+
+export function mcp(h: Harness, token?: string, write = false) {
+  return fetch(`${h.base}/mcp${write ? '?write=1' : ''}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+

@@ -3,7 +3,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { decryptSecret, encryptSecret, type Keyring } from '../crypto.ts';
 import type { AuthStore } from '../store/types.ts';
 import { storeAdapter } from './adapter.ts';
-import { escapeHtml, layout } from './pages.ts';
+import { escapeHtml, layout, pageHeaders } from './pages.ts';
 
 export const RESOURCE_SCOPES = ['api.read', 'api.write'] as const;
 
@@ -132,9 +132,7 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     clientBasedCORS: (_ctx, origin, client) => origin !== 'null' && client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
     renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
-      ctx.set('cache-control', 'no-store');
+      pageHeaders().forEach((value, name) => ctx.set(name, value));
       ctx.body = layout('Sign-in error', `<p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`);
     },
   };
