@@ -11,7 +11,7 @@ import { jsonResponse } from './http.ts';
 import { handleInteraction } from './interactions.ts';
 import { handleConnectionsPage } from './manage.ts';
 import { runNodeHandler } from './node-bridge.ts';
-import { cookieNames, createProvider, RESOURCE_SCOPES } from './provider.ts';
+import { cookieNames, createProvider, RESOURCE_SCOPES, ROUTES } from './provider.ts';
 
 export type { OAuthMoodle } from './context.ts';
 
@@ -56,6 +56,27 @@ export interface OAuth {
   readonly resource: string;
   readonly resourceMetadataUrl: string;
   readonly provider: Provider;
+}
+
+/**
+ * Registration metadata may carry `scope` (the MCP SDK copies the resource's scopes_supported there); oidc-provider
+ * only knows OpenID scopes at the client level (resource scopes come from the resource server), so resource scopes are
+ * dropped from the registration request (RFC 7591 lets the server replace requested metadata).
+ */
+async function withoutResourceScopes(request: Request): Promise<Request> {
+  const text = await request.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Request(request.url, { method: 'POST', headers: request.headers, body: text });
+  }
+  if (body && typeof body === 'object' && typeof (body as { scope?: unknown }).scope === 'string') {
+    const kept = (body as { scope: string }).scope.split(' ').filter((s) => s && !(RESOURCE_SCOPES as readonly string[]).includes(s));
+    if (kept.length) (body as { scope: string }).scope = kept.join(' ');
+    else delete (body as { scope?: string }).scope;
+  }
+  return new Request(request.url, { method: 'POST', headers: request.headers, body: JSON.stringify(body) });
 }
 
 const quote = (s: string) => s.replace(/["\\\r\n]/g, ' ');
@@ -125,6 +146,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
       return jsonResponse(protectedResourceMetadata(path === '/.well-known/oauth-protected-resource' ? issuer : resource));
     }
     if ((path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') && request.method === 'GET') return discovery(request);
+    if (path === ROUTES.registration && request.method === 'POST') return runNodeHandler(callback, await withoutResourceScopes(request), { forwarded });
     if (path.startsWith('/oauth/') || path === '/.well-known/openid-configuration') return runNodeHandler(callback, request, { forwarded });
     const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent))?$/.exec(path);
     if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '');

@@ -1,0 +1,89 @@
+// The MCP SDK's client-side auth (discovery, registration, PKCE, token exchange) against the gateway's OAuth on the
+// PostgreSQL store, signing in through the Moodle SIMULATOR's login/token.php (a test double of Moodle).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { PostgresStore } from '../../runtime/auth/store/index.ts';
+import { createMoodleClient } from '../../runtime/moodle/client.ts';
+import { createSimulator, simulatorRoles } from '../../runtime/simulator/index.ts';
+import { Browser, field, formAction, mcp, REDIRECT, startHarness, type Harness } from './oauth-harness.ts';
+import { startPgCluster, type PgCluster } from './pg-cluster.ts';
+
+describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () => {
+  let cluster: PgCluster;
+  let h: Harness;
+  const simulator = createSimulator();
+  const moodle = createMoodleClient({ url: 'http://moodle.simulator.invalid', fetch: simulator.fetch, service: simulator.service });
+
+  before(async () => {
+    cluster = await startPgCluster();
+    h = await startHarness({ moodle: { tokenLogin: (u, p, s) => moodle.tokenLogin(u, p, s), getSiteInfo: (t) => moodle.getSiteInfo(t) }, service: simulator.service }, new PostgresStore(cluster.createDatabase('oauth')));
+  });
+  after(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  function sdkProvider() {
+    const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
+    const provider: OAuthClientProvider = {
+      get redirectUrl() {
+        return REDIRECT;
+      },
+      get clientMetadata() {
+        return { redirect_uris: [REDIRECT], client_name: 'SDK test client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+      },
+      clientInformation: () => state.info,
+      saveClientInformation: (i) => void (state.info = i),
+      tokens: () => state.tokens,
+      saveTokens: (t) => void (state.tokens = t),
+      redirectToAuthorization: (url) => void (state.url = url),
+      saveCodeVerifier: (v) => void (state.verifier = v),
+      codeVerifier: () => state.verifier!,
+    };
+    return { provider, state };
+  }
+
+  it('signs in as the simulator student and calls /mcp with the issued token; refresh works through the SDK', async () => {
+    const { provider, state } = sdkProvider();
+    assert.equal(await auth(provider, { serverUrl: `${h.base}/mcp` }), 'REDIRECT');
+    assert.equal(state.url?.searchParams.get('resource'), `${h.base}/mcp`);
+    assert.equal(state.url?.searchParams.get('code_challenge_method'), 'S256');
+    const browser = new Browser();
+    const page = await browser.follow(state.url!.toString(), h.base);
+    const html = await page.text();
+    const csrf = field(html, 'csrf');
+    const consent = await browser.form(new URL(formAction(html, '/login'), h.base).toString(), { csrf, username: simulatorRoles.student.username, password: simulator.password });
+    const consentHtml = await consent.text();
+    assert.equal(consent.status, 200, consentHtml);
+    const done = await browser.form(new URL(formAction(consentHtml, '/consent'), h.base).toString(), { csrf, decision: 'allow', access: 'read' });
+    const back = await browser.follow(new URL(done.headers.get('location')!, h.base).toString(), h.base);
+    const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
+    assert.equal(await auth(provider, { serverUrl: `${h.base}/mcp`, authorizationCode: code }), 'AUTHORIZED');
+    const body = await (await mcp(h, state.tokens!.access_token)).json();
+    assert.equal(body.user, simulatorRoles.student.username);
+    assert.deepEqual(body.scopes, ['api.read']);
+    const conn = await h.oauth.authenticateToken(state.tokens!.access_token);
+    assert.equal(conn?.moodleToken, simulatorRoles.student.token, 'the Moodle token is the one login/token.php issued');
+
+    const old = state.tokens!;
+    assert.equal(await auth(provider, { serverUrl: `${h.base}/mcp` }), 'AUTHORIZED', 'the SDK refreshes');
+    assert.notEqual(state.tokens!.refresh_token, old.refresh_token);
+    assert.equal((await mcp(h, state.tokens!.access_token)).status, 200);
+  });
+
+  it("the simulator's site admin is refused; a wrong password gets Moodle's invalidlogin message", async () => {
+    const { provider, state } = sdkProvider();
+    await auth(provider, { serverUrl: `${h.base}/mcp` });
+    const browser = new Browser();
+    const html = await (await browser.follow(state.url!.toString(), h.base)).text();
+    const csrf = field(html, 'csrf');
+    const login = new URL(formAction(html, '/login'), h.base).toString();
+    const admin = await browser.form(login, { csrf, username: simulatorRoles.admin.username, password: simulator.password });
+    assert.equal(admin.status, 401);
+    assert.match(await admin.text(), /site administrator/);
+    const wrong = await browser.form(login, { csrf, username: simulatorRoles.student.username, password: 'nope' });
+    assert.match(await wrong.text(), /did not accept this username and password/);
+  });
+});
