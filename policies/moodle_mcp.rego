@@ -190,13 +190,17 @@ matches_pattern(pattern, name) if {
 	glob.match(pattern, [], name)
 }
 
-# A `*` before the end, or other glob syntax (`?`, `[...]`, `{a,b}`, `\`).
-glob_pattern(pattern) if {
-	inner := trim_suffix(pattern, "*")
-	strings.replace_n(glob_syntax, inner) != inner
-}
+# A `*` before the end, or other glob syntax (`?`, `[...]`, `{a,b}`, `\`). One builtin call per clause is cheaper
+# in WASM than iterating a list or strings.replace_n.
+glob_pattern(pattern) if contains(trim_suffix(pattern, "*"), "*")
 
-glob_syntax := {"*": "", "?": "", "[": "", "]": "", "{": "", "}": "", "\\": ""}
+glob_pattern(pattern) if contains(pattern, "?")
+
+glob_pattern(pattern) if contains(pattern, "[")
+
+glob_pattern(pattern) if contains(pattern, "{")
+
+glob_pattern(pattern) if contains(pattern, "\\")
 
 deny_patterns contains p if {
 	some p in profile.deny
