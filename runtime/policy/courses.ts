@@ -106,7 +106,9 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
           } else if (id === undefined) {
             unresolved.add(ref.path);
           } else if (ref.kind === 'course') {
-            courses.add(id);
+            courses.add(id); // 0 (all courses) and 1 (the site course) count as courses: fail closed
+          } else if (id === 0) {
+            // No course module or instance has id 0: Moodle's "none" default (e.g. cmid=0). Not a reference.
           } else if (ref.kind === 'cm') {
             want(ref, { kind: 'cm', id });
           } else if (ref.kind === 'instance' && ref.module) {

@@ -137,6 +137,15 @@ describe('course resolution', () => {
     assert.equal((await odd.resolve(cm, { cmid: 1 }, 't')).resolved, false);
   });
 
+  it('a cm or instance id 0 (Moodle\'s "none" default) is no reference; a course id 0 is a course', async () => {
+    const m = fakeMoodle();
+    const r = createCourseResolver({ callMoodle: m.callMoodle });
+    const fn = { name: 'f', courseRefs: [ref('courseid', 'course'), ref('cmid', 'cm'), ref('forumid', 'instance', { module: 'forum' })] };
+    assert.deepEqual(await r.resolve(fn, { courseid: 2, cmid: 0, forumid: 0 }, 't'), { courses: [2], resolved: true });
+    assert.equal(m.calls.length, 0);
+    assert.deepEqual(await r.resolve(fn, { courseid: 0 }, 't'), { courses: [0], resolved: true });
+  });
+
   it('an instance id of another course is caught (no bypass with a module instance id)', async () => {
     const m = fakeMoodle();
     const r = createCourseResolver({ callMoodle: m.callMoodle });
