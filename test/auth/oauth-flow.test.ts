@@ -83,3 +83,30 @@ describe('OAuth 2.1 for MCP: the whole flow', () => {
     assert.equal(body.user, 'teacher1');
   });
 });
+
+describe('Client ID Metadata Documents', () => {
+  const clientId = 'https://client.example/oauth/client-metadata.json';
+  let fetched = 0;
+  const fakeFetch = (async (url: string | URL) => {
+    fetched++;
+    assert.equal(String(url), clientId);
+    return Response.json({ client_id: clientId, client_name: 'Metadata Client', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' });
+  }) as typeof fetch;
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ fetch: fakeFetch });
+  });
+  after(() => h.close());
+
+  it('advertises support and accepts an https client_id URL without registration', async () => {
+    const md = await (await fetch(`${h.base}/.well-known/oauth-authorization-server`)).json();
+    assert.equal(md.client_id_metadata_document_supported, true);
+    const as = await oauth.processDiscoveryResponse(new URL(h.base), await oauth.discoveryRequest(new URL(h.base), { algorithm: 'oauth2', ...insecure }));
+    const s = { as, client: { client_id: clientId, token_endpoint_auth_method: 'none' } as oauth.Client };
+    const a = await authorize(h, s);
+    assert.match(a.page, /Metadata Client/);
+    const { result } = await tokens(h, s, a);
+    assert.equal((await mcp(h, result.access_token)).status, 200);
+    assert.ok(fetched >= 1);
+  });
+});

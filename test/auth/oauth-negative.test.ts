@@ -1,7 +1,10 @@
 // Each attack or mistake is refused with the right status, and nothing secret reaches a log line.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import * as oauth from 'oauth4webapi';
+import type { FileStore } from '../../runtime/auth/store/index.ts';
+import { storageId } from '../../runtime/auth/oauth/adapter.ts';
 import { authorize, Browser, discover, field, insecure, mcp, REDIRECT, startHarness, tokens, type Harness } from './oauth-harness.ts';
 
 async function rejectsWith(promise: Promise<unknown>, error: string) {
@@ -75,8 +78,10 @@ describe('OAuth negative suite', () => {
     const { result } = await tokens(h, s, await authorize(h, s));
     assert.equal((await mcp(h, result.access_token)).status, 200);
     const at = await h.oauth.provider.AccessToken.find(result.access_token);
-    const stored = await h.store.oidcFind('AccessToken', at!.jti);
-    await h.store.oidcUpsert('AccessToken', at!.jti, { ...stored!, payload: { ...stored!.payload, exp: Math.floor(Date.now() / 1000) - 1 }, expiresAt: Date.now() - 1 });
+    const key = storageId('AccessToken', at!.jti);
+    const stored = await h.store.oidcFind('AccessToken', key);
+    assert.ok(stored && !JSON.stringify(stored).includes(result.access_token), 'stored under its hash, without the token');
+    await h.store.oidcUpsert('AccessToken', key, { ...stored!, payload: { ...stored!.payload, exp: Math.floor(Date.now() / 1000) - 1 }, expiresAt: Date.now() - 1 });
     const r = await mcp(h, result.access_token);
     assert.equal(r.status, 401);
     assert.match(r.headers.get('www-authenticate')!, /error="invalid_token"/);
@@ -213,6 +218,8 @@ describe('no password or token in any log line', () => {
       const text = lines.join('') + JSON.stringify(h.audit);
       for (const secret of secrets) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}…) appeared in a log line or audit record`);
       assert.ok(h.audit.length >= 3, 'audit records were written');
+      const stored = readFileSync((h.store as FileStore).path, 'utf8');
+      for (const secret of secrets) assert.ok(!stored.includes(secret), `a secret (${secret.slice(0, 4)}…) is stored in clear`);
     } finally {
       process.stdout.write = originals.out;
       process.stderr.write = originals.err;

@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AuthStore } from '../store/types.ts';
+
+/** Models whose id is the bearer secret itself: stored under its SHA-256 and without `jti`, so a store dump yields no usable token. */
+const SECRET_ID_MODELS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials', 'RegistrationAccessToken']);
+
+/** The key a model instance is stored under (a hash for token models). */
+export function storageId(model: string, id: string): string {
+  return SECRET_ID_MODELS.has(model) ? `sha256:${createHash('sha256').update(id).digest('hex')}` : id;
+}
 
 /**
  * oidc-provider storage over the AuthStore (models: Session, Grant, AccessToken, RefreshToken, Client, Interaction, ...).
@@ -7,11 +16,16 @@ import type { AuthStore } from '../store/types.ts';
  */
 export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string) => Promise<void>): new (model: string) => Adapter {
   return class StoreAdapter implements Adapter {
-    constructor(readonly model: string) {}
+    private readonly secret: boolean;
+    constructor(readonly model: string) {
+      this.secret = SECRET_ID_MODELS.has(model);
+    }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      await store.oidcUpsert(this.model, id, {
-        payload: payload as Record<string, unknown>,
+      const stored = { ...payload } as Record<string, unknown>;
+      if (this.secret) delete stored.jti;
+      await store.oidcUpsert(this.model, storageId(this.model, id), {
+        payload: stored,
         grantId: payload.grantId,
         userCode: payload.userCode,
         uid: payload.uid,
@@ -20,7 +34,9 @@ export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return unpack(await store.oidcFind(this.model, id));
+      const payload = unpack(await store.oidcFind(this.model, storageId(this.model, id)));
+      if (payload && this.secret) payload.jti = id;
+      return payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -32,11 +48,11 @@ export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string
     }
 
     async consume(id: string): Promise<void> {
-      await store.oidcConsume(this.model, id);
+      await store.oidcConsume(this.model, storageId(this.model, id));
     }
 
     async destroy(id: string): Promise<void> {
-      await store.oidcDestroy(this.model, id);
+      await store.oidcDestroy(this.model, storageId(this.model, id));
     }
 
     /** oidc-provider revokes a grant's tokens (revocation, refresh-token or code reuse): the connection goes with them. */

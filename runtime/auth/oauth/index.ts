@@ -34,6 +34,8 @@ export interface OAuthOptions {
   writeAllowed?: boolean;
   /** Path of the MCP endpoint. Default `/mcp`. */
   resourcePath?: string;
+  /** Outgoing HTTP for Client ID Metadata Documents (https client_id URLs). Default: global fetch. */
+  fetch?: typeof fetch;
   /** Security events (sign-in, consent, revocation); never receives passwords or tokens. */
   audit?: (record: AuditRecord) => void;
 }
@@ -105,7 +107,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   };
   const provider = await createProvider({
     issuer, resources, store: options.store, keyring: options.keyring, accessTokenTtl: options.accessTokenTtl,
-    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked,
+    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, fetch: options.fetch,
   });
   provider.on('server_error', () => undefined); // surfaced as 500 responses; never logged with request data here
   provider.on('refresh_token.consumed', () => undefined);

@@ -35,6 +35,8 @@ export interface ProviderOptions {
   refreshTokenTtl: number;
   /** Secure cookies with __Host-/__Secure- names (https issuer); plain names on http loopback development. */
   secureCookies: boolean;
+  /** Outgoing HTTP for Client ID Metadata Documents (default: global fetch, with oidc-provider's SSRF guard). */
+  fetch?: typeof fetch;
   /** Called with a grant id whenever oidc-provider revokes a grant (revocation, refresh-token or code reuse). */
   onGrantRevoked: (grantId: string) => Promise<void>;
 }
@@ -71,6 +73,7 @@ async function signingKey(store: AuthStore, keyring: Keyring): Promise<JsonWebKe
 export async function createProvider(o: ProviderOptions): Promise<Provider> {
   const names = cookieNames(o.secureCookies);
   const configuration: Configuration = {
+    ...(o.fetch ? { fetch: o.fetch as never } : {}),
     adapter: storeAdapter(o.store, o.onGrantRevoked),
     jwks: { keys: [(await signingKey(o.store, o.keyring)) as never] },
     routes: ROUTES,
