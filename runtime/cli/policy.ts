@@ -193,7 +193,6 @@ async function diff(argv: string[], cwd: string, out: (s: string) => void): Prom
   const tmp = await mkdtemp(join(tmpdir(), 'moodle-mcp-policy-diff-'));
   try {
     // The ref's policies and config, extracted from git (not checked out).
-    git(tmp, ['init', '-q']);
     const tar = git(top, ['archive', '--format=tar', ref, '--', policiesRel, configRel]);
     const untar = spawnSync('tar', ['-x', '-C', tmp], { input: tar });
     if (untar.status !== 0) throw new PolicyError(`extracting ${ref}: ${untar.stderr.toString().trim()}`);
