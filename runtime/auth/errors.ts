@@ -17,6 +17,8 @@ export class AuthError extends Error {
   readonly scope?: string;
   /** True when the request carried no credential at all (RFC 6750: the challenge then names no error). */
   readonly missing: boolean;
+  /** The challenge to send with a 401/403 (set by the authenticator, see challenge.ts). */
+  wwwAuthenticate?: string;
   constructor(code: AuthErrorCode, message: string, options: { scope?: string; cause?: unknown; missing?: boolean } = {}) {
     super(message, options.cause ? { cause: options.cause } : undefined);
     this.name = 'AuthError';

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { AuditRecord } from '../../audit/types.ts';
 import type { Keyring } from '../crypto.ts';
+import { authErrorResponse, bearerChallenge } from '../challenge.ts';
 import { AuthError } from '../errors.ts';
 import { openConnection, parseBearer, touchLastUsed, type ProfileScopes } from '../keys.ts';
 import { normaliseScopes } from '../scopes.ts';
@@ -57,6 +58,8 @@ export interface OAuth {
   /** `<issuer>/mcp`: the resource identifier tokens must be issued for. */
   readonly resource: string;
   readonly resourceMetadataUrl: string;
+  /** The scope a 401 challenge asks for (the OAuth profile's scopes). */
+  readonly scope: string;
   readonly provider: Provider;
 }
 
@@ -80,8 +83,6 @@ async function withoutResourceScopes(request: Request): Promise<Request> {
   }
   return new Request(request.url, { method: 'POST', headers: request.headers, body: JSON.stringify(body) });
 }
-
-const quote = (s: string) => s.replace(/["\\\r\n]/g, ' ');
 
 /** The OAuth 2.1 authorization server and resource-server checks for MCP (2025-11-25 authorization spec). */
 export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
@@ -179,23 +180,9 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     return connection;
   }
 
-  function wwwAuthenticate(error?: AuthError): string {
-    const parts: string[] = [];
-    if (error?.code === 'insufficient_scope') {
-      parts.push('error="insufficient_scope"', `scope="${quote(error.scope ?? defaultScope)}"`, `error_description="${quote(error.message)}"`);
-    } else {
-      if (error && !error.missing) parts.push(`error="${error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token'}"`, `error_description="${quote(error.message)}"`);
-      parts.push(`scope="${defaultScope}"`);
-    }
-    parts.push(`resource_metadata="${resourceMetadataUrl}"`);
-    return `Bearer ${parts.join(', ')}`;
-  }
+  const challenge = { resourceMetadataUrl, scope: defaultScope };
+  const wwwAuthenticate = (error?: AuthError) => bearerChallenge(error, challenge);
+  const errorResponse = (error: AuthError) => authErrorResponse(error, challenge);
 
-  function errorResponse(error: AuthError): Response {
-    const status = error.code === 'insufficient_scope' || error.code === 'forbidden' ? 403 : error.code === 'invalid_request' ? 400 : 401;
-    const body = { error: error.code === 'forbidden' ? 'access_denied' : error.code === 'insufficient_scope' || error.code === 'invalid_request' ? error.code : 'invalid_token', error_description: error.message };
-    return jsonResponse(body, status, error.code === 'forbidden' ? {} : { 'www-authenticate': wwwAuthenticate(error), 'access-control-expose-headers': 'WWW-Authenticate' });
-  }
-
-  return { handle, authenticate, authenticateToken, wwwAuthenticate, errorResponse, resource, resourceMetadataUrl, provider };
+  return { handle, authenticate, authenticateToken, wwwAuthenticate, errorResponse, resource, resourceMetadataUrl, scope: defaultScope, provider };
 }
