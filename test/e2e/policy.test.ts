@@ -23,7 +23,7 @@ before(async () => {
         demo: { scopes: ['api.read'], allow: ['*'] },
         campus: { scopes: ['api.read'], allow: ['*'], ip_allow: ['10.0.0.0/8', '2001:db8::/32'] },
         pm101: { scopes: ['api.read'], allow: ['*'], courses: [2], ip_allow: ['127.0.0.0/8', '::1/128'] },
-        limited: { scopes: ['api.read'], allow: ['core_course_*'], deny: ['core_course_get_courses'], rate_per_minute: 3, ip_allow: ['127.0.0.0/8'] },
+        limited: { scopes: ['api.read'], allow: ['core_course_*'], deny: ['core_course_get_courses'], rate_per_minute: 180, ip_allow: ['127.0.0.0/8'] },
       },
       connections: [connection('campus', 'campus'), connection('pm101', 'pm101'), connection('limited', 'limited')],
     },
@@ -101,6 +101,7 @@ test('course restriction: a function that names no course is refused unless it i
   await client.close();
 });
 
+// window_seconds is 1 and limits are per minute, scaled to the window: 180 per minute = 3 per second.
 test('rate limit: calls over the limit are refused, then allowed again after the window', async () => {
   const client = await connect('k-limited');
   for (let i = 0; i < 3; i++) assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
