@@ -92,6 +92,20 @@ test('course restriction: list results are filtered to the allowed courses', asy
   await client.close();
 });
 
+test('course restriction: search results (a site-level function) are filtered to the allowed courses', async () => {
+  const client = await connect('k-pm101');
+  const search = async (key: string, criteriavalue: string) => {
+    const c = await connect(key);
+    const result = await call(c, 'core_course_search_courses', { criterianame: 'search', criteriavalue });
+    await c.close();
+    assert.equal(result.isError, undefined, text(result));
+    return (result.structuredContent as { courses: { id: number }[] }).courses.map((course) => course.id);
+  };
+  assert.deepEqual(await search('k-pm101', 'project'), [2]);
+  assert.deepEqual(await search('k-pm101', 'data'), [], 'DS101 (course 4) is found by Moodle but filtered out');
+  await client.close();
+});
+
 test('course restriction: a function that names no course is refused unless it is site-level', async () => {
   const client = await connect('k-pm101');
   const result = await call(client, 'core_course_get_categories', {});
