@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FileStore } from '../../runtime/auth/store/index.ts';
+import { FileStore, scheduleStoreCleanup } from '../../runtime/auth/store/index.ts';
 import { conn, storeSuite } from './store-suite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mmcp-filestore-'));
@@ -51,5 +51,19 @@ describe('FileStore specifics', () => {
     assert.deepEqual(await s.listConnections(), []);
     writeFileSync(s.path, JSON.stringify({ schemaVersion: 99, connections: {}, oidc: {} }));
     await assert.rejects(new FileStore(dir).migrate(), /schema version 99/);
+  });
+});
+
+describe('scheduleStoreCleanup', () => {
+  it('deletes expired connections and keeps recently revoked ones', async () => {
+    const s = new FileStore(join(root, 'cleanup'));
+    await s.migrate();
+    await s.createConnection(conn({ id: 'old', keyHash: '1'.repeat(64), expiresAt: '2020-01-01T00:00:00.000Z' }));
+    await s.createConnection(conn({ id: 'revoked', keyHash: '2'.repeat(64) }));
+    await s.revokeConnection('revoked');
+    const cleanup = scheduleStoreCleanup(s, { intervalMs: 3_600_000 });
+    await cleanup.runNow();
+    cleanup.stop();
+    assert.deepEqual((await s.listConnections({ includeRevoked: true })).map((c) => c.id), ['revoked']);
   });
 });

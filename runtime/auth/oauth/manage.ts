@@ -31,7 +31,7 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
   const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
   const session = open(ctx, readCookie(request, ctx.names.manage));
   const signIn = (error?: string, status = 200) =>
-    htmlResponse(signInPage({ action: '/connections/login', tokenAction: '/connections/token', csrf: csrf.token, error }).replace('Sign in with your Moodle account', 'My connections: sign in with Moodle'), {
+    htmlResponse(signInPage({ title: 'My connections: sign in with Moodle', action: '/connections/login', tokenAction: '/connections/token', csrf: csrf.token, error }), {
       status,
       setCookie: [csrf.setCookie],
     });

@@ -41,6 +41,8 @@ const errorBox = (message?: string) => (message ? `<p class="error" role="alert"
 const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
 
 export interface SignInView {
+  /** Default: "Sign in with your Moodle account". */
+  title?: string;
   action: string;
   tokenAction: string;
   csrf: string;
@@ -54,7 +56,7 @@ export interface SignInView {
 export function signInPage(v: SignInView): string {
   const who = v.clientName ? `<p><strong>${escapeHtml(v.clientName)}</strong> wants to use Moodle as you.</p>` : '';
   return layout(
-    'Sign in with your Moodle account',
+    v.title ?? 'Sign in with your Moodle account',
     `${who}${errorBox(v.error)}
 <form method="post" action="${escapeHtml(v.action)}">${csrfField(v.csrf)}
 <label for="username">Moodle username</label><input type="text" id="username" name="username" autocomplete="username" required value="${escapeHtml(v.username)}">

@@ -27,3 +27,23 @@ export async function openStore(config: StoreConfig, env: NodeJS.ProcessEnv = pr
   await store.migrate();
   return store;
 }
+
+/**
+ * Deletes expired OAuth state and connections expired or revoked more than `keepRevokedDays` ago, every `intervalMs`
+ * (default hourly, first run at once; revoked connections are kept 30 days so `connections list --all` shows them).
+ */
+export function scheduleStoreCleanup(
+  store: AuthStore,
+  options: { intervalMs?: number; keepRevokedDays?: number; onError?: (error: unknown) => void } = {},
+): { stop(): void; runNow(): Promise<number> } {
+  const keep = (options.keepRevokedDays ?? 30) * 86_400_000;
+  const runNow = () =>
+    store.deleteExpired(new Date(), keep).catch((error) => {
+      options.onError?.(error);
+      return 0;
+    });
+  const timer = setInterval(runNow, options.intervalMs ?? 3_600_000);
+  timer.unref();
+  void runNow();
+  return { stop: () => clearInterval(timer), runNow };
+}
