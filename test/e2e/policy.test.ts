@@ -94,14 +94,16 @@ test('course restriction: list results are filtered to the allowed courses', asy
 
 test('course restriction: search results (a site-level function) are filtered to the allowed courses', async () => {
   const client = await connect('k-pm101');
-  const search = async (key: string, criteriavalue: string) => {
+  // The simulator answers these two searches from recorded exchanges #10 and #65.
+  const search = async (key: string, criteriavalue: string, paging: Record<string, number> = {}) => {
     const c = await connect(key);
-    const result = await call(c, 'core_course_search_courses', { criterianame: 'search', criteriavalue });
+    const result = await call(c, 'core_course_search_courses', { criterianame: 'search', criteriavalue, ...paging });
     await c.close();
     assert.equal(result.isError, undefined, text(result));
     return (result.structuredContent as { courses: { id: number }[] }).courses.map((course) => course.id);
   };
-  assert.deepEqual(await search('k-pm101', 'project'), [2]);
+  assert.deepEqual(await search('k-pm101', 'project', { page: 0, perpage: 10 }), [2]);
+  assert.deepEqual(await search('demo-student', 'data'), [4], 'without a restriction Moodle finds DS101 (course 4)');
   assert.deepEqual(await search('k-pm101', 'data'), [], 'DS101 (course 4) is found by Moodle but filtered out');
   await client.close();
 });
