@@ -57,7 +57,7 @@ export async function startHarness(over: Partial<OAuthOptions> = {}, store?: Aut
         throw error;
       }
     }
-    return (await oauth.handle(request)) ?? new Response('not found', { status: 404 });
+    return (await oauth.handle(request, (request as Request & { ip?: string }).ip)) ?? new Response('not found', { status: 404 });
   };
   return { base, oauth, store: s, moodle, audit, close: async () => { await server.close(true); await s.close(); } };
 }

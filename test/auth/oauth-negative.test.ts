@@ -157,6 +157,21 @@ describe('OAuth negative suite', () => {
     }
   });
 
+  it('password guessing: past the limit of failed sign-ins, 429 without asking Moodle', async () => {
+    const t = await startHarness({ signInLimit: 3 });
+    try {
+      const s = await discover(t);
+      for (let i = 0; i < 3; i++) assert.equal((await authorize(t, s, { password: `guess-${i}` })).response.status, 401);
+      const calls = t.moodle.calls.length;
+      const blocked = await authorize(t, s);
+      assert.equal(blocked.response.status, 429);
+      assert.match(blocked.page, /Too many failed sign-ins/);
+      assert.equal(t.moodle.calls.length, calls, 'Moodle was not asked');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('pages: strict CSP, no framing, CSRF enforced', async () => {
     const s = await discover(h);
     const url = new URL(s.as.authorization_endpoint!);

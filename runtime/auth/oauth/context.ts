@@ -6,6 +6,7 @@ import { checkMoodleToken, type GetSiteInfo } from '../moodle-user.ts';
 import type { AuthStore } from '../store/types.ts';
 import type { MoodleUser } from '../types.ts';
 import type { cookieNames } from './provider.ts';
+import type { SignInThrottle } from './throttle.ts';
 
 /** Moodle as the sign-in pages need it (MoodleClient fits; tests pass a fake or the simulator). */
 export interface OAuthMoodle {
@@ -30,7 +31,10 @@ export interface OAuthContext {
   secure: boolean;
   names: ReturnType<typeof cookieNames>;
   audit: (rec: Omit<AuditRecord, 'timestamp'>) => void;
+  throttle: SignInThrottle;
 }
+
+export const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 15 minutes and try again.';
 
 /** What a person sees when Moodle refuses (never the password or the token). */
 export function signInMessage(error: unknown, service: string): string {

@@ -13,6 +13,7 @@ import { handleInteraction } from './interactions.ts';
 import { handleConnectionsPage } from './manage.ts';
 import { runNodeHandler } from './node-bridge.ts';
 import { cookieNames, createProvider, RESOURCE_SCOPES, ROUTES } from './provider.ts';
+import { SignInThrottle } from './throttle.ts';
 
 export type { OAuthMoodle } from './context.ts';
 
@@ -35,6 +36,8 @@ export interface OAuthOptions {
   writeAllowed?: boolean;
   /** Path of the MCP endpoint. Default `/mcp`. */
   resourcePath?: string;
+  /** Failed sign-ins per client IP and per username within 15 minutes before 429. Default 10. */
+  signInLimit?: number;
   /** Outgoing HTTP for Client ID Metadata Documents (https client_id URLs). Default: global fetch. */
   fetch?: typeof fetch;
   /** Security events (sign-in, consent, revocation); never receives passwords or tokens. */
@@ -46,7 +49,7 @@ export interface OAuth {
    * Serves `/.well-known/oauth-protected-resource[/mcp]`, `/.well-known/oauth-authorization-server`,
    * `/.well-known/openid-configuration`, `/oauth/*`, `/interaction/*` and `/connections[/*]`; undefined for other paths.
    */
-  handle(request: Request): Promise<Response | undefined>;
+  handle(request: Request, clientIp?: string): Promise<Response | undefined>;
   /** The connection of the request's OAuth access token for `resource` (audience checked); throws AuthError. */
   authenticate(request: Request, resource?: string): Promise<Connection>;
   /** Same for a bare token (for authenticateBearer's `oauth` option); null when the token is unknown. */
@@ -117,7 +120,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
     allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, base, secure,
-    names: cookieNames(secure), audit,
+    names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10),
   };
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
   const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
@@ -142,7 +145,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     return jsonResponse(doc);
   }
 
-  async function handle(request: Request): Promise<Response | undefined> {
+  async function handle(request: Request, clientIp?: string): Promise<Response | undefined> {
     const path = new URL(request.url).pathname;
     if (path === '/.well-known/oauth-protected-resource' || path === `/.well-known/oauth-protected-resource${resourcePath}`) {
       if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': '*' } });
@@ -152,9 +155,9 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     if (path === ROUTES.registration && request.method === 'POST') return runNodeHandler(callback, await withoutResourceScopes(request), { forwarded });
     if (path.startsWith('/oauth/') || path === '/.well-known/openid-configuration') return runNodeHandler(callback, request, { forwarded });
     const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent))?$/.exec(path);
-    if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '');
+    if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '', clientIp);
     const manage = /^\/connections(?:\/(login|token|revoke|logout))?$/.exec(path);
-    if (manage) return handleConnectionsPage(ctx, request, manage[1] ?? '');
+    if (manage) return handleConnectionsPage(ctx, request, manage[1] ?? '', clientIp);
     return undefined;
   }
 

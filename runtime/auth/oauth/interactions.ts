@@ -3,7 +3,7 @@ import type { Interaction } from 'oidc-provider';
 import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 import type { MoodleUser, Scope } from '../types.ts';
-import { checkToken, signInMessage, type OAuthContext } from './context.ts';
+import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
 import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
 import { nodeRequest } from './node-bridge.ts';
 import { consentPage, messagePage, signInPage } from './pages.ts';
@@ -60,7 +60,7 @@ function formTarget(redirectUri: string): string[] {
  * `/interaction/<uid>` (GET: sign-in page), `/interaction/<uid>/login` (username + password → Moodle login/token.php),
  * `/interaction/<uid>/token` (pasted Moodle token), `/interaction/<uid>/consent` (allow read or read+write, or deny).
  */
-export async function handleInteraction(ctx: OAuthContext, request: Request, uid: string, action: string): Promise<Response> {
+export async function handleInteraction(ctx: OAuthContext, request: Request, uid: string, action: string, clientIp?: string): Promise<Response> {
   const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
   const interaction = await details(ctx, request);
   if (!interaction || interaction.uid !== uid)
@@ -92,6 +92,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
   const audit = { client_id: client.id, client_name: client.name } as const;
   if (action === 'login' || action === 'token') {
     const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
+    if (ctx.throttle.blocked(clientIp, username)) return signIn(TOO_MANY, username, 429);
     let token: string;
     let user: MoodleUser;
     try {
@@ -105,12 +106,13 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
       }
       user = await checkToken(ctx, token);
     } catch (error) {
-      ctx.audit({ event: 'auth.signin.failed', ...audit, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: action });
+      ctx.throttle.fail(clientIp, username);
+      ctx.audit({ event: 'auth.signin.failed', ...audit, client_ip: clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: action });
       return signIn(signInMessage(error, ctx.service), username, 401);
     }
     const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user };
     await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
-    ctx.audit({ event: 'auth.signin.ok', ...audit, moodle_user_id: user.id, moodle_username: user.username, auth_method: 'oauth', status: 200, detail: action });
+    ctx.audit({ event: 'auth.signin.ok', ...audit, client_ip: clientIp, moodle_user_id: user.id, moodle_username: user.username, auth_method: 'oauth', status: 200, detail: action });
     return consent(user);
   }
 

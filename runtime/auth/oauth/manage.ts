@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { checkToken, signInMessage, type OAuthContext } from './context.ts';
+import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
 import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
 import { derivedKey } from './provider.ts';
@@ -27,7 +27,7 @@ function open(ctx: OAuthContext, value: string | undefined): { userId: number; u
  * The "My connections" page: `/connections` (GET), `/connections/login`, `/connections/token`, `/connections/revoke`,
  * `/connections/logout` (POST). A person signs in with Moodle and sees and revokes only their own connections.
  */
-export async function handleConnectionsPage(ctx: OAuthContext, request: Request, action: string): Promise<Response> {
+export async function handleConnectionsPage(ctx: OAuthContext, request: Request, action: string, clientIp?: string): Promise<Response> {
   const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
   const session = open(ctx, readCookie(request, ctx.names.manage));
   const signIn = (error?: string, status = 200) =>
@@ -49,10 +49,11 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
     return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Reload the page and try again.'), { status: 403 });
 
   if (action === 'login' || action === 'token') {
+    const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
+    if (ctx.throttle.blocked(clientIp, username)) return signIn(TOO_MANY, 429);
     try {
       let token: string;
       if (action === 'login') {
-        const username = (form.get('username') ?? '').trim();
         const password = form.get('password') ?? '';
         if (!username || !password) return signIn('Enter your Moodle username and password.', 400);
         token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
@@ -62,7 +63,8 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
       const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
       return redirectResponse('/connections', [cookieHeader(ctx.names.manage, seal(ctx, user.id, user.username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS })]);
     } catch (error) {
-      ctx.audit({ event: 'auth.signin.failed', auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: 'connections page' });
+      ctx.throttle.fail(clientIp, username);
+      ctx.audit({ event: 'auth.signin.failed', client_ip: clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: 'connections page' });
       return signIn(signInMessage(error, ctx.service), 401);
     }
   }
