@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { loadKeyring, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
@@ -15,6 +16,18 @@ export interface AuthCliDeps {
   store?: AuthStore;
   keyring?: Keyring;
   getSiteInfo?: GetSiteInfo;
+  /** Where auth.key.* / auth.token.revoked records go; default: the config's audit sinks except stdout (none → not recorded). */
+  audit?: { record(rec: AuditRecord): void; close?(): Promise<void> };
+}
+
+/** The CLI's audit trail: the config's sinks except stdout (the operator's terminal, not the gateway's log stream). */
+export async function cliAudit(deps: AuthCliDeps, config: GatewayConfig): Promise<{ record(rec: AuditRecord): void; close(): Promise<void> }> {
+  if (deps.audit) return { record: (r) => deps.audit!.record(r), close: async () => undefined };
+  const sinks = config.audit.sinks.filter((s) => s.type !== 'stdout');
+  if (sinks.length === 0 && !config.audit.webhook) return { record: () => undefined, close: async () => undefined };
+  const { createAudit } = await import('../audit/logger.ts');
+  const audit = createAudit({ sinks, failClosed: false, bufferSize: 100, webhook: config.audit.webhook, env: deps.env ?? process.env });
+  return { record: (r) => audit.record(r), close: () => audit.close() };
 }
 
 export async function cliConfig(deps: AuthCliDeps, path: string | undefined): Promise<GatewayConfig> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { cliConfig, cliError, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliAudit, cliConfig, cliError, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import type { AuthStore } from '../auth/store/types.ts';
 
@@ -19,6 +19,7 @@ export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = 
   }
   let store: AuthStore | undefined;
   let own = false;
+  let audit: Awaited<ReturnType<typeof cliAudit>> | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -38,12 +39,20 @@ export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = 
       const id = positionals[0];
       if (!(await store.getConnection(id))) throw new AuthError('not_found', `connections revoke: no connection ${id} (see connections list)`);
       const revoked = await store.revokeConnection(id);
+      audit = await cliAudit(deps, config);
+      if (revoked)
+        audit.record({
+          event: revoked.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', timestamp: new Date().toISOString(), connection_id: id,
+          client_id: revoked.client?.id, client_name: revoked.client?.name, moodle_user_id: revoked.moodleUser?.id, moodle_username: revoked.moodleUser?.username,
+          auth_method: revoked.kind, status: 200, detail: 'cli',
+        });
       stdout.write(revoked ? `revoked ${id}\n` : `${id} was already revoked\n`);
     }
     return 0;
   } catch (error) {
     return cliError(error, stderr, USAGE);
   } finally {
+    await audit?.close();
     if (own) await store?.close();
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cliConfig, cliError, cliGetSiteInfo, cliKeyring, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliAudit, cliConfig, cliError, cliGetSiteInfo, cliKeyring, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import { createApiKey } from '../auth/keys.ts';
 import { parseScopes } from '../auth/scopes.ts';
@@ -25,6 +25,7 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
   }
   let store: AuthStore | undefined;
   let own = false;
+  let audit: Awaited<ReturnType<typeof cliAudit>> | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -72,9 +73,12 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
 
     const config = await cliConfig(deps, values.config);
     ({ store, own } = await cliStore(deps, config));
+    audit = await cliAudit(deps, config);
+    const record = (event: 'auth.key.created' | 'auth.key.revoked', c: { id: string; profile: string; moodleUser?: { id: number; username: string } }) =>
+      audit!.record({ event, timestamp: new Date().toISOString(), connection_id: c.id, moodle_user_id: c.moodleUser?.id, moodle_username: c.moodleUser?.username, auth_method: 'apikey', status: 200, detail: `cli, profile ${c.profile}` });
 
     if (sub === 'create') {
-      const { key, record } = await createApiKey({
+      const { key, record: created } = await createApiKey({
         store,
         keyring: cliKeyring(deps, config),
         name: values.name!,
@@ -86,9 +90,10 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
         allowSiteAdmin: config.moodle.allow_site_admin_tokens || config.profiles[values.profile!]?.allow_site_admin === true,
         expiresAt,
       });
+      record('auth.key.created', created);
       stdout.write(`${key}\n`);
       stderr.write(
-        `keys: created ${record.id} (${record.keyPrefix}…) for Moodle user ${record.moodleUser?.username}, profile ${record.profile}, scopes ${record.scopes.join(' ')}.\n` +
+        `keys: created ${created.id} (${created.keyPrefix}…) for Moodle user ${created.moodleUser?.username}, profile ${created.profile}, scopes ${created.scopes.join(' ')}.\n` +
           'This is the only time the key is shown: store it in your agent\'s secret store now.\n',
       );
     } else if (sub === 'list') {
@@ -100,12 +105,14 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
       const existing = await store.getConnection(id);
       if (!existing || existing.kind !== 'apikey') throw new AuthError('not_found', `keys revoke: no API key ${id} (see keys list)`);
       const revoked = await store.revokeConnection(id);
+      if (revoked) record('auth.key.revoked', revoked);
       stdout.write(revoked ? `revoked ${id}\n` : `${id} was already revoked\n`);
     }
     return 0;
   } catch (error) {
     return cliError(error, stderr, USAGE);
   } finally {
+    await audit?.close();
     if (own) await store?.close();
   }
 }

@@ -34,7 +34,8 @@ describe('moodle-mcp keys / connections', async () => {
   const token = moodle.tokenFor('teacher1');
   const tokenFile = join(root, 'token');
   writeFileSync(tokenFile, `${token}\n`);
-  const deps = { store, keyring, getSiteInfo: moodle.getSiteInfo, env: { T: token } };
+  const audited: { event: string; connection_id?: string }[] = [];
+  const deps = { store, keyring, getSiteInfo: moodle.getSiteInfo, env: { T: token }, audit: { record: (r: { event: string; connection_id?: string }) => void audited.push(r) } };
 
   it('create prints the key once (stdout) and never takes the token from argv', async () => {
     const r = await run(runKeysCommand, ['create', '--name', 'grader', '--profile', 'default', '--scopes', 'api.read,api.write', '--token-env', 'T'], deps);
@@ -86,5 +87,7 @@ describe('moodle-mcp keys / connections', async () => {
     assert.equal((await run(runConnectionsCommand, ['list', '--user', '99'], deps)).out, 'no connections\n');
     assert.equal((await run(runConnectionsCommand, ['revoke', reader.id], deps)).code, 0);
     assert.equal((await run(runConnectionsCommand, ['list'], deps)).out, 'no connections\n');
+    assert.deepEqual(audited.map((r) => r.event), ['auth.key.created', 'auth.key.created', 'auth.key.revoked', 'auth.key.revoked']);
+    assert.ok(!JSON.stringify(audited).includes(token));
   });
 });
