@@ -18,7 +18,6 @@ export async function runNodeHandler(
   request: Request,
   options: { forwarded: { proto: string; host: string }; path?: string; clientIp?: string },
 ): Promise<Response> {
-  const url = new URL(request.url);
   const body = request.body ? Buffer.from(await request.arrayBuffer()) : Buffer.alloc(0);
   if (body.length > MAX_BODY) return new Response('request body too large', { status: 413 });
 
