@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AuthError } from './errors.ts';
 
 /**
@@ -61,6 +62,22 @@ export function loadKeyring(options: { envName?: string; file?: string; env?: No
     .filter((s) => s.trim())
     .map((s, i) => parseEncryptionKey(s, `environment variable ${envName}_PREVIOUS[${i}]`));
   return { current, previous };
+}
+
+/**
+ * Development convenience (simulator / demo mode only): reads `path`, or creates it (mode 0600) with a new random key.
+ * A key kept beside the data it protects is no protection at rest: production sets the environment variable or a secret file.
+ */
+export function loadOrCreateKeyFile(path: string): EncryptionKey {
+  try {
+    return parseEncryptionKey(readFileSync(path, 'utf8'), path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const raw = randomBytes(32);
+  writeFileSync(path, raw.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return encryptionKey(raw);
 }
 
 const b64u = (b: Buffer) => b.toString('base64url');

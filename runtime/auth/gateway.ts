@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import type { AuditRecord } from '../audit/types.ts';
+import type { GatewayConfig } from '../config/index.ts';
+import { createAuthenticator } from './authenticate.ts';
+import { loadKeyring, loadOrCreateKeyFile, type Keyring } from './crypto.ts';
+import { AuthError } from './errors.ts';
+import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './keys.ts';
+import { createOAuth, type OAuth, type OAuthMoodle } from './oauth/index.ts';
+import { normaliseScopes } from './scopes.ts';
+import { openStore, scheduleStoreCleanup } from './store/index.ts';
+import type { AuthStore } from './store/types.ts';
+import type { Connection, Scope } from './types.ts';
+
+export interface GatewayAuthOptions {
+  config: GatewayConfig;
+  /** The URL clients use (server.public_url, or http://host:port). */
+  publicUrl: string;
+  /** True when the gateway runs against the simulator (no Moodle URL): enables `demo: auto` and a generated dev key. */
+  simulated: boolean;
+  /** Moodle for the OAuth sign-in (MoodleClient fits). Required when oauth.enabled. */
+  moodle?: OAuthMoodle;
+  /** Simulator tokens of the demo users (demo mode only). */
+  demoTokens?: DemoOptions['tokens'];
+  audit?: (record: AuditRecord) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Injected store (tests); default: opened from config.store. */
+  store?: AuthStore;
+}
+
+export interface GatewayAuth {
+  /** For /mcp: `(request, clientIp) → Connection`, or AuthError with status and wwwAuthenticate. */
+  authenticate(request: Request, clientIp: string): Promise<Connection>;
+  /** OAuth, discovery and sign-in routes; undefined when the path is not theirs (or OAuth is off and it is not PRM). */
+  handle(request: Request, clientIp: string): Promise<Response | undefined>;
+  oauth?: OAuth;
+  store: AuthStore;
+  keyring: Keyring;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything auth for the gateway from its config: store, key ring, config keys, demo keys, OAuth, cleanup.
+ * Fails closed at start: a missing encryption key (outside simulator mode), a missing config-key secret, or an
+ * unknown profile stop the gateway with a message naming the setting.
+ */
+export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayAuth> {
+  const { config } = o;
+  const env = o.env ?? process.env;
+  let keyring: Keyring;
+  try {
+    keyring = loadKeyring({ envName: config.secrets.encryption_key_env, file: config.secrets.encryption_key_file, env });
+  } catch (error) {
+    if (!o.simulated || !(error instanceof AuthError) || !/no encryption key/.test(error.message)) throw error;
+    keyring = { current: loadOrCreateKeyFile(join(config.store.dir, 'dev-encryption.key')) };
+  }
+  const store = o.store ?? (await openStore(config.store, env));
+  const configKeys = resolveConfigKeys(config.connections as ConfigConnection[], config.profiles, env);
+  const demoOn = config.demo.enabled === true || (config.demo.enabled === 'auto' && o.simulated);
+  if (demoOn && !o.demoTokens) throw new AuthError('config', 'demo mode is on but no demo tokens were given (simulator only)');
+  const demoProfile = config.profiles[config.demo.profile];
+  if (demoOn && !demoProfile) throw new AuthError('config', `demo.profile: unknown profile "${config.demo.profile}"`);
+  const demo: DemoOptions | undefined = demoOn
+    ? { enabled: true, profile: config.demo.profile, scopes: normaliseScopes(demoProfile.scopes as Scope[]), tokens: o.demoTokens! }
+    : undefined;
+
+  let oauth: OAuth | undefined;
+  if (config.oauth.enabled) {
+    if (!o.moodle) throw new AuthError('config', 'oauth.enabled needs a Moodle client for the sign-in');
+    oauth = await createOAuth({
+      issuer: o.publicUrl, store, keyring, moodle: o.moodle, service: config.moodle.service,
+      profile: config.oauth.default_profile, profiles: config.profiles,
+      accessTokenTtl: config.oauth.access_token_ttl_seconds, refreshTokenTtl: config.oauth.refresh_token_ttl_seconds,
+      allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit,
+    });
+  }
+  const base = new URL(o.publicUrl).origin;
+  const challenge = oauth
+    ? { resourceMetadataUrl: oauth.resourceMetadataUrl, scope: oauth.scope }
+    : { resourceMetadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`, scope: 'api.read' };
+  const authenticate = createAuthenticator({ store, keyring, configKeys, demo, oauth, challenge });
+  const cleanup = scheduleStoreCleanup(store);
+  return {
+    authenticate,
+    handle: async (request, clientIp) => (oauth ? oauth.handle(request, clientIp) : undefined),
+    oauth,
+    store,
+    keyring,
+    close: async () => {
+      cleanup.stop();
+      if (!o.store) await store.close();
+    },
+  };
+}
