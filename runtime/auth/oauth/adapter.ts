@@ -12,9 +12,13 @@ export function storageId(model: string, id: string): string {
 
 /**
  * oidc-provider storage over the AuthStore (models: Session, Grant, AccessToken, RefreshToken, Client, Interaction, ...).
- * `onGrantRevoked` runs when oidc-provider revokes a grant's tokens, to revoke the bound connection too.
+ * `onGrantRevoked` runs when oidc-provider revokes a grant's tokens, to revoke the bound connection too;
+ * `onRefreshTokenRotated` when a rotated refresh token is saved (a refresh).
  */
-export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string) => Promise<void>): new (model: string) => Adapter {
+export function storeAdapter(
+  store: AuthStore,
+  hooks: { onGrantRevoked?: (grantId: string) => Promise<void>; onRefreshTokenRotated?: (grantId: string) => Promise<void> } = {},
+): new (model: string) => Adapter {
   return class StoreAdapter implements Adapter {
     private readonly secret: boolean;
     constructor(readonly model: string) {
@@ -31,6 +35,8 @@ export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string
         uid: payload.uid,
         expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined,
       });
+      if (this.model === 'RefreshToken' && typeof payload.rotations === 'number' && payload.rotations > 0 && !payload.consumed && payload.grantId)
+        await hooks.onRefreshTokenRotated?.(payload.grantId);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -58,7 +64,7 @@ export function storeAdapter(store: AuthStore, onGrantRevoked?: (grantId: string
     /** oidc-provider revokes a grant's tokens (revocation, refresh-token or code reuse): the connection goes with them. */
     async revokeByGrantId(grantId: string): Promise<void> {
       await store.oidcRevokeByGrantId(grantId);
-      await onGrantRevoked?.(grantId);
+      await hooks.onGrantRevoked?.(grantId);
     }
   };
 }

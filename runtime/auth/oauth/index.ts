@@ -102,6 +102,11 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   const secure = base.protocol === 'https:';
   const audit = (rec: Omit<AuditRecord, 'timestamp'>) => options.audit?.({ timestamp: new Date().toISOString(), ...rec } as AuditRecord);
 
+  // A rotated refresh token (rotations ≥ 1) is saved before the token response leaves: the refresh is audited then.
+  const onRefreshTokenRotated = async (grantId: string) => {
+    const c = await options.store.findConnectionByGrantId(grantId);
+    if (c) audit({ event: 'auth.token.refreshed', connection_id: c.id, client_id: c.client?.id, client_name: c.client?.name, moodle_user_id: c.moodleUser?.id, moodle_username: c.moodleUser?.username, auth_method: 'oauth', status: 200 });
+  };
   const onGrantRevoked = async (grantId: string) => {
     const record = await options.store.findConnectionByGrantId(grantId);
     if (!record) return;
@@ -111,11 +116,9 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   };
   const provider = await createProvider({
     issuer, resources, store: options.store, keyring: options.keyring, accessTokenTtl: options.accessTokenTtl,
-    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, fetch: options.fetch,
+    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, onRefreshTokenRotated, fetch: options.fetch,
   });
   provider.on('server_error', () => undefined); // surfaced as 500 responses; never logged with request data here
-  provider.on('refresh_token.consumed', () => undefined);
-
   const ctx: OAuthContext = {
     provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,

@@ -39,6 +39,8 @@ export interface ProviderOptions {
   fetch?: typeof fetch;
   /** Called with a grant id whenever oidc-provider revokes a grant (revocation, refresh-token or code reuse). */
   onGrantRevoked: (grantId: string) => Promise<void>;
+  /** Called when a refresh token is rotated (a refresh happened), before the token response is sent. */
+  onRefreshTokenRotated?: (grantId: string) => Promise<void>;
 }
 
 /** Cookie names: `__Host-`/`__Secure-` on https; on plain-http loopback development the same names without the prefix. */
@@ -74,7 +76,7 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
   const names = cookieNames(o.secureCookies);
   const configuration: Configuration = {
     ...(o.fetch ? { fetch: o.fetch as never } : {}),
-    adapter: storeAdapter(o.store, o.onGrantRevoked),
+    adapter: storeAdapter(o.store, { onGrantRevoked: o.onGrantRevoked, onRefreshTokenRotated: o.onRefreshTokenRotated }),
     jwks: { keys: [(await signingKey(o.store, o.keyring)) as never] },
     routes: ROUTES,
     responseTypes: ['code'],
