@@ -61,6 +61,15 @@ describe('OAuth negative suite', () => {
     await rejectsWith(oauth.processAuthorizationCodeResponse(s.as, s.client, r), 'invalid_grant');
   });
 
+  it('registration refuses a plain-http redirect URI off loopback (invalid_redirect_uri, RFC 7591)', async () => {
+    const as = await oauth.processDiscoveryResponse(new URL(h.base), await oauth.discoveryRequest(new URL(h.base), { algorithm: 'oauth2', ...insecure }));
+    const r = await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: ['http://evil.example/cb'], token_endpoint_auth_method: 'none' }, insecure);
+    assert.equal(r.status, 400);
+    const body = await r.json();
+    assert.equal(body.error, 'invalid_redirect_uri');
+    assert.match(body.error_description, /plain http is only allowed on loopback/);
+  });
+
   it('wrong audience: another resource is refused at authorize, and a token is checked against the resource it is used at', async () => {
     const s = await discover(h);
     const a = await authorize(h, s, { resource: 'https://evil.example/mcp' });

@@ -3,6 +3,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { decryptSecret, encryptSecret, type Keyring } from '../crypto.ts';
 import type { AuthStore } from '../store/types.ts';
 import { storeAdapter } from './adapter.ts';
+import { redirectUriProblem } from './redirect-uris.ts';
 import { escapeHtml, layout, pageHeaders } from './pages.ts';
 
 export const RESOURCE_SCOPES = ['api.read', 'api.write'] as const;
@@ -91,6 +92,17 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // Not a real property: its validator runs for every client (registered or from a metadata document) to vet redirect URIs.
+    extraClientMetadata: {
+      properties: ['mmcp_vetted'],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key !== 'mmcp_vetted') return;
+        for (const uri of (metadata.redirect_uris as unknown[] | undefined) ?? []) {
+          const problem = redirectUriProblem(uri);
+          if (problem) throw new errors.InvalidClientMetadata(`redirect_uris: ${problem}`);
+        }
+      },
+    },
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
