@@ -109,6 +109,13 @@ export function storeSuite(name: string, open: () => Promise<AuthStore>) {
       assert.equal(await s.oidcFind('AuthorizationCode', 'code'), null);
     }));
 
+    it('oidcInsertIfAbsent: the first writer wins, concurrent writers agree', withStore(async (s) => {
+      const results = await Promise.all(['a', 'b', 'c'].map((v) => s.oidcInsertIfAbsent('SigningKey', 'current', { payload: { v } })));
+      const winner = results[0].payload.v;
+      assert.ok(results.every((r) => r.payload.v === winner));
+      assert.equal((await s.oidcInsertIfAbsent('SigningKey', 'current', { payload: { v: 'later' } })).payload.v, winner);
+    }));
+
     it('deleteExpired removes expired connections, old revoked ones and expired oidc records', withStore(async (s) => {
       const now = new Date('2026-06-01T00:00:00Z');
       await s.createConnection(conn({ id: 'live', keyHash: '1'.repeat(64), expiresAt: '2026-07-01T00:00:00.000Z' }));

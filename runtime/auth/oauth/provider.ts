@@ -67,9 +67,8 @@ async function signingKey(store: AuthStore, keyring: Keyring): Promise<JsonWebKe
   if (found && typeof found.payload.sealed === 'string') return JSON.parse(decryptSecret(keyring, found.payload.sealed, 'signing-key'));
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const key = { ...jwk, kid: `es256-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' };
-  await store.oidcUpsert('SigningKey', 'current', { payload: { sealed: encryptSecret(keyring, JSON.stringify(key), 'signing-key') } });
-  const again = await store.oidcFind('SigningKey', 'current');
-  return again ? JSON.parse(decryptSecret(keyring, again.payload.sealed as string, 'signing-key')) : key;
+  const stored = await store.oidcInsertIfAbsent('SigningKey', 'current', { payload: { sealed: encryptSecret(keyring, JSON.stringify(key), 'signing-key') } });
+  return JSON.parse(decryptSecret(keyring, stored.payload.sealed as string, 'signing-key'));
 }
 
 /** Builds the oidc-provider instance: authorization code + PKCE S256 only, DCR, resource indicators, rotation, revocation. */

@@ -210,6 +210,16 @@ export class FileStore implements AuthStore {
     });
   }
 
+  oidcInsertIfAbsent(model: string, id: string, record: OidcRecord): Promise<OidcRecord> {
+    return this.write((doc) => {
+      const key = `${model}:${id}`;
+      const existing = doc.oidc[key];
+      if (!existing || (existing.expiresAt && existing.expiresAt <= Date.now())) doc.oidc[key] = { ...structuredClone(record), model };
+      const { model: _m, ...stored } = doc.oidc[key];
+      return stored as OidcRecord;
+    });
+  }
+
   private oidcGet(model: string, pick: (r: OidcRecord & { model: string }) => boolean) {
     const now = Date.now();
     return this.read((doc) => {

@@ -234,6 +234,18 @@ export class PostgresStore implements AuthStore {
     );
   }
 
+  async oidcInsertIfAbsent(model: string, id: string, r: OidcRecord): Promise<OidcRecord> {
+    await this.q('DELETE FROM oidc_records WHERE model = $1 AND id = $2 AND expires_at <= now()', [model, id]);
+    await this.q(
+      `INSERT INTO oidc_records (model, id, payload, grant_id, user_code, uid, expires_at, consumed) VALUES ($1,$2,$3,$4,$5,$6,$7,false)
+       ON CONFLICT (model, id) DO NOTHING`,
+      [model, id, JSON.stringify(r.payload), r.grantId ?? null, r.userCode ?? null, r.uid ?? null, r.expiresAt ? new Date(r.expiresAt) : null],
+    );
+    const stored = await this.oidcFind(model, id);
+    if (!stored) throw new AuthError('store', `${model} ${id} vanished right after insertion`);
+    return stored;
+  }
+
   private async oidcOne(model: string, col: string, value: string): Promise<OidcRecord | null> {
     const { rows } = await this.q<Parameters<typeof toOidc>[0]>(
       `SELECT payload, grant_id, user_code, uid, expires_at, consumed FROM oidc_records WHERE model = $1 AND ${col} = $2 AND ${LIVE} LIMIT 1`,

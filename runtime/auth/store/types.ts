@@ -78,6 +78,8 @@ export interface AuthStore {
   deleteExpired(now?: Date, keepRevokedMs?: number): Promise<number>;
 
   oidcUpsert(model: string, id: string, record: OidcRecord): Promise<void>;
+  /** Stores the record unless one exists (first writer wins across replicas); returns the stored one. */
+  oidcInsertIfAbsent(model: string, id: string, record: OidcRecord): Promise<OidcRecord>;
   oidcFind(model: string, id: string): Promise<OidcRecord | null>;
   oidcFindByUid(model: string, uid: string): Promise<OidcRecord | null>;
   oidcFindByUserCode(model: string, userCode: string): Promise<OidcRecord | null>;
