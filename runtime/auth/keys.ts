@@ -220,14 +220,11 @@ export async function authenticateBearer(header: string | null | undefined, ctx:
     const role = DEMO_KEY_ROLES[token as keyof typeof DEMO_KEY_ROLES];
     return { id: token, authMethod: 'demo', profile: ctx.demo.profile, scopes: [...ctx.demo.scopes], moodleToken: ctx.demo.tokens[role] };
   }
-  if (token.startsWith('mmcp_')) {
-    if (!ctx.store || !ctx.keyring) return null;
-    return authenticateApiKey(token, ctx.store, ctx.keyring, now);
-  }
   if (ctx.configKeys?.length) {
     const hash = hashApiKey(token);
     const found = ctx.configKeys.find((k) => digestEquals(k.keyHash, hash));
     if (found) return { id: found.id, authMethod: 'config-key', profile: found.profile, scopes: [...found.scopes], moodleToken: found.moodleToken };
   }
+  if (KEY_FORMAT.test(token)) return ctx.store && ctx.keyring ? authenticateApiKey(token, ctx.store, ctx.keyring, now) : null;
   return ctx.oauth ? ctx.oauth(token) : null;
 }
