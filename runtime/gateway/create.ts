@@ -24,8 +24,11 @@ import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { filterResultByCourses } from '../policy/filter.ts';
 import { createRateLimiter, type RateLimiter } from '../policy/rate-limit.ts';
-import { createSimulator, simulatorTokens } from '../simulator/index.ts';
-import { bearerOf, createConfigKeyAuthenticator, GatewayAuthError } from './authenticate.ts';
+import { createSimulator } from '../simulator/index.ts';
+import { simulatorRoles } from '../simulator/data.ts';
+import { GatewayAuthError } from './errors.ts';
+import { createGatewayAuth, type GatewayAuth } from '../auth/gateway.ts';
+import { AuthError } from '../auth/errors.ts';
 import { createValidator } from './validate.ts';
 
 export interface GatewayOptions {
@@ -171,6 +174,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logError: (error, fn) => log.error({ err: error, fn }, 'tool call failed unexpectedly'),
   };
 
+  const publicUrl = (config.server.public_url || `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`).replace(/\/$/, '');
+  const resourceMetadataUrl = `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
   // Who a Moodle token belongs to: cached by token hash, never by the token itself.
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
   async function identify(connection: Connection): Promise<Connection> {
@@ -182,7 +187,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         user = moodleUserFromSiteInfo(await moodle.getSiteInfo(connection.moodleToken));
       } catch (error) {
         if (error instanceof MoodleError && !error.isTransport)
-          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, 'Bearer error="invalid_token"');
+          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, `Bearer error="invalid_token", resource_metadata="${resourceMetadataUrl}"`);
         throw new GatewayAuthError(503, 'Moodle is unreachable: cannot check the connection token');
       }
       identities.set(key, user);
@@ -193,22 +198,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return { ...connection, moodleUser: user };
   }
 
-  const demoActive = config.demo.enabled === true || (config.demo.enabled === 'auto' && simulated);
-  const configKeys = createConfigKeyAuthenticator(config, { demoTokens: demoActive ? simulatorTokens : undefined, env });
-  const publicUrl = config.server.public_url || `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
-  const resourceMetadata = `${publicUrl.replace(/\/$/, '')}/.well-known/oauth-protected-resource/mcp`;
+  let auth: GatewayAuth;
+  try {
+    auth = await createGatewayAuth({
+      config,
+      publicUrl,
+      simulated,
+      moodle,
+      demoTokens: simulated ? { student: simulatorRoles.student.token, teacher: simulatorRoles.teacher.token, manager: simulatorRoles.manager.token } : undefined,
+      audit: (rec) => audit.record(rec),
+      env,
+    });
+  } catch (error) {
+    unwatch();
+    policy.close();
+    await rateLimiter.close();
+    await audit.close();
+    throw error;
+  }
 
   async function authenticate(request: Request, clientIp: string): Promise<Connection> {
-    const key = bearerOf(request);
-    if (!key) throw new GatewayAuthError(401, 'Authorization: Bearer <key or access token> is required', `Bearer resource_metadata="${resourceMetadata}", scope="api.read"`);
     try {
-      const connection = configKeys(key, clientIp);
-      if (!connection) throw new GatewayAuthError(401, 'Unknown, expired or revoked credential', `Bearer error="invalid_token", resource_metadata="${resourceMetadata}"`);
-      return await identify(connection);
+      return await identify(await auth.authenticate(request, clientIp));
     } catch (error) {
       // A presented credential that is refused is a security event (a missing one is the normal start of OAuth).
-      if (error instanceof GatewayAuthError)
-        securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: error.status, reasons: [error.message] });
+      const refused = (error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError;
+      if (refused)
+        securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: (error as { status: number }).status, reasons: [(error as Error).message] });
       throw error;
     }
   }
@@ -250,6 +266,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions,
     drain,
     authenticate,
+    oauth: (request, clientIp) => auth.handle(request, clientIp),
     readiness,
     log,
   });
@@ -280,6 +297,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         unwatch();
         policy.close();
         await rateLimiter.close();
+        await auth.close();
         await audit.close();
       })()),
   };

@@ -1,4 +1,4 @@
-import { H3, HTTPError, type H3Event } from 'h3';
+import { H3, type H3Event } from 'h3';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Connection } from '../auth/types.ts';
@@ -80,11 +80,9 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
 
   if (deps.oauth) {
     const oauth = deps.oauth;
-    app.use(async (event) => {
-      const response = await oauth(event.req, clientIpOf(event));
-      if (response) return response;
-      throw new HTTPError({ status: 404, message: 'Not Found' });
-    });
+    const own = new Set(['/mcp', '/healthz', '/readyz']);
+    // OAuth, discovery and sign-in pages; anything they do not claim falls through to h3's 404.
+    app.use(async (event) => (own.has(event.url.pathname) ? undefined : oauth(event.req, clientIpOf(event))));
   }
   return app;
 }

@@ -178,7 +178,11 @@ test('a Host header outside the allowlist is refused (DNS rebinding)', async () 
 test('no credential is a 401 with WWW-Authenticate pointing to the resource metadata', async () => {
   const response = await post(initialize, { authorization: '' });
   assert.equal(response.status, 401);
-  assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:3000\/\.well-known\/oauth-protected-resource\/mcp"/);
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  assert.match(challenge, /^Bearer /);
+  assert.match(challenge, /resource_metadata="http:\/\/127\.0\.0\.1:3000\/\.well-known\/oauth-protected-resource\/mcp"/);
+  assert.match(challenge, /scope="api\.read( api\.write)?"/);
+  assert.doesNotMatch(challenge, /error=/, 'no error code when no credential was sent');
   const wrong = await post(initialize, { authorization: 'Bearer not-a-key' });
   assert.equal(wrong.status, 401);
   assert.match(wrong.headers.get('www-authenticate') ?? '', /error="invalid_token"/);

@@ -1,5 +1,7 @@
 /** Test helpers: a gateway against the in-process Moodle simulator, with the audit trail captured in memory. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { serve } from 'srvx';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
@@ -12,7 +14,9 @@ const SHIPPED_CONFIG = readFileSync(`${ROOT}moodle-mcp.config.yaml`, 'utf8');
 /** The shipped config with overrides applied (a deep merge of plain objects), validated like a real file. */
 export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): GatewayConfig {
   const base = parseConfig(SHIPPED_CONFIG, 'moodle-mcp.config.yaml', {});
-  const merged = merge(structuredClone(base), { audit: { sinks: [] }, policy: { watch: false }, ...overrides });
+  // Each test gateway gets its own store directory (file store, dev encryption key).
+  const store = { dir: mkdtempSync(join(tmpdir(), 'moodle-mcp-test-')) };
+  const merged = merge(structuredClone(base), { audit: { sinks: [] }, policy: { watch: false }, store, ...overrides });
   return parseConfig(JSON.stringify(merged), 'test-config.yaml', env);
 }
 
