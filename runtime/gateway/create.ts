@@ -29,6 +29,7 @@ import { simulatorRoles } from '../simulator/data.ts';
 import { GatewayAuthError } from './errors.ts';
 import { createGatewayAuth, type GatewayAuth } from '../auth/gateway.ts';
 import { AuthError } from '../auth/errors.ts';
+import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
 
 export interface GatewayOptions {
@@ -267,6 +268,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     drain,
     authenticate,
     oauth: (request, clientIp) => auth.handle(request, clientIp),
+    preflight: auth.oauth
+      ? createStepUp({
+          writesPossible: (profile) => config.mode === 'read-write' && (config.profiles[profile]?.scopes.includes('api.write') ?? false),
+          getFunction: (name) => catalog.get(name),
+          isDirect: (tool) => registry.directTools.has(tool),
+          errorResponse: (error) => auth.oauth!.errorResponse(error),
+        })
+      : undefined,
+    bodyLimit: config.server.body_limit_bytes,
     readiness,
     log,
   });

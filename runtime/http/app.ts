@@ -23,7 +23,35 @@ export interface HttpAppDeps {
   /** OAuth and sign-in routes (`/.well-known/*`, `/oauth/*`, ...): a Response, or undefined when not theirs. */
   oauth?(request: Request, clientIp: string): Promise<Response | undefined>;
   readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  /**
+   * Looks at the parsed JSON-RPC body of a POST before the MCP transport does: a Response refuses the whole request
+   * at the HTTP level (e.g. 403 insufficient_scope, so that an OAuth client can step up).
+   */
+  preflight?(body: unknown, ctx: CallContext): Response | undefined;
+  /** Largest accepted POST body (413 past it). */
+  bodyLimit: number;
   log: Logger;
+}
+
+/** Reads a request body up to `limit` bytes; undefined when it is larger. */
+async function readBodyLimited(request: Request, limit: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) return undefined;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The client address: srvx sets `request.ip` (after its trustProxy rules); tests pass it in the event context. */
@@ -75,7 +103,17 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
       requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(),
       signal: request.signal,
     };
-    return deps.sessions.handle(request, ctx);
+    if (request.method !== 'POST' || !deps.preflight) return deps.sessions.handle(request, ctx);
+    const text = await readBodyLimited(request, deps.bodyLimit);
+    if (text === undefined) return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: `Request body exceeds ${deps.bodyLimit} bytes` }, id: null }, { status: 413 });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: the transport answers with its own parse error.
+      return deps.sessions.handle(new Request(request, { body: text }), ctx);
+    }
+    return deps.preflight(body, ctx) ?? deps.sessions.handle(request, ctx, body);
   });
 
   if (deps.oauth) {

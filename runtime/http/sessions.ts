@@ -39,9 +39,10 @@ export class McpSessions {
     return this.sessions.size;
   }
 
-  async handle(request: Request, ctx: CallContext): Promise<Response> {
+  /** `parsedBody`: the JSON body when the caller already read it. */
+  async handle(request: Request, ctx: CallContext, parsedBody?: unknown): Promise<Response> {
     const authInfo = { token: '', clientId: ctx.connection.client?.id ?? ctx.connection.id, scopes: ctx.connection.scopes, extra: { ctx } };
-    if (!this.options.stateful) return this.handleStateless(request, authInfo);
+    if (!this.options.stateful) return this.handleStateless(request, authInfo, parsedBody);
 
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
@@ -50,7 +51,7 @@ export class McpSessions {
       if (!session || session.connectionId !== ctx.connection.id) return jsonRpcError(404, -32001, 'Session not found');
       session.lastSeen = Date.now();
       authInfo.extra.ctx = { ...ctx, sessionId };
-      return session.transport.handleRequest(request, { authInfo });
+      return session.transport.handleRequest(request, { authInfo, parsedBody });
     }
     if (request.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
 
@@ -67,12 +68,12 @@ export class McpSessions {
       onsessionclosed: (id) => this.end(id),
     });
     await server.connect(transport);
-    const response = await transport.handleRequest(request, { authInfo });
+    const response = await transport.handleRequest(request, { authInfo, parsedBody });
     if (!opened) await server.close(); // not an initialize request: nothing to keep
     return response;
   }
 
-  private async handleStateless(request: Request, authInfo: { token: string; clientId: string; scopes: string[]; extra: { ctx: CallContext } }) {
+  private async handleStateless(request: Request, authInfo: { token: string; clientId: string; scopes: string[]; extra: { ctx: CallContext } }, parsedBody?: unknown) {
     const server = this.options.newServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -81,7 +82,7 @@ export class McpSessions {
     });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request, { authInfo });
+      return await transport.handleRequest(request, { authInfo, parsedBody });
     } finally {
       await server.close();
     }

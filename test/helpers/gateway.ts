@@ -66,8 +66,8 @@ export async function startTestGateway(config = testConfig(), options: { env?: N
 }
 
 /** Serves a gateway over a real socket on a free loopback port. */
-export async function listen(gateway: Gateway, options: { trustProxy?: boolean | 'loopback' | string[] } = {}) {
-  const server = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1', silent: true, trustProxy: options.trustProxy ?? false });
+export async function listen(gateway: Gateway, options: { trustProxy?: boolean | 'loopback' | string[]; port?: number } = {}) {
+  const server = serve({ fetch: gateway.app.fetch, port: options.port ?? 0, hostname: '127.0.0.1', silent: true, trustProxy: options.trustProxy ?? false });
   await server.ready();
   const url = new URL(server.url!);
   return { url: `http://127.0.0.1:${url.port}`, port: Number(url.port), close: () => server.close(true) };
@@ -83,3 +83,16 @@ export const EXCHANGES = JSON.parse(readFileSync(`${ROOT}runtime/simulator/data/
   response_json?: unknown;
   is_error: boolean;
 }[];
+
+/** A free loopback TCP port (for tests whose config must name the port, e.g. the OAuth issuer URL). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

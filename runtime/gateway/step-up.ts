@@ -1,0 +1,45 @@
+import { AuthError } from '../auth/errors.ts';
+import { requireScope } from '../auth/scopes.ts';
+import type { CatalogFunction } from '../catalog/types.ts';
+import type { CallContext } from '../mcp/context.ts';
+import { META } from '../mcp/meta-tools.ts';
+
+/**
+ * The Moodle function a `tools/call` JSON-RPC message targets: a direct tool's own function, or the `name`
+ * argument of moodle_call_function.
+ */
+export function targetFunction(message: unknown, isDirect: (tool: string) => boolean): string | undefined {
+  const m = message as { method?: unknown; params?: { name?: unknown; arguments?: { name?: unknown } } } | null;
+  if (!m || m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
+  if (isDirect(m.params.name)) return m.params.name;
+  if (m.params.name === META.call && typeof m.params.arguments?.name === 'string') return m.params.arguments.name;
+  return undefined;
+}
+
+/**
+ * OAuth step-up (MCP 2025-11-25): an OAuth connection granted only api.read that calls a write function, where the
+ * gateway mode and its profile would allow writes, is answered HTTP 403 `insufficient_scope` before the call, so the
+ * client can ask the person for read+write consent. Everything else goes on to the pipeline (and the policy).
+ */
+export function createStepUp(options: {
+  writesPossible(profile: string): boolean;
+  getFunction(name: string): CatalogFunction | undefined;
+  isDirect(tool: string): boolean;
+  errorResponse(error: AuthError): Response;
+}): (body: unknown, ctx: CallContext) => Response | undefined {
+  return (body, ctx) => {
+    const { connection } = ctx;
+    if (connection.authMethod !== 'oauth' || connection.scopes.includes('api.write') || !options.writesPossible(connection.profile)) return undefined;
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const name = targetFunction(message, options.isDirect);
+      if (!name || options.getFunction(name)?.access !== 'write') continue;
+      try {
+        requireScope(connection, 'api.write');
+      } catch (error) {
+        if (error instanceof AuthError) return options.errorResponse(error);
+        throw error;
+      }
+    }
+    return undefined;
+  };
+}

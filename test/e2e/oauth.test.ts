@@ -1,0 +1,148 @@
+// OAuth 2.1 end to end through the gateway itself: the MCP SDK's client-side auth (discovery, registration, PKCE,
+// token), sign-in at the simulator's login/token.php (a test double of Moodle), consent, MCP calls as that person,
+// step-up from read to read+write (403 insufficient_scope), revocation.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { SIMULATOR_PASSWORD, simulatorRoles } from '../../runtime/simulator/index.ts';
+import { Browser, field, formAction, REDIRECT } from '../auth/oauth-harness.ts';
+import { freePort, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+
+let gw: TestGateway;
+let server: Awaited<ReturnType<typeof listen>>;
+let base: string;
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  gw = await startTestGateway(testConfig({ mode: 'read-write', server: { port, public_url: base } }));
+  server = await listen(gw.gateway, { port });
+});
+after(async () => {
+  await server.close();
+  await gw.close();
+});
+
+function sdkProvider() {
+  const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
+  const provider: OAuthClientProvider = {
+    get redirectUrl() {
+      return REDIRECT;
+    },
+    get clientMetadata() {
+      return { redirect_uris: [REDIRECT], client_name: 'E2E assistant', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+    },
+    clientInformation: () => state.info,
+    saveClientInformation: (i) => void (state.info = i),
+    tokens: () => state.tokens,
+    saveTokens: (t) => void (state.tokens = t),
+    redirectToAuthorization: (url) => void (state.url = url),
+    saveCodeVerifier: (v) => void (state.verifier = v),
+    codeVerifier: () => state.verifier!,
+  };
+  return { provider, state };
+}
+
+/** Runs the authorization as a person would in a browser: sign in with Moodle credentials, consent to `access`. */
+async function signIn(provider: OAuthClientProvider, state: { url?: URL }, access: 'read' | 'write', username = simulatorRoles.student.username) {
+  assert.equal(await auth(provider, { serverUrl: `${base}/mcp` }), 'REDIRECT');
+  const browser = new Browser();
+  const html = await (await browser.follow(state.url!.toString(), base)).text();
+  const csrf = field(html, 'csrf');
+  const consent = await browser.form(new URL(formAction(html, '/login'), base).toString(), { csrf, username, password: SIMULATOR_PASSWORD });
+  const consentHtml = await consent.text();
+  assert.equal(consent.status, 200, consentHtml.slice(0, 500));
+  assert.match(consentHtml, /E2E assistant/, 'consent names the client');
+  assert.ok(consentHtml.includes(REDIRECT), 'consent names the redirect URI');
+  const done = await browser.form(new URL(formAction(consentHtml, '/consent'), base).toString(), { csrf, decision: 'allow', access });
+  const back = await browser.follow(new URL(done.headers.get('location')!, base).toString(), base);
+  const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
+  assert.equal(await auth(provider, { serverUrl: `${base}/mcp`, authorizationCode: code }), 'AUTHORIZED');
+}
+
+async function mcpClient(accessToken: string) {
+  const client = new Client({ name: 'oauth-e2e', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+// Recorded exchange #38: the student starts a discussion in the PM101 course forum.
+const writeCall = {
+  name: 'mod_forum_add_discussion',
+  arguments: {
+    forumid: 5,
+    subject: 'Gantt chart tools',
+    message: '<p>Which free tool do you recommend for Gantt charts?</p>',
+    groupid: 0,
+    options: [{ name: 'discussionsubscribe', value: '1' }, { name: 'discussionpinned', value: '0' }],
+  },
+};
+
+test('discovery: protected resource metadata and authorization server metadata', async () => {
+  const prm = (await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string; authorization_servers: string[] };
+  assert.equal(prm.resource, `${base}/mcp`);
+  const as = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as { code_challenge_methods_supported: string[]; issuer: string };
+  assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
+  assert.equal(as.issuer, base);
+});
+
+test('a person signs in, consents to read, and calls Moodle as themselves; a write asks for step-up', async () => {
+  const { provider, state } = sdkProvider();
+  await signIn(provider, state, 'read');
+  const { client, transport } = await mcpClient(state.tokens!.access_token);
+  const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+  assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
+
+  // Step-up: the read-only grant calls a write function → HTTP 403 insufficient_scope with the scope to ask for.
+  const response = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${state.tokens!.access_token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': transport.sessionId!,
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'moodle_call_function', arguments: writeCall } }),
+  });
+  assert.equal(response.status, 403);
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  assert.match(challenge, /error="insufficient_scope"/);
+  assert.match(challenge, /scope="api\.read api\.write"/);
+  await client.close();
+
+  const records = await gw.audited();
+  const call = records.find((r) => r.event === 'tools/call' && r.moodle_function === 'core_webservice_get_site_info' && r.auth_method === 'oauth');
+  assert.equal(call?.moodle_username, 'emma.johansson');
+  assert.ok(call?.client_id, 'the OAuth client is recorded');
+  assert.ok(records.some((r) => r.event === 'auth.token.issued'));
+});
+
+test('with read+write consent the write goes through; after revocation the token is refused', async () => {
+  const { provider, state } = sdkProvider();
+  await signIn(provider, state, 'write');
+  const { client } = await mcpClient(state.tokens!.access_token);
+  const result = await client.callTool({ name: 'moodle_call_function', arguments: writeCall });
+  assert.equal(result.isError, undefined, JSON.stringify(result.content));
+  assert.deepEqual(result.structuredContent, { discussionid: 14, warnings: [] });
+  await client.close();
+
+  const meta = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as { revocation_endpoint: string };
+  const revoked = await fetch(meta.revocation_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: state.tokens!.refresh_token!, client_id: state.info!.client_id }).toString(),
+  });
+  assert.equal(revoked.status, 200);
+  const after = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${state.tokens!.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+  });
+  assert.equal(after.status, 401);
+  assert.match(after.headers.get('www-authenticate') ?? '', /invalid_token/);
+});
