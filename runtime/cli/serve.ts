@@ -75,8 +75,16 @@ export async function runServe(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading the policy');
-    void gateway.policy.reload();
+    log.info('SIGHUP: reloading the policy and the config profiles');
+    void (async () => {
+      await gateway.policy.reload();
+      try {
+        const restartNeeded = gateway.reloadConfig(await loadConfig(values.config));
+        if (restartNeeded.length > 0) log.warn({ sections: restartNeeded }, 'config reloaded: mode and profiles applied; these sections need a restart');
+      } catch (error) {
+        log.error({ error: (error as Error).message }, 'config reload failed: the previous profiles stay in force');
+      }
+    })();
   });
   await new Promise(() => {});
   return 0;

@@ -65,9 +65,16 @@ export interface Gateway {
   /** Fills `moodleUser` from core_webservice_get_site_info (cached) and refuses site-admin tokens unless allowed. */
   identify(connection: Connection): Promise<Connection>;
   readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+  /**
+   * Applies an edited config's mode, profiles and site-level functions (what the policy decides with) atomically;
+   * keeps the current ones when they are invalid (throws). Returns the other sections that changed: those need a restart.
+   */
+  reloadConfig(next: GatewayConfig): string[];
   /** Graceful shutdown: refuse new calls, wait for calls in flight, end sessions, flush the audit trail. */
   close(): Promise<void>;
 }
+
+const HOT_SECTIONS = new Set(['mode', 'profiles', 'site_level_functions']);
 
 const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
 
@@ -105,13 +112,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const securityEvent = (rec: Omit<AuditRecord, 'timestamp'>) => audit.record({ timestamp: new Date().toISOString(), ...rec });
 
+  // What the policy decides with (mode, profiles, site-level functions): replaced as a whole on a config reload.
+  let policyData = policyDataFromConfig(config);
   let policy: PolicyEngine;
   try {
     policy = await loadPolicyEngine({
       wasmPath: resolve(base, config.policy.wasm),
       manifestPath: resolve(base, config.policy.manifest),
       sourcesDir: resolve(base, config.policy.sources),
-      data: policyDataFromConfig(config),
+      data: policyData,
       onEvent: (event) => {
         if (event.type === 'policy.loaded') securityEvent({ event: 'policy.loaded', policy_version: event.version, detail: event.reason });
         else if (event.type === 'policy.rejected') securityEvent({ event: 'policy.rejected', policy_version: event.keptVersion, detail: event.error.slice(0, 500) });
@@ -151,7 +160,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       return courses.resolve(fn, args, ctx.connection.moodleToken);
     },
-    courseRestriction: (profile) => config.profiles[profile]?.courses ?? null,
+    courseRestriction: (profile) => policyData.profiles[profile]?.courses ?? null,
     async rateHit(ctx, fn, nowMs) {
       const hit = await rateLimiter.hit(ctx.connection.id, fn.name, nowMs);
       return { usage: hit.usage, undo: () => rateLimiter.undo(ctx.connection.id, fn.name, hit.id) };
@@ -270,7 +279,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     oauth: (request, clientIp) => auth.handle(request, clientIp),
     preflight: auth.oauth
       ? createStepUp({
-          writesPossible: (profile) => config.mode === 'read-write' && (config.profiles[profile]?.scopes.includes('api.write') ?? false),
+          writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
           getFunction: (name) => catalog.get(name),
           isDirect: (tool) => registry.directTools.has(tool),
           errorResponse: (error) => auth.oauth!.errorResponse(error),
@@ -297,6 +306,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     serverDeps,
     identify,
     readiness,
+    reloadConfig(next) {
+      const data = policyDataFromConfig(next);
+      policy.setData(data);
+      policyData = data;
+      return Object.keys(next).filter((key) => !HOT_SECTIONS.has(key) && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(config[key as keyof GatewayConfig]));
+    },
     close: () =>
       (closing ??= (async () => {
         const drained = await drain.drain(config.server.shutdown_grace_ms);
