@@ -1,0 +1,77 @@
+// The audit trail of a running gateway: allowed, denied and failing calls in the file sink, exported as CSV by the
+// CLI; the security webhook receiving a signed denial; a planted secret nowhere. (Moodle: the simulator, a test double.)
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { verifyWebhookSignature } from '../../runtime/audit/webhook.ts';
+import { runAuditCommand } from '../../runtime/cli/audit.ts';
+import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
+
+test('file sink, CSV export and signed webhook for allowed, denied and failing calls', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moodle-mcp-audit-'));
+  const file = join(dir, 'audit.jsonl');
+  const received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ body, headers: req.headers });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+  const env = { HOOK_SECRET: 'webhook-secret-0123456789' };
+  const gw = await startTestGateway(testConfig({ audit: { sinks: [{ type: 'file', path: file }], webhook: { url: hookUrl, secret_env: 'HOOK_SECRET' } } }, env), { env });
+  const server = await listen(gw.gateway);
+  const planted = 'planted-argument-value-7f3a9';
+  try {
+    const client = new Client({ name: 'audit-e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-teacher', 'user-agent': 'audit-e2e/1.0' } } }));
+    await client.listTools();
+    assert.equal((await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } })).isError, undefined);
+    const denied = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_group_create_groups', arguments: { groups: [{ courseid: 2, name: planted, description: 'x' }] } } });
+    assert.equal(denied.isError, true);
+    const failed = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_enrol_get_enrolled_users', arguments: { courseid: 4 } } });
+    assert.equal(failed.isError, true);
+    await client.close();
+  } finally {
+    await server.close();
+    await gw.close(); // flushes the file sink and the webhook
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  }
+
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const calls = lines.filter((r) => r.event === 'tools/call');
+  assert.deepEqual(calls.map((r) => r.decision), ['allowed', 'denied', 'error']);
+  for (const r of calls) {
+    for (const field of ['timestamp', 'request_id', 'session_id', 'connection_id', 'moodle_user_id', 'moodle_username', 'auth_method', 'client_ip', 'user_agent', 'tool', 'moodle_function', 'access', 'arg_keys', 'status', 'duration_ms', 'policy_version'])
+      assert.ok(r[field] !== undefined, `${r.decision} record has ${field}`);
+  }
+  assert.equal(calls[2].moodle_errorcode, 'errorcoursecontextnotvalid');
+  assert.ok(lines.some((r) => r.event === 'tools/list'));
+  assert.ok(lines.some((r) => r.event === 'session.start'));
+  assert.ok(!readFileSync(file, 'utf8').includes(planted), 'argument values never reach the audit trail');
+
+  // The CLI export as CSV: a header and one row per selected record.
+  let csv = '';
+  const out = new Writable({ write: (chunk, _enc, done) => ((csv += chunk), done()) });
+  const err = new Writable({ write: (_chunk, _enc, done) => done() });
+  assert.equal(await runAuditCommand(['export', '--file', file, '--decision', 'denied', '--format', 'csv'], { stdout: out, stderr: err }), 0);
+  const rows = csv.trim().split('\r\n');
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], /^timestamp,/);
+  assert.match(rows[1], /core_group_create_groups/);
+
+  // The webhook got the denial, signed.
+  const delivery = received.find((d) => JSON.parse(d.body).decision === 'denied');
+  assert.ok(delivery, 'the denial was delivered');
+  assert.equal(verifyWebhookSignature(delivery.body, delivery.headers, env.HOOK_SECRET), true);
+  assert.equal(verifyWebhookSignature(delivery.body, delivery.headers, 'wrong-secret'), false);
+});
