@@ -1,0 +1,62 @@
+// API keys for headless agents, end to end: `keys create` (the CLI) → the key works on /mcp of a running gateway
+// → `keys list` shows it used → `keys revoke` → refused at once. Moodle: the simulator over HTTP (a test double).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { runKeysCommand } from '../../runtime/cli/keys.ts';
+import { simulatorRoles, startSimulator } from '../../runtime/simulator/index.ts';
+import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
+
+function capture() {
+  let text = '';
+  return { stream: new Writable({ write: (chunk, _e, done) => ((text += chunk), done()) }), text: () => text };
+}
+
+test('keys create → use on /mcp → list → revoke', async () => {
+  const simulator = await startSimulator();
+  const env = { MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AGENT_TOKEN: simulatorRoles.student.token };
+  const config = testConfig({ moodle: { url: simulator.url }, audit: { sinks: [] } }, env);
+  const configFile = join(config.store.dir, 'moodle-mcp.config.yaml');
+  writeFileSync(configFile, JSON.stringify(config)); // JSON is YAML
+  const gw = await startTestGateway(config, { env });
+  const server = await listen(gw.gateway);
+  try {
+    const out = capture();
+    const err = capture();
+    const created = await runKeysCommand(['create', '--config', configFile, '--name', 'reporting-bot', '--profile', 'default', '--token-env', 'AGENT_TOKEN'], { env, stdout: out.stream, stderr: err.stream });
+    assert.equal(created, 0, err.text());
+    const key = /mmcp_[A-Za-z0-9_]+/.exec(out.text())?.[0];
+    assert.ok(key, out.text());
+
+    const client = new Client({ name: 'agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+    assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
+    await client.close();
+
+    const listed = capture();
+    assert.equal(await runKeysCommand(['list', '--config', configFile, '--json'], { env, stdout: listed.stream, stderr: err.stream }), 0);
+    const rows = JSON.parse(listed.text()) as { id: string; name: string; lastUsedAt?: string; last_used_at?: string }[];
+    const row = rows.find((r) => r.name === 'reporting-bot');
+    assert.ok(row, listed.text());
+    assert.ok(!listed.text().includes(key!), 'the key is never listed');
+    assert.ok(!listed.text().includes(env.AGENT_TOKEN), 'nor the Moodle token');
+
+    assert.equal(await runKeysCommand(['revoke', '--config', configFile, row.id], { env, stdout: capture().stream, stderr: err.stream }), 0);
+    const refused = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    assert.equal(refused.status, 401);
+  } finally {
+    await server.close();
+    await gw.close();
+    await simulator.close();
+  }
+});
