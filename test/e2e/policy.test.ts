@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { simulatorTokens } from '../../runtime/simulator/index.ts';
+import { simulatorRoles, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { policyInput } from '../../runtime/mcp/pipeline.ts';
 import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 
 const STUDENT = simulatorTokens['emma.johansson'];
-const env = { CAMPUS_KEY: 'k-campus', PM101_KEY: 'k-pm101', LIMITED_KEY: 'k-limited', STUDENT_TOKEN: STUDENT };
+const env = { CAMPUS_KEY: 'k-campus', PM101_KEY: 'k-pm101', LIMITED_KEY: 'k-limited', ADMIN_KEY: 'k-admin', STUDENT_TOKEN: STUDENT, ADMIN_TOKEN: simulatorRoles.admin.token };
 const connection = (id: string, profile: string) => ({ id, key_env: `${id.toUpperCase()}_KEY`, moodle_token_env: 'STUDENT_TOKEN', profile });
 
 let gw: TestGateway;
@@ -25,7 +25,12 @@ before(async () => {
         pm101: { scopes: ['api.read'], allow: ['*'], courses: [2], ip_allow: ['127.0.0.0/8', '::1/128'] },
         limited: { scopes: ['api.read'], allow: ['core_course_*'], deny: ['core_course_get_courses'], rate_per_minute: 180, ip_allow: ['127.0.0.0/8'] },
       },
-      connections: [connection('campus', 'campus'), connection('pm101', 'pm101'), connection('limited', 'limited')],
+      connections: [
+        connection('campus', 'campus'),
+        connection('pm101', 'pm101'),
+        connection('limited', 'limited'),
+        { id: 'admin', key_env: 'ADMIN_KEY', moodle_token_env: 'ADMIN_TOKEN', profile: 'default' },
+      ],
     },
     env,
   );
@@ -153,4 +158,25 @@ test('tools/list shows exactly what tools/call allows (patterns, deny wins)', as
       assert.equal(list, callable, `${profile} ${fn.name}`);
     }
   }
+});
+
+const initialize = (key: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+  });
+
+test("a connection backed by a site administrator's Moodle token is refused by default", async () => {
+  const response = await initialize('k-admin');
+  assert.equal(response.status, 403);
+  assert.match(((await response.json()) as { error: string }).error, /site administrator/);
+});
+
+test('demo keys are accepted from loopback only', async () => {
+  const remote = await initialize('demo-student', { 'x-forwarded-for': '203.0.113.9' });
+  assert.equal(remote.status, 403);
+  const local = await initialize('demo-student');
+  assert.equal(local.status, 200);
+  await local.body?.cancel();
 });
