@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
-import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import pino, { type Logger } from 'pino';
-import type { Audit } from '../audit/logger.ts';
-import { createAudit } from '../audit/logger.ts';
-import { createStdoutSink } from '../audit/sinks/stdout.ts';
+import type { Audit, createAudit } from '../audit/logger.ts';
 import type { AuditRecord } from '../audit/types.ts';
-import type { Connection, MoodleUser } from '../auth/types.ts';
+import { AuthError } from '../auth/errors.ts';
+import { createGatewayAuth } from '../auth/gateway.ts';
+import type { Connection } from '../auth/types.ts';
 import { loadCatalog, type LoadedCatalog } from '../catalog/index.ts';
 import { policyDataFromConfig, type GatewayConfig } from '../config/index.ts';
 import { Drain } from '../http/drain.ts';
@@ -14,21 +12,19 @@ import { hostPolicy } from '../http/guards.ts';
 import { createHttpApp } from '../http/app.ts';
 import { McpSessions } from '../http/sessions.ts';
 import type { CallContext } from '../mcp/context.ts';
-import { ToolError } from '../mcp/errors.ts';
 import type { PipelineDeps } from '../mcp/pipeline.ts';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
-import { createMoodleClient, MoodleError, type FetchLike, type MoodleClient } from '../moodle/index.ts';
-import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
+import { createMoodleClient, type FetchLike, type MoodleClient } from '../moodle/index.ts';
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
-import { filterResultByCourses } from '../policy/filter.ts';
-import { createRateLimiter, type RateLimiter } from '../policy/rate-limit.ts';
+import { createRateLimiter } from '../policy/rate-limit.ts';
 import { createSimulator } from '../simulator/index.ts';
 import { simulatorRoles } from '../simulator/data.ts';
+import { createGatewayAudit, sessionRecord } from './audit.ts';
 import { GatewayAuthError } from './errors.ts';
-import { createGatewayAuth, type GatewayAuth } from '../auth/gateway.ts';
-import { AuthError } from '../auth/errors.ts';
+import { createIdentifier } from './identify.ts';
+import { createPipelineDeps } from './pipeline-deps.ts';
 import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
 
@@ -76,7 +72,11 @@ export interface Gateway {
 
 const HOT_SECTIONS = new Set(['mode', 'profiles', 'site_level_functions']);
 
-const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+/** The URL clients use: `server.public_url`, or `http://host:port`. */
+export function publicUrlOf(config: GatewayConfig): string {
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  return (config.server.public_url || `http://${host}:${config.server.port}`).replace(/\/$/, '');
+}
 
 /** Wires configuration, catalog, policy, Moodle, audit and auth into one gateway. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -84,39 +84,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const env = options.env ?? process.env;
   const base = options.baseDir ?? process.cwd();
   const log = options.log ?? pino({ level: config.logging.level }, pino.destination(2));
+  const publicUrl = publicUrlOf(config);
 
   // Moodle: the configured site, or the simulator in-process (a test double) when none is configured.
   const simulated = !config.moodle.url;
-  const simulator = simulated ? createSimulator() : undefined;
   const moodleUrl = config.moodle.url || 'http://moodle-simulator.invalid';
   const moodle = createMoodleClient({
     url: moodleUrl,
     timeoutMs: config.moodle.timeout_ms,
     maxResponseBytes: config.moodle.max_response_bytes,
     service: config.moodle.service,
-    fetch: options.moodleFetch ?? simulator?.fetch,
+    fetch: options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined),
   });
 
   const catalog = await loadCatalog();
-  const audit = createAudit({
-    sinks: options.stdio ? config.audit.sinks.filter((s) => s.type !== 'stdout') : config.audit.sinks,
-    writers: [
-      ...(options.stdio && config.audit.sinks.some((s) => s.type === 'stdout') ? [createStdoutSink(process.stderr, 'stderr')] : []),
-      ...(options.auditWriters ?? []),
-    ],
-    failClosed: config.audit.fail_closed,
-    bufferSize: config.audit.buffer,
-    webhook: config.audit.webhook,
-    logger: log,
-    env,
-  });
+  const audit = createGatewayAudit(config, { stdio: options.stdio, writers: options.auditWriters, log, env });
   const securityEvent = (rec: Omit<AuditRecord, 'timestamp'>) => audit.record({ timestamp: new Date().toISOString(), ...rec });
+  // Components opened so far, closed in reverse order when a later one fails to start (and at shutdown).
+  const opened: (() => unknown)[] = [() => audit.close()];
+  const closeOpened = async () => {
+    for (const close of opened.splice(0).reverse()) await close();
+  };
 
-  // What the policy decides with (mode, profiles, site-level functions): replaced as a whole on a config reload.
-  let policyData = policyDataFromConfig(config);
-  let policy: PolicyEngine;
   try {
-    policy = await loadPolicyEngine({
+    // What the policy decides with (mode, profiles, site-level functions): replaced as a whole on a config reload.
+    let policyData = policyDataFromConfig(config);
+    const policy = await loadPolicyEngine({
       wasmPath: resolve(base, config.policy.wasm),
       manifestPath: resolve(base, config.policy.manifest),
       sourcesDir: resolve(base, config.policy.sources),
@@ -127,90 +120,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         else log.error({ error: event.error }, 'policy evaluation failed: calls are refused until the policy is reloaded');
       },
     });
-  } catch (error) {
-    await audit.close();
-    throw error;
-  }
-  const unwatch = config.policy.watch ? policy.watch() : () => {};
+    opened.push(() => policy.close());
+    if (config.policy.watch) opened.push(policy.watch());
 
-  const rateLimiter: RateLimiter = await createRateLimiter(
-    config.rate_limit.backend === 'redis'
-      ? { backend: 'redis', url: requireEnv(env, config.rate_limit.redis_url_env, 'rate_limit.redis_url_env'), windowSeconds: config.rate_limit.window_seconds }
-      : { backend: 'memory', windowSeconds: config.rate_limit.window_seconds },
-  );
-  const courses = createCourseResolver({ callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }) });
-  const validate = createValidator();
+    const rateLimiter = await createRateLimiter(
+      config.rate_limit.backend === 'redis'
+        ? { backend: 'redis', url: requireEnv(env, config.rate_limit.redis_url_env, 'rate_limit.redis_url_env'), windowSeconds: config.rate_limit.window_seconds }
+        : { backend: 'memory', windowSeconds: config.rate_limit.window_seconds },
+    );
+    opened.push(() => rateLimiter.close());
 
-  const registry = new ToolRegistry({
-    catalog,
-    direct: config.expose.direct,
-    meta: config.expose.meta,
-    decide: (input) => policy.decide(input),
-    policyVersion: () => policy.version,
-  });
-
-  const pipeline: PipelineDeps = {
-    getFunction: (name) => catalog.get(name),
-    validate,
-    async resolveCourses(fn, args, ctx, lookups) {
-      if (fn.courseRefs.length === 0) return { courses: [], resolved: true };
-      if (!lookups) {
-        const direct = fn.courseRefs.filter((r) => r.kind === 'course');
-        return courses.resolve({ name: fn.name, courseRefs: direct }, args, ctx.connection.moodleToken);
-      }
-      return courses.resolve(fn, args, ctx.connection.moodleToken);
-    },
-    courseRestriction: (profile) => policyData.profiles[profile]?.courses ?? null,
-    async rateHit(ctx, fn, nowMs) {
-      const hit = await rateLimiter.hit(ctx.connection.id, fn.name, nowMs);
-      return { usage: hit.usage, undo: () => rateLimiter.undo(ctx.connection.id, fn.name, hit.id) };
-    },
-    decide: (input) => policy.decide(input),
-    callMoodle: (ctx, fn, args) => moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
-    filterResult(result, fn, allowed) {
-      const filtered = filterResultByCourses(result, fn.outputCourseRefs, allowed);
-      if (filtered.blocked.length > 0) {
-        throw new ToolError('denied', `The result of ${fn.name} concerns a course outside this connection's courses.`, 403, {
-          reasons: [`course restriction: result field ${filtered.blocked.join(', ')} names a course not in the profile's courses`],
-        });
-      }
-      return filtered.result;
-    },
-    isWrapped: (fn) => registry.isWrapped(fn),
-    audit: (rec) => audit.record(rec),
-    auditHealthy: () => audit.healthy(),
-    policyVersion: () => policy.version,
-    now: () => Date.now(),
-    logError: (error, fn) => log.error({ err: error, fn }, 'tool call failed unexpectedly'),
-  };
-
-  const publicUrl = (config.server.public_url || `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`).replace(/\/$/, '');
-  const resourceMetadataUrl = `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
-  // Who a Moodle token belongs to: cached by token hash, never by the token itself.
-  const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
-  async function identify(connection: Connection): Promise<Connection> {
-    if (connection.moodleUser) return connection;
-    const key = tokenId(connection.moodleToken);
-    let user = identities.get(key);
-    if (!user) {
-      try {
-        user = moodleUserFromSiteInfo(await moodle.getSiteInfo(connection.moodleToken));
-      } catch (error) {
-        if (error instanceof MoodleError && !error.isTransport)
-          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, `Bearer error="invalid_token", resource_metadata="${resourceMetadataUrl}"`);
-        throw new GatewayAuthError(503, 'Moodle is unreachable: cannot check the connection token');
-      }
-      identities.set(key, user);
-    }
-    if (user.isSiteAdmin && !config.moodle.allow_site_admin_tokens) {
-      throw new GatewayAuthError(403, 'This Moodle token belongs to a site administrator; the gateway never acts with one (moodle.allow_site_admin_tokens is false)');
-    }
-    return { ...connection, moodleUser: user };
-  }
-
-  let auth: GatewayAuth;
-  try {
-    auth = await createGatewayAuth({
+    const auth = await createGatewayAuth({
       config,
       publicUrl,
       simulated,
@@ -219,113 +139,120 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit: (rec) => audit.record(rec),
       env,
     });
+    opened.push(() => auth.close());
+
+    const registry = new ToolRegistry({
+      catalog,
+      direct: config.expose.direct,
+      meta: config.expose.meta,
+      decide: (input) => policy.decide(input),
+      policyVersion: () => policy.version,
+    });
+    const pipeline = createPipelineDeps({
+      catalog,
+      validate: createValidator(),
+      courses: createCourseResolver({ callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }) }),
+      courseRestriction: (profile) => policyData.profiles[profile]?.courses ?? null,
+      rateLimiter,
+      policy,
+      moodle,
+      registry,
+      audit,
+      log,
+    });
+
+    const identify = createIdentifier({
+      moodle,
+      allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
+      resourceMetadataUrl: `${publicUrl}/.well-known/oauth-protected-resource/mcp`,
+    });
+    async function authenticate(request: Request, clientIp: string): Promise<Connection> {
+      try {
+        return await identify(await auth.authenticate(request, clientIp));
+      } catch (error) {
+        // A presented credential that is refused is a security event (a missing one is the normal start of OAuth).
+        const refused = (error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError;
+        if (refused)
+          securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: (error as { status: number }).status, reasons: [(error as Error).message] });
+        throw error;
+      }
+    }
+
+    const drain = new Drain();
+    const serverDeps = { registry, pipeline, track: <T>(work: () => Promise<T>) => drain.track(work) };
+    const sessions = new McpSessions({
+      stateful: config.server.sessions === 'stateful',
+      idleMs: config.server.session_idle_minutes * 60_000,
+      bodyLimit: config.server.body_limit_bytes,
+      newServer: () => createMcpServer({ ...serverDeps, contextOf: (extra) => extra.authInfo?.extra?.ctx as CallContext }),
+      onSession: (event, sessionId, ctx) => audit.record(sessionRecord(event, sessionId, ctx)),
+    });
+    opened.push(() => sessions.closeAll());
+
+    async function readiness() {
+      const checks: Record<string, { ok: boolean; detail?: string }> = {
+        policy: { ok: policy.ready, detail: `version ${policy.version}` },
+        audit: { ok: audit.healthy(), detail: audit.healthy() ? undefined : 'a sink cannot write and audit.fail_closed is on' },
+        catalog: { ok: catalog.functions.length > 0, detail: `${catalog.functions.length} functions` },
+        shutdown: { ok: !drain.closing },
+      };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    }
+
+    const app = createHttpApp({
+      hostPolicy: hostPolicy({ publicUrl, listenHost: config.server.host, allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins }),
+      sessions,
+      drain,
+      authenticate,
+      oauth: (request, clientIp) => auth.handle(request, clientIp),
+      preflight: auth.oauth
+        ? createStepUp({
+            writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
+            getFunction: (name) => catalog.get(name),
+            isDirect: (tool) => registry.directTools.has(tool),
+            errorResponse: (error) => auth.oauth!.errorResponse(error),
+          })
+        : undefined,
+      bodyLimit: config.server.body_limit_bytes,
+      readiness,
+      log,
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      simulated,
+      moodleUrl,
+      catalog,
+      policy,
+      audit,
+      moodle,
+      registry,
+      pipeline,
+      drain,
+      app,
+      serverDeps,
+      identify,
+      readiness,
+      reloadConfig(next) {
+        const data = policyDataFromConfig(next);
+        policy.setData(data);
+        policyData = data;
+        return Object.keys(next).filter((key) => !HOT_SECTIONS.has(key) && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(config[key as keyof GatewayConfig]));
+      },
+      close: () =>
+        (closing ??= (async () => {
+          const drained = await drain.drain(config.server.shutdown_grace_ms);
+          if (!drained) log.warn({ inFlight: drain.inFlight }, 'shutdown: calls still in flight after the grace period');
+          // Let the responses of the calls that just finished be written to their streams before the sessions close.
+          await new Promise((resolve) => setImmediate(resolve));
+          await closeOpened(); // sessions, auth, rate limiter, policy watch and engine, then the audit trail (flushed last)
+        })()),
+    };
   } catch (error) {
-    unwatch();
-    policy.close();
-    await rateLimiter.close();
-    await audit.close();
+    await closeOpened();
     throw error;
   }
-
-  async function authenticate(request: Request, clientIp: string): Promise<Connection> {
-    try {
-      return await identify(await auth.authenticate(request, clientIp));
-    } catch (error) {
-      // A presented credential that is refused is a security event (a missing one is the normal start of OAuth).
-      const refused = (error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError;
-      if (refused)
-        securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: (error as { status: number }).status, reasons: [(error as Error).message] });
-      throw error;
-    }
-  }
-
-  const drain = new Drain();
-  const serverDeps = { registry, pipeline, track: <T>(work: () => Promise<T>) => drain.track(work) };
-  const sessions = new McpSessions({
-    stateful: config.server.sessions === 'stateful',
-    idleMs: config.server.session_idle_minutes * 60_000,
-    bodyLimit: config.server.body_limit_bytes,
-    newServer: () => createMcpServer({ ...serverDeps, contextOf: (extra) => (extra.authInfo?.extra?.ctx as CallContext) }),
-    onSession: (event, sessionId, ctx) =>
-      audit.record({
-        event,
-        timestamp: new Date().toISOString(),
-        session_id: sessionId,
-        request_id: ctx?.requestId,
-        connection_id: ctx?.connection.id,
-        moodle_user_id: ctx?.connection.moodleUser?.id,
-        moodle_username: ctx?.connection.moodleUser?.username,
-        auth_method: ctx?.connection.authMethod,
-        client_ip: ctx?.clientIp,
-        user_agent: ctx?.userAgent,
-      }),
-  });
-
-  async function readiness() {
-    const checks: Record<string, { ok: boolean; detail?: string }> = {
-      policy: { ok: policy.ready, detail: `version ${policy.version}` },
-      audit: { ok: audit.healthy(), detail: audit.healthy() ? undefined : 'a sink cannot write and audit.fail_closed is on' },
-      catalog: { ok: catalog.functions.length > 0, detail: `${catalog.functions.length} functions` },
-      shutdown: { ok: !drain.closing },
-    };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
-  }
-
-  const app = createHttpApp({
-    hostPolicy: hostPolicy({ publicUrl, listenHost: config.server.host, allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins }),
-    sessions,
-    drain,
-    authenticate,
-    oauth: (request, clientIp) => auth.handle(request, clientIp),
-    preflight: auth.oauth
-      ? createStepUp({
-          writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
-          getFunction: (name) => catalog.get(name),
-          isDirect: (tool) => registry.directTools.has(tool),
-          errorResponse: (error) => auth.oauth!.errorResponse(error),
-        })
-      : undefined,
-    bodyLimit: config.server.body_limit_bytes,
-    readiness,
-    log,
-  });
-
-  let closing: Promise<void> | undefined;
-  return {
-    config,
-    simulated,
-    moodleUrl,
-    catalog,
-    policy,
-    audit,
-    moodle,
-    registry,
-    pipeline,
-    drain,
-    app,
-    serverDeps,
-    identify,
-    readiness,
-    reloadConfig(next) {
-      const data = policyDataFromConfig(next);
-      policy.setData(data);
-      policyData = data;
-      return Object.keys(next).filter((key) => !HOT_SECTIONS.has(key) && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(config[key as keyof GatewayConfig]));
-    },
-    close: () =>
-      (closing ??= (async () => {
-        const drained = await drain.drain(config.server.shutdown_grace_ms);
-        if (!drained) log.warn({ inFlight: drain.inFlight }, 'shutdown: calls still in flight after the grace period');
-        // Let the responses of the calls that just finished be written to their streams before the sessions close.
-        await new Promise((resolve) => setImmediate(resolve));
-        await sessions.closeAll();
-        unwatch();
-        policy.close();
-        await rateLimiter.close();
-        await auth.close();
-        await audit.close();
-      })()),
-  };
 }
 
 function requireEnv(env: NodeJS.ProcessEnv, name: string, path: string): string {

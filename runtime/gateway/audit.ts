@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import { createAudit, type Audit } from '../audit/logger.ts';
+import { createStdoutSink } from '../audit/sinks/stdout.ts';
+import type { AuditRecord } from '../audit/types.ts';
+import type { GatewayConfig } from '../config/index.ts';
+import type { CallContext } from '../mcp/context.ts';
+
+/** The audit trail from the config; in stdio mode the stdout sink writes to stderr (stdout carries MCP). */
+export function createGatewayAudit(
+  config: GatewayConfig,
+  options: { stdio?: boolean; writers?: Parameters<typeof createAudit>[0]['writers']; log: Logger; env: NodeJS.ProcessEnv },
+): Audit {
+  const toStderr = options.stdio && config.audit.sinks.some((s) => s.type === 'stdout');
+  return createAudit({
+    sinks: options.stdio ? config.audit.sinks.filter((s) => s.type !== 'stdout') : config.audit.sinks,
+    writers: [...(toStderr ? [createStdoutSink(process.stderr, 'stderr')] : []), ...(options.writers ?? [])],
+    failClosed: config.audit.fail_closed,
+    bufferSize: config.audit.buffer,
+    webhook: config.audit.webhook,
+    logger: options.log,
+    env: options.env,
+  });
+}
+
+/** A session start or end record. */
+export function sessionRecord(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext | undefined): AuditRecord {
+  return {
+    event,
+    timestamp: new Date().toISOString(),
+    session_id: sessionId,
+    request_id: ctx?.requestId,
+    connection_id: ctx?.connection.id,
+    moodle_user_id: ctx?.connection.moodleUser?.id,
+    moodle_username: ctx?.connection.moodleUser?.username,
+    auth_method: ctx?.connection.authMethod,
+    client_ip: ctx?.clientIp,
+    user_agent: ctx?.userAgent,
+  };
+}

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Connection, MoodleUser } from '../auth/types.ts';
+import { MoodleError, type MoodleClient } from '../moodle/index.ts';
+import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
+import { GatewayAuthError } from './errors.ts';
+
+const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+
+/**
+ * Who a connection's Moodle token belongs to (core_webservice_get_site_info, cached by a hash of the token, never by
+ * the token itself), and the site-admin guard: an administrator's token bypasses Moodle's capability checks.
+ */
+export function createIdentifier(options: {
+  moodle: MoodleClient;
+  allowSiteAdminTokens: boolean;
+  resourceMetadataUrl: string;
+}): (connection: Connection) => Promise<Connection> {
+  const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
+  return async (connection) => {
+    if (connection.moodleUser) return connection;
+    const key = tokenId(connection.moodleToken);
+    let user = identities.get(key);
+    if (!user) {
+      try {
+        user = moodleUserFromSiteInfo(await options.moodle.getSiteInfo(connection.moodleToken));
+      } catch (error) {
+        if (error instanceof MoodleError && !error.isTransport)
+          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, `Bearer error="invalid_token", resource_metadata="${options.resourceMetadataUrl}"`);
+        throw new GatewayAuthError(503, 'Moodle is unreachable: cannot check the connection token');
+      }
+      identities.set(key, user);
+    }
+    if (user.isSiteAdmin && !options.allowSiteAdminTokens) {
+      throw new GatewayAuthError(403, 'This Moodle token belongs to a site administrator; the gateway never acts with one (moodle.allow_site_admin_tokens is false)');
+    }
+    return { ...connection, moodleUser: user };
+  };
+}
