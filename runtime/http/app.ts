@@ -6,6 +6,7 @@ import type { CallContext } from '../mcp/context.ts';
 import type { Drain } from './drain.ts';
 import { checkHostAndOrigin, type HostPolicy } from './guards.ts';
 import type { McpSessions } from './sessions.ts';
+import { readTextCapped } from '../shared/read-capped.ts';
 
 /** A failed authentication, as the auth layer reports it: mapped to 401/403 with `WWW-Authenticate` here. */
 export interface AuthFailure {
@@ -31,27 +32,6 @@ export interface HttpAppDeps {
   /** Largest accepted POST body (413 past it). */
   bodyLimit: number;
   log: Logger;
-}
-
-/** Reads a request body up to `limit` bytes; undefined when it is larger. */
-async function readBodyLimited(request: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > limit) return undefined;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The client address: srvx sets `request.ip` (after its trustProxy rules); tests pass it in the event context. */
@@ -104,8 +84,12 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
       signal: request.signal,
     };
     if (request.method !== 'POST' || !deps.preflight) return deps.sessions.handle(request, ctx);
-    const text = await readBodyLimited(request, deps.bodyLimit);
-    if (text === undefined) return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: `Request body exceeds ${deps.bodyLimit} bytes` }, id: null }, { status: 413 });
+    const text = await readTextCapped(request.body, request.headers.get('content-length'), deps.bodyLimit);
+    if (text === undefined) {
+      // The rest of the body is not read: close the connection rather than leave it unusable for the next request.
+      const error = { jsonrpc: '2.0', error: { code: -32000, message: `Request body exceeds ${deps.bodyLimit} bytes` }, id: null };
+      return Response.json(error, { status: 413, headers: { connection: 'close' } });
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

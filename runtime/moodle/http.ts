@@ -4,6 +4,7 @@
  * (undici's global dispatcher), so every client created in one process shares warm connections.
  */
 import { MoodleError } from './errors.ts';
+import { readTextCapped } from '../shared/read-capped.ts';
 
 export type FetchLike = (request: Request) => Promise<Response>;
 
@@ -63,25 +64,7 @@ function networkError(url: string, error: unknown): MoodleError {
 
 /** Reads the body as UTF-8 text, aborting as soon as it grows past `max` bytes. */
 async function readCapped(response: Response, max: number): Promise<string> {
-  const tooLarge = () => new MoodleError('response_too_large', `Moodle's answer exceeds the ${max}-byte limit (maxResponseBytes).`);
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+  const text = await readTextCapped(response.body, response.headers.get('content-length'), max);
+  if (text === undefined) throw new MoodleError('response_too_large', `Moodle's answer exceeds the ${max}-byte limit (maxResponseBytes).`);
+  return text;
 }

@@ -11,6 +11,8 @@ import { createOAuth, type OAuth, type OAuthOptions } from '../../runtime/auth/o
 import { requireScope } from '../../runtime/auth/scopes.ts';
 import { FileStore, type AuthStore } from '../../runtime/auth/store/index.ts';
 import { fakeMoodle, testKeyring } from './helpers.ts';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export interface Harness {
   base: string;
@@ -169,3 +171,24 @@ export function mcp(h: Harness, token?: string, write = false) {
   return fetch(`${h.base}/mcp${write ? '?write=1' : ''}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 }
 
+
+/** An in-memory OAuthClientProvider for the MCP SDK's client-side auth; `state.url` is where it sends the person. */
+export function sdkProvider(clientName = 'SDK test client') {
+  const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
+  const provider: OAuthClientProvider = {
+    get redirectUrl() {
+      return REDIRECT;
+    },
+    get clientMetadata() {
+      return { redirect_uris: [REDIRECT], client_name: clientName, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+    },
+    clientInformation: () => state.info,
+    saveClientInformation: (i) => void (state.info = i),
+    tokens: () => state.tokens,
+    saveTokens: (t) => void (state.tokens = t),
+    redirectToAuthorization: (url) => void (state.url = url),
+    saveCodeVerifier: (v) => void (state.verifier = v),
+    codeVerifier: () => state.verifier!,
+  };
+  return { provider, state };
+}

@@ -2,12 +2,11 @@
 // PostgreSQL store, signing in through the Moodle SIMULATOR's login/token.php (a test double of Moodle).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { PostgresStore } from '../../runtime/auth/store/index.ts';
 import { createMoodleClient } from '../../runtime/moodle/client.ts';
 import { createSimulator, simulatorRoles } from '../../runtime/simulator/index.ts';
-import { Browser, field, formAction, mcp, REDIRECT, startHarness, type Harness } from './oauth-harness.ts';
+import { Browser, field, formAction, mcp, sdkProvider, startHarness, type Harness } from './oauth-harness.ts';
 import { startPgCluster, type PgCluster } from './pg-cluster.ts';
 
 describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () => {
@@ -24,26 +23,6 @@ describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () 
     await h?.close();
     await cluster?.stop();
   });
-
-  function sdkProvider() {
-    const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
-    const provider: OAuthClientProvider = {
-      get redirectUrl() {
-        return REDIRECT;
-      },
-      get clientMetadata() {
-        return { redirect_uris: [REDIRECT], client_name: 'SDK test client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-      },
-      clientInformation: () => state.info,
-      saveClientInformation: (i) => void (state.info = i),
-      tokens: () => state.tokens,
-      saveTokens: (t) => void (state.tokens = t),
-      redirectToAuthorization: (url) => void (state.url = url),
-      saveCodeVerifier: (v) => void (state.verifier = v),
-      codeVerifier: () => state.verifier!,
-    };
-    return { provider, state };
-  }
 
   it('signs in as the simulator student and calls /mcp with the issued token; refresh works through the SDK', async () => {
     const { provider, state } = sdkProvider();

@@ -6,9 +6,8 @@ import { after, before, test } from 'node:test';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { SIMULATOR_PASSWORD, simulatorRoles } from '../../runtime/simulator/index.ts';
-import { Browser, field, formAction, REDIRECT } from '../auth/oauth-harness.ts';
+import { Browser, field, formAction, REDIRECT, sdkProvider } from '../auth/oauth-harness.ts';
 import { freePort, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway;
@@ -25,26 +24,6 @@ after(async () => {
   await server.close();
   await gw.close();
 });
-
-function sdkProvider() {
-  const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return REDIRECT;
-    },
-    get clientMetadata() {
-      return { redirect_uris: [REDIRECT], client_name: 'E2E assistant', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-    },
-    clientInformation: () => state.info,
-    saveClientInformation: (i) => void (state.info = i),
-    tokens: () => state.tokens,
-    saveTokens: (t) => void (state.tokens = t),
-    redirectToAuthorization: (url) => void (state.url = url),
-    saveCodeVerifier: (v) => void (state.verifier = v),
-    codeVerifier: () => state.verifier!,
-  };
-  return { provider, state };
-}
 
 /** Runs the authorization as a person would in a browser: sign in with Moodle credentials, consent to `access`. */
 async function signIn(provider: OAuthClientProvider, state: { url?: URL }, access: 'read' | 'write', username = simulatorRoles.student.username) {
@@ -91,7 +70,7 @@ test('discovery: protected resource metadata and authorization server metadata',
 });
 
 test('a person signs in, consents to read, and calls Moodle as themselves; a write asks for step-up', async () => {
-  const { provider, state } = sdkProvider();
+  const { provider, state } = sdkProvider('E2E assistant');
   await signIn(provider, state, 'read');
   const { client, transport } = await mcpClient(state.tokens!.access_token);
   const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
@@ -123,7 +102,7 @@ test('a person signs in, consents to read, and calls Moodle as themselves; a wri
 });
 
 test('with read+write consent the write goes through; after revocation the token is refused', async () => {
-  const { provider, state } = sdkProvider();
+  const { provider, state } = sdkProvider('E2E assistant');
   await signIn(provider, state, 'write');
   const { client } = await mcpClient(state.tokens!.access_token);
   const result = await client.callTool({ name: 'moodle_call_function', arguments: writeCall });
