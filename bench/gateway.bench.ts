@@ -4,6 +4,7 @@
  * interleaved call by call so that both see the same machine noise. Pipeline: auth, Zod validation, course refs,
  * rate limiter, WASM policy decision, Moodle call, rendering, audit record.
  */
+import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMoodleClient } from '../runtime/moodle/index.ts';
@@ -17,7 +18,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 export default async function bench() {
   const simulator = await startSimulator();
-  const env = { BENCH_KEY: 'bench-key', BENCH_TOKEN: simulatorTokens['emma.johansson'] };
+  const env = { BENCH_KEY: 'bench-key', BENCH_TOKEN: simulatorTokens['emma.johansson'], MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
   const gw = await startTestGateway(
     testConfig(
       {
