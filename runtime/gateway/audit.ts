@@ -3,6 +3,7 @@ import { createAudit, type Audit } from '../audit/logger.ts';
 import { createStdoutSink } from '../audit/sinks/stdout.ts';
 import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
+import { callerRecord } from '../mcp/audit-record.ts';
 import type { CallContext } from '../mcp/context.ts';
 
 /** The audit trail from the config; in stdio mode the stdout sink writes to stderr (stdout carries MCP). */
@@ -23,17 +24,6 @@ export function createGatewayAudit(
 }
 
 /** A session start or end record. */
-export function sessionRecord(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext | undefined): AuditRecord {
-  return {
-    event,
-    timestamp: new Date().toISOString(),
-    session_id: sessionId,
-    request_id: ctx?.requestId,
-    connection_id: ctx?.connection.id,
-    moodle_user_id: ctx?.connection.moodleUser?.id,
-    moodle_username: ctx?.connection.moodleUser?.username,
-    auth_method: ctx?.connection.authMethod,
-    client_ip: ctx?.clientIp,
-    user_agent: ctx?.userAgent,
-  };
+export function sessionRecord(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext): AuditRecord {
+  return callerRecord({ ...ctx, sessionId }, event, Date.now());
 }

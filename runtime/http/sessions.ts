@@ -8,7 +8,7 @@ export interface McpSessionsOptions {
   idleMs: number;
   bodyLimit: number;
   newServer(): Server;
-  onSession?(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext | undefined): void;
+  onSession?(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext): void;
 }
 
 interface Session {

@@ -4,6 +4,7 @@ import type { CatalogFunction } from '../catalog/types.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import type { Decision, PolicyInput } from '../policy/types.ts';
 import type { CallContext } from './context.ts';
+import { callerRecord } from './audit-record.ts';
 import { ToolError } from './errors.ts';
 import { errorResult, successResult } from './render.ts';
 
@@ -100,18 +101,7 @@ export async function callFunction(
 ): Promise<CallToolResult> {
   const started = deps.now();
   const record: AuditRecord = {
-    event: 'tools/call',
-    timestamp: new Date(started).toISOString(),
-    request_id: ctx.requestId,
-    session_id: ctx.sessionId,
-    connection_id: ctx.connection.id,
-    client_id: ctx.connection.client?.id,
-    client_name: ctx.connection.client?.name,
-    moodle_user_id: ctx.connection.moodleUser?.id,
-    moodle_username: ctx.connection.moodleUser?.username,
-    auth_method: ctx.connection.authMethod,
-    client_ip: ctx.clientIp,
-    user_agent: ctx.userAgent,
+    ...callerRecord(ctx, 'tools/call', started),
     mcp_method: 'tools/call',
     tool,
     moodle_function: name,

@@ -1,6 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditRecord } from '../audit/types.ts';
+import { callerRecord } from './audit-record.ts';
 import type { CallContext } from './context.ts';
 import { ToolError } from './errors.ts';
 import { META } from './meta-tools.ts';
@@ -33,7 +34,15 @@ export function createMcpServer(deps: McpServerDeps): Server {
     const ctx = deps.contextOf(extra);
     const started = pipeline.now();
     const tools = registry.listTools(ctx);
-    pipeline.audit(baseRecord(ctx, 'tools/list', started, { status: 200, decision: 'allowed', duration_ms: pipeline.now() - started, detail: `${tools.length} tools`, policy_version: pipeline.policyVersion() }));
+    pipeline.audit({
+      ...callerRecord(ctx, 'tools/list', started),
+      mcp_method: 'tools/list',
+      decision: 'allowed',
+      status: 200,
+      duration_ms: pipeline.now() - started,
+      detail: `${tools.length} tools`,
+      policy_version: pipeline.policyVersion(),
+    });
     return { tools };
   });
 
@@ -43,30 +52,37 @@ export function createMcpServer(deps: McpServerDeps): Server {
   async function handleCall(params: { name: string; arguments?: Record<string, unknown> }, ctx: CallContext): Promise<CallToolResult> {
     const { name, arguments: args = {} } = params;
     if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
+    const started = pipeline.now();
+    const audited = (result: CallToolResult, fields: Partial<AuditRecord>) => {
+      pipeline.audit({ ...callerRecord(ctx, 'tools/call', started), mcp_method: 'tools/call', tool: name, duration_ms: pipeline.now() - started, policy_version: pipeline.policyVersion(), ...fields });
+      return result;
+    };
+    const metaOk = (value: Record<string, unknown>) => audited(successResult(value, false), { decision: 'allowed', status: 200 });
+    const metaError = (error: ToolError) => audited(errorResult(error), { decision: 'error', status: error.status, reasons: [error.message] });
     switch (name) {
       case META.call: {
         const target = typeof args.name === 'string' ? args.name : '';
         const extraKeys = Object.keys(args).filter((k) => k !== 'name' && k !== 'arguments');
         if (!target || extraKeys.length > 0)
-          return metaError(pipeline, ctx, name, new ToolError('invalid_arguments', `${META.call} takes { name, arguments }.`, 400, {
+          return metaError(new ToolError('invalid_arguments', `${META.call} takes { name, arguments }.`, 400, {
             issues: [!target ? { path: 'name', message: 'required: the Moodle function name' } : { path: extraKeys[0], message: 'unknown key' }],
           }));
         return callFunction(pipeline, ctx, target, args.arguments ?? {}, name);
       }
       case META.search: {
         const query = typeof args.query === 'string' ? args.query.trim() : '';
-        if (!query) return metaError(pipeline, ctx, name, new ToolError('invalid_arguments', 'query is required.', 400, { issues: [{ path: 'query', message: 'required: one or more keywords' }] }));
+        if (!query) return metaError(new ToolError('invalid_arguments', 'query is required.', 400, { issues: [{ path: 'query', message: 'required: one or more keywords' }] }));
         const limit = Number.isInteger(args.limit) ? Math.min(Math.max(args.limit as number, 1), 50) : 15;
         const found = registry.search(ctx, query, { access: args.access as string | undefined, component: args.component as string | undefined, limit });
-        return metaOk(pipeline, ctx, name, found);
+        return metaOk(found);
       }
       case META.describe: {
         const target = typeof args.name === 'string' ? args.name : '';
         const fn = pipeline.getFunction(target);
         if (!fn || !registry.visibleFunctions(ctx).has(fn.name))
-          return metaError(pipeline, ctx, name, new ToolError('unknown_function', `No function "${target}" that you may use. Try ${META.search}.`, 404));
+          return metaError(new ToolError('unknown_function', `No function "${target}" that you may use. Try ${META.search}.`, 404));
         const { input, output } = deps.registry.schemasOf(fn.name);
-        return metaOk(pipeline, ctx, name, {
+        return metaOk({
           name: fn.name,
           title: fn.title,
           description: fn.description,
@@ -78,40 +94,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
         });
       }
       default:
-        return metaError(pipeline, ctx, name, new ToolError('unknown_tool', `No tool named "${name}" (it may not be exposed to you).`, 404));
+        return metaError(new ToolError('unknown_tool', `No tool named "${name}" (it may not be exposed to you).`, 404));
     }
   }
   return server;
-}
-
-function baseRecord(ctx: CallContext, event: AuditRecord['event'], started: number, fields: Partial<AuditRecord>): AuditRecord {
-  const c = ctx.connection;
-  return {
-    event,
-    timestamp: new Date(started).toISOString(),
-    request_id: ctx.requestId,
-    session_id: ctx.sessionId,
-    connection_id: c.id,
-    client_id: c.client?.id,
-    client_name: c.client?.name,
-    moodle_user_id: c.moodleUser?.id,
-    moodle_username: c.moodleUser?.username,
-    auth_method: c.authMethod,
-    client_ip: ctx.clientIp,
-    user_agent: ctx.userAgent,
-    mcp_method: event === 'tools/list' ? 'tools/list' : 'tools/call',
-    ...fields,
-  };
-}
-
-function metaOk(pipeline: PipelineDeps, ctx: CallContext, tool: string, value: Record<string, unknown>): CallToolResult {
-  const started = pipeline.now();
-  const result = successResult(value, false);
-  pipeline.audit(baseRecord(ctx, 'tools/call', started, { tool, decision: 'allowed', status: 200, duration_ms: 0, policy_version: pipeline.policyVersion() }));
-  return result;
-}
-
-function metaError(pipeline: PipelineDeps, ctx: CallContext, tool: string, error: ToolError): CallToolResult {
-  pipeline.audit(baseRecord(ctx, 'tools/call', pipeline.now(), { tool, decision: 'error', status: error.status, reasons: [error.message], policy_version: pipeline.policyVersion() }));
-  return errorResult(error);
 }
