@@ -174,42 +174,67 @@ ip_reasons contains concat("", ["client IP ", quote(input.client_ip), " is not i
 	not ip_allowed
 }
 
-# --- function patterns ------------------------------------------------------------------------------
+# --- function patterns ---------------------------------------------------------------------------
 
 # Patterns match the whole name with glob syntax and no delimiters: `*` matches any run of characters; deny
-# wins. The common forms, an exact name and `prefix*`, are checked with string builtins: glob.match compiles
-# its pattern on every call in WASM, which dominated the decision time. Moodle function names only contain
+# wins. Each profile's lists are split once by kind: exact names (an object lookup), `prefix*` (startswith) and
+# the rest (glob.match, which compiles its pattern on every call in WASM). Moodle function names only contain
 # [a-z0-9_], so a name equal to a pattern, or starting with a pattern's prefix, involves no glob syntax.
-matches_pattern(pattern, name) if {
-	pattern == name
-} else if {
-	endswith(pattern, "*")
-	startswith(name, trim_suffix(pattern, "*"))
-} else if {
-	glob_pattern(pattern)
-	glob.match(pattern, [], name)
+#
+# The gateway evaluates pattern_index once per policy or data load (entrypoint moodle_mcp/pattern_index) and
+# passes the result back as data.pattern_index; elsewhere (opa test, opa eval) it is worked out per decision by
+# the same rules, so both give the same answers (test/policy/parity.test.ts runs the table both ways).
+pattern_index[name] := {"allow": split_patterns(p.allow), "deny": split_patterns(p.deny)} if {
+	some name, p in data.profiles
 }
 
-# A `*` before the end, or other glob syntax (`?`, `[...]`, `{a,b}`, `\`). One builtin call per clause is cheaper
-# in WASM than iterating a list or strings.replace_n.
-glob_pattern(pattern) if contains(trim_suffix(pattern, "*"), "*")
+patterns := index if {
+	index := data.pattern_index[input.connection.profile]
+} else := pattern_index[input.connection.profile]
 
-glob_pattern(pattern) if contains(pattern, "?")
+split_patterns(list) := {
+	"names": {p: true | some p in list; not glob_syntax(p)},
+	"prefixes": [trim_suffix(p, "*") | some p in list; prefix_pattern(p)],
+	"globs": [p | some p in list; glob_syntax(p); not prefix_pattern(p)],
+}
 
-glob_pattern(pattern) if contains(pattern, "[")
+prefix_pattern(p) if {
+	endswith(p, "*")
+	not glob_syntax(trim_suffix(p, "*"))
+}
 
-glob_pattern(pattern) if contains(pattern, "{")
+glob_syntax(p) if contains(p, "*")
 
-glob_pattern(pattern) if contains(pattern, "\\")
+glob_syntax(p) if contains(p, "?")
 
-deny_patterns contains p if {
-	some p in profile.deny
-	matches_pattern(p, fn_name)
+glob_syntax(p) if contains(p, "[")
+
+glob_syntax(p) if contains(p, "{")
+
+glob_syntax(p) if contains(p, "\\")
+
+function_allowed if patterns.allow.names[fn_name]
+
+function_allowed if {
+	some prefix in patterns.allow.prefixes
+	startswith(fn_name, prefix)
 }
 
 function_allowed if {
-	some p in profile.allow
-	matches_pattern(p, fn_name)
+	some p in patterns.allow.globs
+	glob.match(p, [], fn_name)
+}
+
+deny_patterns contains fn_name if patterns.deny.names[fn_name]
+
+deny_patterns contains concat("", [prefix, "*"]) if {
+	some prefix in patterns.deny.prefixes
+	startswith(fn_name, prefix)
+}
+
+deny_patterns contains p if {
+	some p in patterns.deny.globs
+	glob.match(p, [], fn_name)
 }
 
 function_reasons contains concat("", ["function ", quote_name, " is denied by pattern ", quote(p)]) if {
@@ -260,8 +285,11 @@ course_reasons contains concat("", [quote_name, " references no course and is no
 
 # --- rate -------------------------------------------------------------------------------------------
 
-# Limits are per minute; the counters cover the limiter's window (usage.window_seconds), so scale.
-window_limit(per_minute) := (per_minute * input.usage.window_seconds) / 60
+# Limits are per minute; the counters cover the limiter's window (usage.window_seconds), so scale. The default
+# one-minute window needs no arithmetic (numbers are arbitrary-precision in WASM: a division costs microseconds).
+window_limit(per_minute) := per_minute if input.usage.window_seconds == 60
+
+else := (per_minute * input.usage.window_seconds) / 60
 
 rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10), " calls per minute for this connection"]) if {
 	is_call

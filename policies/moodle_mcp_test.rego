@@ -24,6 +24,18 @@ decide(c) := got if {
 		with data.site_level_functions as d.site_level_functions
 }
 
+# As the gateway evaluates it: with data.pattern_index worked out beforehand (entrypoint moodle_mcp/pattern_index).
+decide_indexed(c) := got if {
+	i := case_input(c)
+	d := case_data(c)
+	index := moodle_mcp.pattern_index with data.profiles as d.profiles
+	got := moodle_mcp.decision with input as i
+		with data.mode as d.mode
+		with data.profiles as d.profiles
+		with data.site_level_functions as d.site_level_functions
+		with data.pattern_index as index
+}
+
 matches(expect, got) if {
 	expect.allow == got.allow
 	not "reasons" in object.keys(expect)
@@ -37,6 +49,12 @@ matches(expect, got) if {
 failures contains {"case": c.name, "expected": c.expect, "got": got} if {
 	some c in table.cases
 	got := decide(c)
+	not matches(c.expect, got)
+}
+
+failures contains {"case": c.name, "indexed": true, "expected": c.expect, "got": got} if {
+	some c in table.cases
+	got := decide_indexed(c)
 	not matches(c.expect, got)
 }
 

@@ -61,7 +61,11 @@ mapfile -t sources < <(cd "$SRC" && ls -1 *.rego | grep -v '_test\.rego$' | sort
 # Build next to the output, then move into place (manifest last): a watching gateway never loads a half-written file.
 STAGE="$(mktemp -d "$OUT/.stage.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
-opa build -t wasm -e moodle_mcp/decision --capabilities "$SRC/capabilities.json" -o "$STAGE/bundle.tar.gz" "${sources[@]}"
+# moodle_mcp/pattern_index (evaluated once per data load, runtime/policy/engine.ts) is optional: policies from
+# before it existed must still build (`moodle-mcp policy diff <old-ref>`).
+entrypoints=(-e moodle_mcp/decision)
+if grep -q '^pattern_index\b' "${sources[@]}"; then entrypoints+=(-e moodle_mcp/pattern_index); fi
+opa build -t wasm "${entrypoints[@]}" --capabilities "$SRC/capabilities.json" -o "$STAGE/bundle.tar.gz" "${sources[@]}"
 tar -xzf "$STAGE/bundle.tar.gz" -C "$STAGE" /policy.wasm 2>/dev/null || tar -xzf "$STAGE/bundle.tar.gz" -C "$STAGE" policy.wasm
 
 node --import tsx -e '

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PolicyError } from './errors.ts';
-import { ENTRYPOINT, readCheckedWasm } from './manifest.ts';
+import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT, readCheckedWasm } from './manifest.ts';
 import type { Decision, PolicyData, PolicyInput } from './types.ts';
 import { validatePolicyData } from './data.ts';
 
@@ -89,6 +89,12 @@ function instantiate(module: WebAssembly.Module, data: PolicyData): LoadedPolicy
     throw new PolicyError(`the compiled policy has no entrypoint ${ENTRYPOINT}`);
   }
   policy.setData(data);
+  if (PATTERN_INDEX_ENTRYPOINT in policy.entrypoints) {
+    // Worked out once here instead of on every decision; the policy falls back to computing it when absent.
+    const index = (policy.evaluate(undefined, PATTERN_INDEX_ENTRYPOINT) as { result?: unknown }[] | undefined)?.[0]?.result;
+    if (!index || typeof index !== 'object') throw new PolicyError(`the policy returned no ${PATTERN_INDEX_ENTRYPOINT}`);
+    policy.setData({ ...data, pattern_index: index });
+  }
   toDecision(policy.evaluate(PROBE, ENTRYPOINT));
   return policy;
 }

@@ -15,6 +15,8 @@ export interface BuildManifest {
 }
 
 export const ENTRYPOINT = 'moodle_mcp/decision';
+/** Optional second entrypoint: the profiles' patterns split by kind, evaluated once per data load (engine.ts). */
+export const PATTERN_INDEX_ENTRYPOINT = 'moodle_mcp/pattern_index';
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
