@@ -2,12 +2,18 @@
  * Policy decisions through the compiled WASM (`make policy` first): per-call latency of `decide` for an allowed
  * and a denied call (goal: p50 ≤ 20 µs), and the time to decide the `tools/list` filter for the whole catalog.
  */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { loadCatalog } from '../runtime/catalog/index.ts';
 import { loadConfig, policyDataFromConfig } from '../runtime/config/index.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../runtime/policy/engine.ts';
+import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT } from '../runtime/policy/manifest.ts';
 import { MemoryRateLimiter } from '../runtime/policy/rate-limit.ts';
 import { listInput } from '../runtime/policy/review.ts';
 import type { PolicyInput } from '../runtime/policy/types.ts';
+
+const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as typeof import('@open-policy-agent/opa-wasm');
 
 export const title = 'policy (WASM decisions)';
 
@@ -47,14 +53,31 @@ export default async function bench() {
   const fn = functions.find((f) => f.name === 'core_course_get_contents')!;
   const profile = Object.keys(data.profiles).find((p) => data.profiles[p]!.courses) ?? Object.keys(data.profiles)[0]!;
   const base = listInput(profile, data.profiles[profile], fn);
-  const allowed: PolicyInput = { ...base, action: 'tools/call', courses: data.profiles[profile]!.courses?.slice(0, 1) ?? [2] };
+  // As the pipeline builds it for a signed-in OAuth client (the current time, a client id of realistic length).
+  const allowed: PolicyInput = {
+    ...base,
+    action: 'tools/call',
+    connection: { ...base.connection, id: 'oauth:b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', auth_method: 'oauth' },
+    courses: data.profiles[profile]!.courses?.slice(0, 1) ?? [2],
+    now_ns: Date.now() * 1_000_000,
+  };
   const denied: PolicyInput = { ...allowed, client_ip: '192.0.2.1', courses: [999], connection: { ...allowed.connection, site_admin: true } };
   if (!engine.decide(allowed).allow) throw new Error(`bench: expected ${profile} to be allowed: ${engine.decide(allowed).reasons}`);
 
-  const rows = [
-    row(`decide tools/call, allowed (${profile})`, time(20_000, () => engine.decide(allowed)), 'µs'),
-    row('decide tools/call, denied (3 reasons)', time(20_000, () => engine.decide(denied)), 'µs'),
-  ];
+  // The same decision through opa-wasm's own LoadedPolicy.evaluate, side by side with the engine's evaluator.
+  const library = loadPolicySync(await readFile(`${root}policies/build/policy.wasm`));
+  library.setData(data);
+  library.setData({ ...data, pattern_index: library.evaluate(undefined, PATTERN_INDEX_ENTRYPOINT)[0].result });
+  assert.deepEqual(library.evaluate(allowed, ENTRYPOINT)[0].result, engine.decide(allowed));
+
+  const rows = [];
+  for (let round = 0; round < 2; round++) {
+    rows.push(
+      row(`decide tools/call, allowed (${profile})`, time(10_000, () => engine.decide(allowed)), 'µs'),
+      row('  same, through LoadedPolicy.evaluate', time(10_000, () => library.evaluate(allowed, ENTRYPOINT)), 'µs'),
+    );
+  }
+  rows.push(row('decide tools/call, denied (3 reasons)', time(20_000, () => engine.decide(denied)), 'µs'));
 
   const limiter = new MemoryRateLimiter();
   let now = Date.now();

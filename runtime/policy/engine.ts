@@ -6,6 +6,7 @@ import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PolicyError } from './errors.ts';
 import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT, readCheckedWasm } from './manifest.ts';
 import type { Decision, PolicyData, PolicyInput } from './types.ts';
+import { evaluator, type Evaluate } from './evaluate.ts';
 import { validatePolicyData } from './data.ts';
 
 export type PolicyEvent =
@@ -44,7 +45,8 @@ export interface PolicyEngine {
 
 interface Loaded {
   module: WebAssembly.Module;
-  policy: LoadedPolicy;
+  /** `data.moodle_mcp.decision` of the loaded instance. */
+  evaluate: Evaluate;
   wasmSha256: string;
   wasmHash: ReturnType<typeof createHash>;
   version: string;
@@ -83,8 +85,8 @@ function toDecision(resultSet: unknown): Decision {
   return { allow: r.allow, reasons: r.reasons };
 }
 
-function instantiate(module: WebAssembly.Module, data: PolicyData): LoadedPolicy {
-  const policy = loadPolicySync(module);
+function instantiate(module: WebAssembly.Module, data: PolicyData): Evaluate {
+  const policy: LoadedPolicy = loadPolicySync(module);
   if (!policy.entrypoints || !(ENTRYPOINT in policy.entrypoints)) {
     throw new PolicyError(`the compiled policy has no entrypoint ${ENTRYPOINT}`);
   }
@@ -95,8 +97,9 @@ function instantiate(module: WebAssembly.Module, data: PolicyData): LoadedPolicy
     if (!index || typeof index !== 'object') throw new PolicyError(`the policy returned no ${PATTERN_INDEX_ENTRYPOINT}`);
     policy.setData({ ...data, pattern_index: index });
   }
-  toDecision(policy.evaluate(PROBE, ENTRYPOINT));
-  return policy;
+  const evaluate = evaluator(policy, ENTRYPOINT);
+  toDecision(evaluate(PROBE));
+  return evaluate;
 }
 
 function versionOf(wasmHash: ReturnType<typeof createHash>, data: PolicyData): string {
@@ -111,9 +114,9 @@ async function load(opts: PolicyEngineOptions, data: PolicyData): Promise<Loaded
   } catch (err) {
     throw new PolicyError(`compiled policy ${opts.wasmPath} is not valid WebAssembly: ${(err as Error).message}`);
   }
-  const policy = wrap(() => instantiate(module, data));
+  const evaluate = wrap(() => instantiate(module, data));
   const wasmHash = createHash('sha256').update(wasm);
-  return { module, policy, wasmSha256: manifest.wasmSha256, wasmHash, version: versionOf(wasmHash, data), data };
+  return { module, evaluate, wasmSha256: manifest.wasmSha256, wasmHash, version: versionOf(wasmHash, data), data };
 }
 
 function wrap<T>(fn: () => T): T {
@@ -159,7 +162,7 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
     decide(input) {
       const loaded = current;
       try {
-        return toDecision(loaded.policy.evaluate(input, ENTRYPOINT));
+        return toDecision(loaded.evaluate(input));
       } catch (err) {
         ready = false;
         emit({ type: 'policy.error', error: err instanceof Error ? err.message : String(err), version: loaded.version });
@@ -178,9 +181,9 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
     },
     setData(data) {
       const checked = validatePolicyData(data);
-      const policy = wrap(() => instantiate(current.module, checked));
+      const evaluate = wrap(() => instantiate(current.module, checked));
       const version = versionOf(current.wasmHash, checked);
-      current = { ...current, policy, data: checked, version };
+      current = { ...current, evaluate, data: checked, version };
       ready = true;
       emit({ type: 'policy.loaded', version, wasmSha256: current.wasmSha256, reason: 'data' });
     },
