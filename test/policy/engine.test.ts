@@ -134,6 +134,25 @@ describe('policy engine', () => {
     engine.close();
   });
 
+  it('works without the optional pattern_index entrypoint and refuses a policy whose pattern_index is no object', async () => {
+    const b = await sandbox();
+    try {
+      // Sources from before pattern_index existed (policy diff builds old refs): built with one entrypoint.
+      await writeFile(b.rego, 'package moodle_mcp\n\ndecision := {"allow": input.function.name == "core_webservice_get_site_info", "reasons": []}\n');
+      b.build();
+      const engine = await loadPolicyEngine({ ...b.opts, data });
+      assert.deepEqual(engine.decide({ ...input, function: { ...input.function, name: 'core_webservice_get_site_info' } }), { allow: true, reasons: [] });
+      assert.equal(engine.decide(input).allow, false);
+      engine.close();
+
+      await appendFile(b.rego, '\npattern_index := "not an index"\n');
+      b.build();
+      await assert.rejects(loadPolicyEngine({ ...b.opts, data }), (err: unknown) => err instanceof PolicyError && /moodle_mcp\/pattern_index/.test(err.message));
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
+    }
+  });
+
   it('watch() reloads after the build directory changes', { timeout: 30_000 }, async () => {
     const b = await sandbox();
     try {
