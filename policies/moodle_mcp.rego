@@ -28,6 +28,7 @@ reasons := [r |
 
 profile := data.profiles[input.connection.profile]
 
+# Always a string: reasons put it in quotes directly.
 profile_name := input.connection.profile if is_string(input.connection.profile)
 
 else := "(missing)"
@@ -131,7 +132,7 @@ usage_numbers if {
 
 # --- profile ----------------------------------------------------------------------------------------
 
-profile_reasons contains concat("", ["unknown profile ", quote(profile_name)]) if not profile
+profile_reasons contains concat("", ["unknown profile '", profile_name, "'"]) if not profile
 
 # --- mode -------------------------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ scope_reasons contains concat("", ["scope ", required_scope, " is required for "
 	not required_scope in input.connection.scopes
 }
 
-scope_reasons contains concat("", ["profile ", quote(profile_name), " does not grant scope ", required_scope]) if {
+scope_reasons contains concat("", ["profile '", profile_name, "' does not grant scope ", required_scope]) if {
 	profile
 	not required_scope in profile.scopes
 }
@@ -176,7 +177,7 @@ ip_matches(entry, ip) if net.cidr_contains(entry, ip)
 
 ip_matches(entry, ip) if entry == ip
 
-ip_reasons contains concat("", ["client IP ", quote(input.client_ip), " is not in the ip_allow list of profile ", quote(profile_name)]) if {
+ip_reasons contains concat("", ["client IP ", quote(input.client_ip), " is not in the ip_allow list of profile '", profile_name, "'"]) if {
 	profile
 	not ip_allowed
 }
@@ -248,7 +249,7 @@ function_reasons contains concat("", ["function ", quote_name, " is denied by pa
 	some p in deny_patterns
 }
 
-function_reasons contains concat("", ["function ", quote_name, " is not allowed by any pattern of profile ", quote(profile_name)]) if {
+function_reasons contains concat("", ["function ", quote_name, " is not allowed by any pattern of profile '", profile_name, "'"]) if {
 	profile
 	not function_allowed
 }
@@ -265,7 +266,7 @@ course_reasons contains "the course references of this call could not be resolve
 	not input.courses_resolved == true
 }
 
-course_reasons contains concat("", ["course ", format_int(c, 10), " is not allowed for profile ", quote(profile_name)]) if {
+course_reasons contains concat("", ["course ", format_int(c, 10), " is not allowed for profile '", profile_name, "'"]) if {
 	is_call
 	course_restricted
 	some c in input.courses
@@ -314,7 +315,7 @@ rate_reasons contains concat("", ["rate limit reached: ", format_int(limit, 10),
 
 # --- site administrators ----------------------------------------------------------------------------
 
-admin_reasons contains concat("", ["site administrator tokens are not allowed for profile ", quote(profile_name)]) if {
+admin_reasons contains concat("", ["site administrator tokens are not allowed for profile '", profile_name, "'"]) if {
 	profile
 	not input.connection.site_admin == false
 	not profile.allow_site_admin == true
