@@ -182,7 +182,7 @@ ip_reasons contains concat("", ["client IP ", quote(input.client_ip), " is not i
 	not ip_allowed
 }
 
-# --- function patterns ---------------------------------------------------------------------------
+# --- function patterns ------------------------------------------------------------------------------
 
 # Patterns match the whole name with glob syntax and no delimiters: `*` matches any run of characters; deny
 # wins. Each profile's lists are split once by kind: exact names (an object lookup), `prefix*` (startswith) and
