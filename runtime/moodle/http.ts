@@ -31,6 +31,9 @@ export async function postForm(url: string, body: string, options: ExchangeOptio
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
         signal,
+        // Never follow: a 307/308 would re-send the token or password to the redirect target, a 301/302 would turn
+        // the POST into a body-less GET whose answer is misread. Any 3xx becomes an http_status error below.
+        redirect: 'manual',
       }),
     );
   } catch (error) {
@@ -39,7 +42,9 @@ export async function postForm(url: string, body: string, options: ExchangeOptio
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {});
-    throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} instead of 200.`, { status: response.status });
+    const target = redirectTarget(url, response);
+    const redirect = target ? ` (a redirect to ${target}; set the Moodle URL to the site's address)` : '';
+    throw new MoodleError('http_status', `Moodle answered HTTP ${response.status}${redirect} instead of 200.`, { status: response.status });
   }
   let text: string;
   try {
@@ -53,6 +58,19 @@ export async function postForm(url: string, body: string, options: ExchangeOptio
     return JSON.parse(text);
   } catch {
     throw new MoodleError('bad_json', `Moodle's answer is not JSON (${text.length} characters; is the URL a Moodle site with REST enabled?).`);
+  }
+}
+
+/** The Location of a 3xx answer without credentials, query or fragment (they may carry secrets), or undefined. */
+function redirectTarget(url: string, response: Response): string | undefined {
+  const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+  if (!location) return undefined;
+  try {
+    const target = new URL(location, url);
+    target.username = target.password = target.search = target.hash = '';
+    return target.href;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createMoodleClient, isSiteAdmin, MoodleError } from '../../runtime/moodle/index.ts';
 import { createSimulator, startSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
@@ -205,4 +207,39 @@ test('resolveTokenUser refuses a site admin token unless allowed', async () => {
   assertNoToken(refused, simulatorTokens.admin);
   assert.equal((await resolveTokenUser(client, simulatorTokens.admin, { allowSiteAdmin: true })).user.isSiteAdmin, true);
   assert.equal((await rejection(resolveTokenUser(client, 'nope'))).code, 'invalidtoken');
+});
+
+test('redirects are not followed: the token and password never reach the target, the error names it', async () => {
+  const received: string[] = [];
+  const other = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push(`${req.method} ${req.url} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"exception":"x","errorcode":"invalidtoken","message":"x"}');
+    });
+  });
+  let status = 307;
+  const moodle = createServer((req, res) => {
+    req.resume();
+    const { port } = other.address() as AddressInfo;
+    res.writeHead(status, { location: `http://127.0.0.1:${port}/moodle${req.url}?next=secret#frag` }).end();
+  });
+  await Promise.all([other, moodle].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+  after(() => Promise.all([other, moodle].map((s) => new Promise((resolve) => s.close(resolve)))));
+  const client = createMoodleClient({ url: `http://127.0.0.1:${(moodle.address() as AddressInfo).port}`, retryDelayMs: 0 });
+  const otherPort = (other.address() as AddressInfo).port;
+  for (const code of [307, 302, 301, 308]) {
+    status = code;
+    const error = await rejection(client.call(STUDENT, 'core_webservice_get_site_info', {}, { access: 'read' }));
+    assert.equal(error.code, 'http_status');
+    assert.equal(error.status, code);
+    assert.match(error.message, new RegExp(`HTTP ${code} \\(a redirect to http://127\\.0\\.0\\.1:${otherPort}/moodle/webservice/rest/server\\.php;`));
+    assert.ok(!error.message.includes('secret') && !error.message.includes('frag'), 'the query and fragment of the target are left out');
+    assertNoToken(error, STUDENT);
+    const login = await rejection(client.tokenLogin('grace.thompson', 'the-password'));
+    assert.equal(login.code, 'http_status');
+    assert.ok(!inspect(login).includes('the-password'));
+  }
+  assert.deepEqual(received, [], 'the redirect target received nothing');
 });
