@@ -6,7 +6,7 @@ import type { FunctionOverride, Overrides } from './overrides.ts';
 import { inputSchema } from './schema/input.ts';
 import { outputSchema } from './schema/output.ts';
 import { normaliseWhitespace } from './schema/text.ts';
-import type { FunctionDescription, FunctionsDocument } from './sources/types.ts';
+import type { DescriptionNode, FunctionDescription, FunctionsDocument } from './sources/types.ts';
 
 export interface CatalogOptions {
   /** Where the description came from, recorded in `catalog.moodle.source` (`snapshot:<file>`, `site:<url>`). */
@@ -91,7 +91,7 @@ function courseRefs(fn: FunctionDescription, override?: FunctionOverride): Cours
   for (const path of override?.removeCourseRefs ?? []) {
     if (!known.has(path)) throw new CodegenError(`overrides: functions.${fn.name}.removeCourseRefs: no rule-found ref ${path}`);
   }
-  const paths = parameterPaths(fn);
+  const paths = nodePaths(fn.parameters);
   for (const ref of added) {
     if (!paths.has(ref.path)) throw new CodegenError(`overrides: functions.${fn.name}.courseRefs: ${ref.path} is not an argument path`);
   }
@@ -101,7 +101,12 @@ function courseRefs(fn: FunctionDescription, override?: FunctionOverride): Cours
 
 function outputCourseRefs(fn: FunctionDescription, override?: FunctionOverride): string[] {
   const paths = new Set(ruleOutputCourseRefs(fn.returns));
-  for (const path of override?.outputCourseRefs ?? []) paths.add(path);
+  // A path that is not in the result would match nothing at run time, and the filter would keep every item.
+  const known = fn.returns ? nodePaths(fn.returns) : new Set<string>();
+  for (const path of override?.outputCourseRefs ?? []) {
+    if (!known.has(path)) throw new CodegenError(`overrides: functions.${fn.name}.outputCourseRefs: ${path} is not a result path`);
+    paths.add(path);
+  }
   return [...paths];
 }
 
@@ -116,15 +121,15 @@ function normaliseRef(ref: CourseRef): CourseRef {
   };
 }
 
-/** Every argument path of a function (catalog path syntax). */
-export function parameterPaths(fn: FunctionDescription): Set<string> {
+/** Every path below a description node (catalog path syntax): argument paths of `fn.parameters`, result paths of `fn.returns`. */
+export function nodePaths(root: DescriptionNode): Set<string> {
   const paths = new Set<string>();
-  const visit = (node: FunctionDescription['parameters'] | import('./sources/types.ts').DescriptionNode, path: string) => {
+  const visit = (node: DescriptionNode, path: string) => {
     if (path) paths.add(path);
     if (node.kind === 'multiple_structure') visit(node.content, `${path}[]`);
     else if (node.kind !== 'value') for (const [key, child] of Object.entries(node.keys)) visit(child, path ? `${path}.${key}` : key);
   };
-  visit(fn.parameters, '');
+  visit(root, '');
   return paths;
 }
 

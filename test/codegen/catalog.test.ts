@@ -100,3 +100,12 @@ test('overrides: every entry has a reason; unknown functions, paths and fields a
   assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { nope_fn: { reason: 'r' } } }), { source: 't' }), /no such function/);
   assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', courseRefs: [{ path: 'options.nope[]', kind: 'course' }] } } }), { source: 't' }), /not an argument path/);
 });
+
+test('overrides: an output course reference that is not a result path is refused (else the filter keeps every item)', () => {
+  const doc = loadSnapshot();
+  const build = (outputCourseRefs: string[]) => buildCatalog(doc, parseOverrides({ functions: { core_enrol_get_users_courses: { reason: 'r', outputCourseRefs } } }), { source: 't' });
+  assert.throws(() => build(['[].ids']), /core_enrol_get_users_courses\.outputCourseRefs: \[\]\.ids is not a result path/);
+  assert.throws(() => build(['id']), /is not a result path/);
+  const fn = build(['[].id']).catalog.functions.find((f) => f.name === 'core_enrol_get_users_courses')!;
+  assert.deepEqual(fn.outputCourseRefs, ['[].id']);
+});
