@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import type { AuditSection } from './config.ts';
 
 /** What the audit and privacy commands need from the gateway config. */
@@ -28,16 +29,27 @@ export function fileSinkPath(config: CliConfig): string | undefined {
   return undefined;
 }
 
-/** A private (0600) output file, or the given stream; `done()` waits until it is fully written. */
-export function openOutput(path: string | undefined, fallback: Writable): { out: Writable; done(): Promise<void> } {
+/**
+ * A private (0600) output file, or the given stream; `done()` waits until it is fully written. Rejects when the
+ * file cannot be opened; an existing regular file is truncated and made 0600 too (exports hold personal data).
+ */
+export async function openOutput(path: string | undefined, fallback: Writable): Promise<{ out: Writable; done(): Promise<void> }> {
   if (!path) return { out: fallback, done: async () => {} };
-  const out = createWriteStream(path, { mode: 0o600 });
+  const handle = await open(path, 'w', 0o600);
+  try {
+    if ((await handle.stat()).isFile()) await handle.chmod(0o600);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const out = handle.createWriteStream();
+  // Write errors surface through put() (export.ts) and done(); without a listener they would crash the process.
+  out.on('error', () => {});
   return {
     out,
-    done: () =>
-      new Promise((resolve, reject) => {
-        out.once('error', reject);
-        out.end(() => resolve());
-      }),
+    done: async () => {
+      out.end();
+      await finished(out);
+    },
   };
 }

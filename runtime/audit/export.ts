@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { AuditError } from './errors.ts';
 import { readAuditRecords } from './read.ts';
@@ -88,7 +89,10 @@ export interface ExportOptions extends AuditFilter {
 }
 
 async function put(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+  if (out.write(text)) return;
+  // A destroyed stream never drains; once() rejects when the stream fails while we wait.
+  if (out.destroyed) throw out.errored ?? new Error('output closed before the export finished');
+  await once(out, 'drain');
 }
 
 /** Streams the matching records to `out`; returns how many were written and how many lines were malformed. */

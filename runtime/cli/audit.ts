@@ -57,7 +57,7 @@ export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promi
     if (values.format !== 'csv' && values.format !== 'jsonl') throw new AuditError('--format: must be csv or jsonl');
     const file = values.file ?? fileSinkPath(await loadCliConfig(deps, values.config));
     if (!file) throw new AuditError('--file: no file sink in the config (audit.sinks); pass --file PATH');
-    const output = openOutput(values.out, stdout);
+    const output = await openOutput(values.out, stdout);
     const result = await exportAudit({ ...filter, file, format: values.format, out: output.out, bom: values.bom });
     await output.done();
     stderr.write(`audit export: ${result.records} record(s)${result.malformed ? `, ${result.malformed} malformed line(s) skipped` : ''}\n`);

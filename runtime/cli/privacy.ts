@@ -92,7 +92,7 @@ export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}):
 
     if (sub === 'export') {
       const data = await exportUserData(subject, { auditFile: file, store, audit });
-      const output = openOutput(values.out, stdout);
+      const output = await openOutput(values.out, stdout);
       output.out.write(`${JSON.stringify(data, null, 2)}\n`);
       await output.done();
       stderr.write(`privacy export: ${data.audit_records.length} audit record(s)${store ? ' and store data' : ''}\n`);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { AUDIT_FIELDS } from '../../runtime/audit/sanitize.ts';
-import { csvCell, csvRow, parseTime } from '../../runtime/audit/export.ts';
+import { csvCell, csvRow, exportAudit, parseTime } from '../../runtime/audit/export.ts';
 import { runAuditCommand } from '../../runtime/cli/audit.ts';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { fullRecord, memoryStream, tempDir } from './helpers.ts';
@@ -138,4 +139,35 @@ test('audit export takes the file sink path from the config when --file is absen
   });
   assert.equal(none, 2);
   assert.match(err.text(), /no file sink/);
+});
+
+test('audit export --out into a missing directory fails with a message and exit 1, not a crash', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'audit.log');
+  writeAudit(path, [fullRecord()]);
+  const err = memoryStream();
+  const code = await runAuditCommand(['export', '--file', path, '--out', join(dir, 'missing', 'y.csv')], { stdout: memoryStream().stream, stderr: err.stream });
+  assert.equal(code, 1);
+  assert.match(err.text(), /^error: ENOENT: no such file or directory, open '.*missing\/y\.csv'/);
+});
+
+test('audit export --out makes an existing file private (0600)', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'audit.log');
+  writeAudit(path, [fullRecord({ request_id: 'private' })]);
+  const outFile = join(dir, 'export.jsonl');
+  writeFileSync(outFile, 'old content that is longer than the export itself '.repeat(100), { mode: 0o644 });
+  chmodSync(outFile, 0o644);
+  const code = await runAuditCommand(['export', '--file', path, '--format', 'jsonl', '--out', outFile], { stdout: memoryStream().stream, stderr: memoryStream().stream });
+  assert.equal(code, 0);
+  assert.equal(statSync(outFile).mode & 0o777, 0o600);
+  assert.equal(JSON.parse(readFileSync(outFile, 'utf8')).request_id, 'private');
+});
+
+test('a write failure during the export rejects instead of waiting for drain forever', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'audit.log');
+  writeAudit(path, [fullRecord(), fullRecord()]);
+  const out = new Writable({ highWaterMark: 1, write: (_chunk, _enc, cb) => setImmediate(() => cb(new Error('disk full'))) });
+  await assert.rejects(exportAudit({ file: path, format: 'jsonl', out }), /disk full/);
 });
