@@ -43,12 +43,15 @@ export interface PolicyEngine {
   close(): void;
 }
 
-interface Loaded {
+interface Compiled {
   module: WebAssembly.Module;
-  /** `data.moodle_mcp.decision` of the loaded instance. */
-  evaluate: Evaluate;
   wasmSha256: string;
   wasmHash: ReturnType<typeof createHash>;
+}
+
+interface Loaded extends Compiled {
+  /** `data.moodle_mcp.decision` of the loaded instance. */
+  evaluate: Evaluate;
   version: string;
   data: PolicyData;
 }
@@ -106,7 +109,8 @@ function versionOf(wasmHash: ReturnType<typeof createHash>, data: PolicyData): s
   return wasmHash.copy().update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }
 
-async function load(opts: PolicyEngineOptions, data: PolicyData): Promise<Loaded> {
+/** Reads, checks and compiles the WASM (the slow, asynchronous part of a load). */
+async function compile(opts: PolicyEngineOptions): Promise<Compiled> {
   const { wasm, manifest } = await readCheckedWasm(opts);
   let module: WebAssembly.Module;
   try {
@@ -114,9 +118,13 @@ async function load(opts: PolicyEngineOptions, data: PolicyData): Promise<Loaded
   } catch (err) {
     throw new PolicyError(`compiled policy ${opts.wasmPath} is not valid WebAssembly: ${(err as Error).message}`);
   }
-  const evaluate = wrap(() => instantiate(module, data));
-  const wasmHash = createHash('sha256').update(wasm);
-  return { module, evaluate, wasmSha256: manifest.wasmSha256, wasmHash, version: versionOf(wasmHash, data), data };
+  return { module, wasmSha256: manifest.wasmSha256, wasmHash: createHash('sha256').update(wasm) };
+}
+
+/** Instantiates a compiled policy with `data`, synchronously: callers swap it in with no await in between. */
+function swap(compiled: Compiled, data: PolicyData): Loaded {
+  const evaluate = wrap(() => instantiate(compiled.module, data));
+  return { ...compiled, evaluate, version: versionOf(compiled.wasmHash, data), data };
 }
 
 function wrap<T>(fn: () => T): T {
@@ -141,7 +149,8 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
       // an observer's failure must not affect decisions
     }
   };
-  let current = await load(opts, validatePolicyData(opts.data));
+  const startData = validatePolicyData(opts.data);
+  let current = swap(await compile(opts), startData);
   let ready = true;
   let reloading: Promise<void> = Promise.resolve();
   const watchers = new Set<() => void>();
@@ -149,7 +158,9 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
 
   const reloadNow = async () => {
     try {
-      const next = await load(opts, current.data);
+      const compiled = await compile(opts);
+      // current.data is read only now: a setData during the awaits above must not be undone.
+      const next = swap(compiled, current.data);
       current = next;
       ready = true;
       emit({ type: 'policy.loaded', version: next.version, wasmSha256: next.wasmSha256, reason: 'reload' });
@@ -181,11 +192,9 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
     },
     setData(data) {
       const checked = validatePolicyData(data);
-      const evaluate = wrap(() => instantiate(current.module, checked));
-      const version = versionOf(current.wasmHash, checked);
-      current = { ...current, evaluate, data: checked, version };
+      current = swap(current, checked);
       ready = true;
-      emit({ type: 'policy.loaded', version, wasmSha256: current.wasmSha256, reason: 'data' });
+      emit({ type: 'policy.loaded', version: current.version, wasmSha256: current.wasmSha256, reason: 'data' });
     },
     watch() {
       let timer: NodeJS.Timeout | undefined;

@@ -62,6 +62,19 @@ describe('policy engine', () => {
     assert.equal(engine.decide(write).allow, false);
   });
 
+  it('keeps data set while a reload is reading and compiling the WASM', async () => {
+    const engine = await loadPolicyEngine({ ...paths, data });
+    const reloaded = engine.reload();
+    await Promise.resolve(); // the reload has started and awaits the file reads
+    engine.setData({ ...data, mode: 'read-only' });
+    const expected = engine.version;
+    await reloaded;
+    assert.equal(engine.version, expected);
+    const write: PolicyInput = { ...input, connection: { ...input.connection, scopes: ['api.read', 'api.write'] }, function: { ...input.function, access: 'write', name: 'core_course_update_courses' } };
+    assert.deepEqual(engine.decide(write).reasons, ['the gateway is read-only: write functions are disabled']);
+    engine.close();
+  });
+
   it('denies with "policy error" and turns not ready when evaluation fails', async () => {
     const events: PolicyEvent[] = [];
     const engine = await loadPolicyEngine({ ...paths, data, onEvent: (e) => events.push(e) });
