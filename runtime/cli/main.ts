@@ -42,7 +42,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
-    console.error(error instanceof Error && error.name === 'ConfigError' ? error.message : error);
-    process.exitCode = 1;
+    // Bad options (UsageError from args.ts) exit 2 like the other usage errors above; a bad config exits 1.
+    const known = error instanceof Error && (error.name === 'UsageError' || error.name === 'ConfigError');
+    console.error(known ? error.message : error);
+    process.exitCode = known && error.name === 'UsageError' ? 2 : 1;
   },
 );
