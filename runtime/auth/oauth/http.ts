@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { pageHeaders } from './pages.ts';
+import { readTextCapped } from '../../shared/read-capped.ts';
+import { messagePage, pageHeaders } from './pages.ts';
 
 /** Small web-standard helpers for the auth pages: cookies, forms, CSRF (double-submit cookie), responses. */
 
@@ -24,13 +25,18 @@ export function cookieHeader(name: string, value: string, o: { secure: boolean; 
 
 const MAX_FORM = 16 * 1024;
 
-/** Parses an application/x-www-form-urlencoded body (refuses other types and large bodies). */
-export async function readForm(request: Request): Promise<URLSearchParams | null> {
+/**
+ * Parses an application/x-www-form-urlencoded body: null for another type, a 413 page (to send as is) for a body
+ * over 16 KiB, which is not read further.
+ */
+export async function readForm(request: Request): Promise<URLSearchParams | Response | null> {
   const type = request.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
-  const text = await request.text();
-  if (text.length > MAX_FORM) return null;
-  return new URLSearchParams(text);
+  const text = await readTextCapped(request.body, request.headers.get('content-length'), MAX_FORM);
+  if (text !== undefined) return new URLSearchParams(text);
+  const response = htmlResponse(messagePage('Form too large', 'The form sent more data than a sign-in needs.'), { status: 413 });
+  response.headers.set('connection', 'close');
+  return response;
 }
 
 /** The CSRF token for this browser: the existing cookie, or a new one (with the Set-Cookie to send). */

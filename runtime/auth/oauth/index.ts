@@ -71,20 +71,19 @@ export interface OAuth {
  * only knows OpenID scopes at the client level (resource scopes come from the resource server), so resource scopes are
  * dropped from the registration request (RFC 7591 lets the server replace requested metadata).
  */
-async function withoutResourceScopes(request: Request): Promise<Request> {
-  const text = await request.text();
+function withoutResourceScopes(text: string): string {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return new Request(request.url, { method: 'POST', headers: request.headers, body: text });
+    return text;
   }
   if (body && typeof body === 'object' && typeof (body as { scope?: unknown }).scope === 'string') {
     const kept = (body as { scope: string }).scope.split(' ').filter((s) => s && !(RESOURCE_SCOPES as readonly string[]).includes(s));
     if (kept.length) (body as { scope: string }).scope = kept.join(' ');
     else delete (body as { scope?: string }).scope;
   }
-  return new Request(request.url, { method: 'POST', headers: request.headers, body: JSON.stringify(body) });
+  return JSON.stringify(body);
 }
 
 /** The OAuth 2.1 authorization server and resource-server checks for MCP (2025-11-25 authorization spec). */
@@ -155,7 +154,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
       return jsonResponse(protectedResourceMetadata(path === '/.well-known/oauth-protected-resource' ? issuer : resource));
     }
     if ((path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') && request.method === 'GET') return discovery(request);
-    if (path === ROUTES.registration && request.method === 'POST') return runNodeHandler(callback, await withoutResourceScopes(request), { forwarded });
+    if (path === ROUTES.registration && request.method === 'POST') return runNodeHandler(callback, request, { forwarded, rewriteBody: withoutResourceScopes });
     if (path.startsWith('/oauth/') || path === '/.well-known/openid-configuration') return runNodeHandler(callback, request, { forwarded });
     const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent))?$/.exec(path);
     if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '', clientIp);

@@ -86,6 +86,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
   if (request.method === 'GET' && action === '') return signIn();
   if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the form on the sign-in page.'), { status: 405 });
   const form = await readForm(request);
+  if (form instanceof Response) return form;
   if (!form || !csrfValid(request, form, ctx.names.csrf))
     return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Go back, reload the page and try again.'), { status: 403 });
 

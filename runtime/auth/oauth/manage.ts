@@ -45,6 +45,7 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
   }
   if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the forms on the page.'), { status: 405 });
   const form = await readForm(request);
+  if (form instanceof Response) return form;
   if (!form || !csrfValid(request, form, ctx.names.csrf))
     return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Reload the page and try again.'), { status: 403 });
 

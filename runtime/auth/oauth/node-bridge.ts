@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { readTextCapped } from '../../shared/read-capped.ts';
 import { AuthError } from '../errors.ts';
 
 /** A Node (req, res) handler, such as oidc-provider's `provider.callback()`. */
@@ -12,14 +13,17 @@ const MAX_BODY = 64 * 1024;
  * can be mounted under any fetch-style server (h3 v2 / srvx) without depending on its Node adapter.
  * `forwarded` sets the protocol and host the handler sees (its `proxy` mode must be on); client-sent
  * X-Forwarded-* headers are dropped. `path` overrides the request path (e.g. RFC 8414 → OIDC discovery).
+ * The body is read up to 64 KiB (413 past it, without reading the rest); `rewriteBody` may replace its text.
  */
 export async function runNodeHandler(
   handler: NodeHandler,
   request: Request,
-  options: { forwarded: { proto: string; host: string }; path?: string; clientIp?: string },
+  options: { forwarded: { proto: string; host: string }; path?: string; clientIp?: string; rewriteBody?: (text: string) => string },
 ): Promise<Response> {
-  const body = request.body ? Buffer.from(await request.arrayBuffer()) : Buffer.alloc(0);
-  if (body.length > MAX_BODY) return new Response('request body too large', { status: 413 });
+  const text = await readTextCapped(request.body, request.headers.get('content-length'), MAX_BODY);
+  // The rest of the body is not read: close the connection rather than leave it unusable for the next request.
+  if (text === undefined) return new Response('request body too large', { status: 413, headers: { connection: 'close' } });
+  const body = Buffer.from(options.rewriteBody ? options.rewriteBody(text) : text);
 
   const req = nodeRequest(request, body, options);
   const res = new ServerResponse(req);
