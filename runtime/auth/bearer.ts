@@ -113,7 +113,7 @@ export async function authenticateBearer(header: string | null | undefined, ctx:
   const token = parseBearer(header);
   if (token === undefined) return null;
   const now = ctx.now ?? new Date();
-  if (token in DEMO_KEY_ROLES) {
+  if (Object.hasOwn(DEMO_KEY_ROLES, token)) {
     if (!ctx.demo?.enabled) return null;
     if (!isLoopback(ctx.clientIp)) throw new AuthError('forbidden', 'demo keys are accepted from loopback only');
     const role = DEMO_KEY_ROLES[token as keyof typeof DEMO_KEY_ROLES];

@@ -30,6 +30,11 @@ describe('createAuthenticator (the /mcp entry point)', () => {
     await assert.rejects(authenticate(req('Basic x'), '10.0.0.1'), (e: AuthError) => e.status === 400 && /error="invalid_request"/.test(e.wwwAuthenticate!));
   });
 
+  it('inherited property names (toString, constructor, ...) are not demo keys', async () => {
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf'])
+      await assert.rejects(authenticate(req(`Bearer ${name}`), '127.0.0.1'), (e: AuthError) => e.status === 401, name);
+  });
+
   it('403 without a challenge for a demo key off loopback', async () => {
     await assert.rejects(authenticate(req('Bearer demo-student'), '192.0.2.1'), (e: AuthError) => e.status === 403 && e.wwwAuthenticate === undefined);
   });
