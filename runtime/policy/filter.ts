@@ -1,4 +1,4 @@
-import { asId, parsePath, type PathStep } from './paths.ts';
+import { asId, parsePath, valuesAt, type PathStep } from './paths.ts';
 
 export interface FilteredResult<T> {
   /** A copy of the result without the list items of courses that aren't allowed (the input is not modified). */
@@ -31,13 +31,13 @@ export function filterResultByCourses<T>(result: T, outputCourseRefs: string[], 
     let last = -1;
     steps.forEach((s, i) => 'each' in s && (last = i));
     if (last === -1) {
-      if (valuesOf(copy, steps).some(notAllowed)) blocked.push(path);
+      if (valuesAt(copy, steps).some(notAllowed)) blocked.push(path);
       continue;
     }
     const listSteps = steps.slice(0, last);
     const itemSteps = steps.slice(last + 1);
     const keep = (item: unknown) => {
-      const values = itemSteps.length ? valuesOf(item, itemSteps) : [item];
+      const values = valuesAt(item, itemSteps);
       const drop = values.some(notAllowed);
       if (drop) removed++;
       return !drop;
@@ -54,22 +54,11 @@ export function filterResultByCourses<T>(result: T, outputCourseRefs: string[], 
   return { result: copy, removed, blocked };
 }
 
-function valuesOf(value: unknown, steps: PathStep[]): unknown[] {
-  let current: unknown[] = [value];
-  for (const step of steps) {
-    current = current.flatMap((v) => {
-      if ('each' in step) return Array.isArray(v) ? v : [];
-      return v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, step.key) ? [(v as Record<string, unknown>)[step.key]] : [];
-    });
-  }
-  return current;
-}
-
 /** The objects holding the list at `steps` (which ends with a key), so the list can be replaced in place. */
 function containers(root: unknown, steps: PathStep[]): { parent: Record<string, unknown>; key: string }[] {
   const lastStep = steps.at(-1)!;
   if ('each' in lastStep) return [];
-  const parents = valuesOf(root, steps.slice(0, -1));
+  const parents = valuesAt(root, steps.slice(0, -1));
   return parents
     .filter((p): p is Record<string, unknown> => !!p && typeof p === 'object' && !Array.isArray(p))
     .map((parent) => ({ parent, key: lastStep.key }));

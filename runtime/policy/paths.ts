@@ -31,7 +31,8 @@ export function valuesAt(value: unknown, path: string | PathStep[]): unknown[] {
     const next: unknown[] = [];
     for (const v of current) {
       if ('each' in step) {
-        if (Array.isArray(v)) next.push(...v);
+        // A loop, not push(...v): spreading a list of ~150k items or more overflows the call stack.
+        if (Array.isArray(v)) for (const item of v) next.push(item);
       } else if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, step.key)) {
         const child = (v as Record<string, unknown>)[step.key];
         if (child !== undefined && child !== null) next.push(child);

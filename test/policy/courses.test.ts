@@ -53,6 +53,13 @@ describe('course ref paths', () => {
     assert.deepEqual(valuesAt({ courseids: 'x' }, 'courseids[]'), []);
   });
 
+  it('collects the items of a list too long to spread into a call (a 1 MiB body carries ~500k ids)', () => {
+    const ids = Array.from({ length: 500_000 }, (_, i) => i);
+    const values = valuesAt({ courseids: ids }, 'courseids[]');
+    assert.equal(values.length, ids.length);
+    assert.equal(values.at(-1), 499_999);
+  });
+
   it('rejects malformed paths with the path in the message', () => {
     for (const bad of ['a..b', '', 'a.[]', 'a[', 'a]']) assert.throws(() => parsePath(bad), (e: Error) => e instanceof PolicyError && e.message.includes(JSON.stringify(bad)));
   });

@@ -35,6 +35,14 @@ describe('filterResultByCourses', () => {
     assert.deepEqual(r.result.events.map((e) => e.id), [1, 2, 4]);
   });
 
+  it('filters lists inside a list too long to spread into a call', () => {
+    const groups = Array.from({ length: 300_000 }, (_, i) => ({ events: [{ courseid: 2 }, { courseid: i % 2 ? 2 : 3 }] }));
+    const r = filterResultByCourses({ groups }, ['groups[].events[].courseid'], [2]);
+    assert.equal(r.removed, 150_000);
+    assert.equal(r.result.groups[0]!.events.length, 1);
+    assert.equal(r.result.groups[1]!.events.length, 2);
+  });
+
   it('filters a plain list of course ids (ids[])', () => {
     assert.deepEqual(filterResultByCourses({ ids: [1, 2, 3] }, ['ids[]'], [3]).result, { ids: [3] });
   });
