@@ -18,8 +18,8 @@ export interface AuthenticatorOptions {
 
 /**
  * The gateway's `/mcp` authenticator: `(request, clientIp) → Connection`, trying store API keys, config keys, demo keys
- * (loopback only) and OAuth access tokens. Throws AuthError with `status` (400/401/403) and `wwwAuthenticate` set,
- * which the HTTP layer sends as is.
+ * (loopback only) and OAuth access tokens. Throws AuthError with `status` (400/401/403) and `wwwAuthenticate` set
+ * (none for 403), which the HTTP layer sends as is; a store or key-ring failure is thrown as a plain Error instead.
  */
 export function createAuthenticator(o: AuthenticatorOptions): (request: Request, clientIp: string) => Promise<Connection> {
   return async (request, clientIp) => {
@@ -34,8 +34,14 @@ export function createAuthenticator(o: AuthenticatorOptions): (request: Request,
         ? new AuthError('invalid_token', 'unknown, expired or revoked credential')
         : new AuthError('invalid_token', 'Authorization: Bearer <API key or OAuth access token> is required', { missing: true });
     } catch (error) {
-      if (error instanceof AuthError && error.code !== 'forbidden') error.wwwAuthenticate = bearerChallenge(error, o.challenge);
-      throw error;
+      if (!(error instanceof AuthError) || error.code === 'forbidden') throw error;
+      if (error.code === 'invalid_token' || error.code === 'invalid_request') {
+        error.wwwAuthenticate = bearerChallenge(error, o.challenge);
+        throw error;
+      }
+      // The gateway failed (store, key ring), not the credential: an internal error (logged, a generic 500), whose
+      // message (paths, database errors) is no answer for an unauthenticated client.
+      throw new Error(`authentication failed internally: ${error.message}`, { cause: error });
     }
   };
 }

@@ -4,6 +4,8 @@ import { createAuthenticator } from '../../runtime/auth/authenticate.ts';
 import { authErrorResponse } from '../../runtime/auth/challenge.ts';
 import { AuthError } from '../../runtime/auth/errors.ts';
 import { hashApiKey } from '../../runtime/auth/crypto.ts';
+import type { AuthStore } from '../../runtime/auth/store/types.ts';
+import { testKeyring } from './helpers.ts';
 
 const challenge = { resourceMetadataUrl: 'https://mcp.example.edu/.well-known/oauth-protected-resource/mcp', scope: 'api.read api.write' };
 const req = (auth?: string) => new Request('https://mcp.example.edu/mcp', { headers: auth ? { authorization: auth } : {} });
@@ -37,6 +39,17 @@ describe('createAuthenticator (the /mcp entry point)', () => {
 
   it('403 without a challenge for a demo key off loopback', async () => {
     await assert.rejects(authenticate(req('Bearer demo-student'), '192.0.2.1'), (e: AuthError) => e.status === 403 && e.wwwAuthenticate === undefined);
+  });
+
+  it('a store or key-ring failure is an internal error: not an AuthError with a status, no challenge, detail kept as cause', async () => {
+    const failing = (code: 'store' | 'crypto') => createAuthenticator({
+      store: { findConnectionByKeyHash: async () => { throw new AuthError(code, 'database error: /var/lib/moodle-mcp/auth.json'); } } as unknown as AuthStore,
+      keyring: testKeyring(),
+      challenge,
+    });
+    for (const code of ['store', 'crypto'] as const)
+      await assert.rejects(failing(code)(req(`Bearer mmcp_ABCDEFGH_${'a'.repeat(40)}`), '10.0.0.1'), (e: Error & { status?: unknown; wwwAuthenticate?: unknown }) =>
+        !(e instanceof AuthError) && e.status === undefined && e.wwwAuthenticate === undefined && (e.cause as AuthError).code === code);
   });
 
   it('authErrorResponse: 403 insufficient_scope with the scopes to ask for', async () => {
