@@ -76,8 +76,9 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
     const record = await ctx.store.getConnection(id);
     if (!record || record.moodleUser?.id !== session.userId || record.moodleUser.username !== session.username)
       return htmlResponse(layout('Not found', '<p>No such connection of yours.</p><p><a href="/connections">Back</a></p>'), { status: 404 });
-    await ctx.store.revokeConnection(id);
-    ctx.audit({ event: record.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, moodle_user_id: session.userId, moodle_username: session.username, auth_method: record.kind, status: 200, detail: 'connections page' });
+    // Already revoked (e.g. a second click): nothing happened, nothing to audit.
+    if (await ctx.store.revokeConnection(id))
+      ctx.audit({ event: record.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, moodle_user_id: session.userId, moodle_username: session.username, auth_method: record.kind, status: 200, detail: 'connections page' });
     return redirectResponse('/connections');
   }
   return htmlResponse(messagePage('Not found', 'Unknown page.'), { status: 404 });

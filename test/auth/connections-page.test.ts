@@ -1,0 +1,24 @@
+// The "My connections" page: revocation is audited once, when it revokes something.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { authorize, Browser, discover, field, mcp, startHarness, tokens, type Harness } from './oauth-harness.ts';
+
+describe('"My connections" page', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  it('revoking an already revoked connection is not audited again', async () => {
+    const s = await discover(h);
+    const { result } = await tokens(h, s, await authorize(h, s));
+    const id = (await (await mcp(h, result.access_token)).json()).id;
+    const b = new Browser();
+    const csrf = field(await (await b.fetch(`${h.base}/connections`)).text(), 'csrf');
+    assert.equal((await b.form(`${h.base}/connections/login`, { csrf, username: 'student1', password: 'Student-pass-1!' })).status, 303);
+    for (let i = 0; i < 2; i++) assert.equal((await b.form(`${h.base}/connections/revoke`, { csrf, id })).status, 303);
+    const revoked = h.audit.filter((r) => r.event === 'auth.token.revoked' && r.connection_id === id);
+    assert.equal(revoked.length, 1, 'one revocation, one record');
+  });
+});
