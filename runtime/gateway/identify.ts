@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { checkMoodleToken } from '../auth/moodle-user.ts';
 import type { Connection, MoodleUser } from '../auth/types.ts';
 import { MoodleError, type MoodleClient } from '../moodle/index.ts';
 import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
@@ -10,6 +11,8 @@ const tokenId = (token: string) => createHash('sha256').update(token).digest('he
 /**
  * Who a connection's Moodle token belongs to (core_webservice_get_site_info, cached by a hash of the token, never by
  * the token itself), and the site-admin guard: an administrator's token bypasses Moodle's capability checks.
+ * Checked on every request, stored connections included: the user recorded when a key or grant was created may have
+ * become a site administrator since.
  */
 export function createIdentifier(options: {
   moodle: MoodleClient;
@@ -17,13 +20,12 @@ export function createIdentifier(options: {
   resourceMetadataUrl: string;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
-  return async (connection) => {
-    if (connection.moodleUser) return connection;
-    const key = tokenId(connection.moodleToken);
+  async function userOf(token: string): Promise<MoodleUser> {
+    const key = tokenId(token);
     let user = identities.get(key);
     if (!user) {
       try {
-        user = moodleUserFromSiteInfo(await options.moodle.getSiteInfo(connection.moodleToken));
+        user = moodleUserFromSiteInfo(await options.moodle.getSiteInfo(token));
       } catch (error) {
         if (error instanceof MoodleError && !error.isTransport)
           throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, `Bearer error="invalid_token", resource_metadata="${options.resourceMetadataUrl}"`);
@@ -31,9 +33,10 @@ export function createIdentifier(options: {
       }
       identities.set(key, user);
     }
-    if (user.isSiteAdmin && !options.allowSiteAdminTokens) {
-      throw new GatewayAuthError(403, 'This Moodle token belongs to a site administrator; the gateway never acts with one (moodle.allow_site_admin_tokens is false)');
-    }
+    return user;
+  }
+  return async (connection) => {
+    const user = await checkMoodleToken(userOf, connection.moodleToken, options.allowSiteAdminTokens);
     return { ...connection, moodleUser: user };
   };
 }

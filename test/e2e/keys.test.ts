@@ -8,9 +8,13 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import pino from 'pino';
+import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { runKeysCommand } from '../../runtime/cli/keys.ts';
-import { simulatorRoles, startSimulator } from '../../runtime/simulator/index.ts';
-import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
+import { createGateway } from '../../runtime/gateway/create.ts';
+import { createMoodleClient } from '../../runtime/moodle/index.ts';
+import { createSimulator, simulatorRoles, startSimulator } from '../../runtime/simulator/index.ts';
+import { listen, ROOT, startTestGateway, testConfig } from '../helpers/gateway.ts';
 
 function capture() {
   let text = '';
@@ -58,5 +62,54 @@ test('keys create → use on /mcp → list → revoke', async () => {
     await server.close();
     await gw.close();
     await simulator.close();
+  }
+});
+
+test('a stored key whose Moodle user has become a site administrator since is refused (403, audited)', async () => {
+  const simulator = createSimulator();
+  let promoted = false;
+  // The simulator's student, made a site administrator in Moodle after the key was created.
+  const moodleFetch = async (request: Request) => {
+    const isSiteInfo = (await request.clone().text()).includes('wsfunction=core_webservice_get_site_info');
+    const response = await simulator.fetch(request);
+    if (!promoted || !isSiteInfo) return response;
+    return Response.json({ ...((await response.json()) as object), userissiteadmin: true }, { status: response.status });
+  };
+  const env = { MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AGENT_TOKEN: simulatorRoles.student.token };
+  const config = testConfig({ moodle: { url: 'http://moodle.invalid' }, audit: { sinks: [] } }, env);
+  const records: AuditRecord[] = [];
+  const gateway = await createGateway({
+    config,
+    baseDir: ROOT,
+    env,
+    log: pino({ level: 'silent' }),
+    moodleFetch,
+    auditWriters: [{ name: 'memory', maxBatch: 1000, write: async (lines) => void records.push(...lines.map((l) => JSON.parse(l))), close: async () => {} }],
+  });
+  const server = await listen(gateway);
+  try {
+    const moodle = createMoodleClient({ url: config.moodle.url, timeoutMs: 5_000, service: config.moodle.service, fetch: moodleFetch });
+    const out = capture();
+    const err = capture();
+    const argv = ['create', '--name', 'promoted', '--profile', 'default', '--token-env', 'AGENT_TOKEN'];
+    assert.equal(await runKeysCommand(argv, { env, config, stdout: out.stream, stderr: err.stream, getSiteInfo: (token) => moodle.getSiteInfo(token) }), 0, err.text());
+    const key = /mmcp_[A-Za-z0-9_]+/.exec(out.text())?.[0];
+    assert.ok(key, out.text());
+
+    promoted = true;
+    const refused = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { error: string }).error, /site administrator/);
+    await gateway.audit.flush();
+    const failed = records.find((r) => r.event === 'auth.signin.failed');
+    assert.equal(failed?.status, 403);
+    assert.ok(!JSON.stringify(records).includes(key!) && !JSON.stringify(records).includes(env.AGENT_TOKEN), 'no secret in the audit trail');
+  } finally {
+    await server.close();
+    await gateway.close();
   }
 });
