@@ -1,7 +1,7 @@
 import { asId, parsePath, valuesAt, type PathStep } from './paths.ts';
 
 export interface FilteredResult<T> {
-  /** A copy of the result without the list items of courses that aren't allowed (the input is not modified). */
+  /** The result without the list items of courses that aren't allowed: the input itself when nothing is removed, else a copy sharing its unchanged parts (the input is not modified). */
   result: T;
   /** How many list items were removed. */
   removed: number;
@@ -22,7 +22,7 @@ export function filterResultByCourses<T>(result: T, outputCourseRefs: string[], 
     // A present value that is not a readable id counts as not allowed (fail closed).
     return v !== undefined && v !== null && (id === undefined || !allowed.has(id));
   };
-  let copy = structuredClone(result);
+  let out: unknown = result;
   let removed = 0;
   const blocked: string[] = [];
 
@@ -31,35 +31,42 @@ export function filterResultByCourses<T>(result: T, outputCourseRefs: string[], 
     let last = -1;
     steps.forEach((s, i) => 'each' in s && (last = i));
     if (last === -1) {
-      if (valuesAt(copy, steps).some(notAllowed)) blocked.push(path);
+      if (valuesAt(out, steps).some(notAllowed)) blocked.push(path);
       continue;
     }
-    const listSteps = steps.slice(0, last);
     const itemSteps = steps.slice(last + 1);
     const keep = (item: unknown) => {
-      const values = valuesAt(item, itemSteps);
-      const drop = values.some(notAllowed);
+      const drop = valuesAt(item, itemSteps).some(notAllowed);
       if (drop) removed++;
       return !drop;
     };
-    if (listSteps.length === 0) {
-      if (Array.isArray(copy)) copy = copy.filter(keep) as T;
-      continue;
-    }
-    for (const { parent, key } of containers(copy, listSteps)) {
-      const list = parent[key];
-      if (Array.isArray(list)) parent[key] = list.filter(keep);
-    }
+    out = withoutItems(out, steps.slice(0, last), keep);
   }
-  return { result: copy, removed, blocked };
+  return { result: out as T, removed, blocked };
 }
 
-/** The objects holding the list at `steps` (which ends with a key), so the list can be replaced in place. */
-function containers(root: unknown, steps: PathStep[]): { parent: Record<string, unknown>; key: string }[] {
-  const lastStep = steps.at(-1)!;
-  if ('each' in lastStep) return [];
-  const parents = valuesAt(root, steps.slice(0, -1));
-  return parents
-    .filter((p): p is Record<string, unknown> => !!p && typeof p === 'object' && !Array.isArray(p))
-    .map((parent) => ({ parent, key: lastStep.key }));
+/**
+ * `value` with the items that `keep` rejects removed from the lists at `steps` (a path ending with a key, or empty for
+ * `value` itself). Copy on write: only the lists that lose items and the objects and lists above them are copied.
+ */
+function withoutItems(value: unknown, steps: PathStep[], keep: (item: unknown) => boolean): unknown {
+  const [step, ...rest] = steps;
+  if (!step) {
+    if (!Array.isArray(value)) return value;
+    const kept = value.filter(keep);
+    return kept.length === value.length ? value : kept;
+  }
+  if ('each' in step) {
+    if (!Array.isArray(value)) return value;
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const next = withoutItems(item, rest, keep);
+      if (next !== item) (copy ??= value.slice())[i] = next;
+    });
+    return copy ?? value;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, step.key)) return value;
+  const child = (value as Record<string, unknown>)[step.key];
+  const next = withoutItems(child, rest, keep);
+  return next === child ? value : { ...value, [step.key]: next };
 }

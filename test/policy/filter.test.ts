@@ -43,6 +43,23 @@ describe('filterResultByCourses', () => {
     assert.equal(r.result.groups[1]!.events.length, 2);
   });
 
+  it('copies only what changes: the input itself when nothing is removed, unchanged parts shared otherwise', () => {
+    const result = { courses: [{ id: 2 }], groups: [{ events: [{ courseid: 2 }] }, { events: [{ courseid: 2 }, { courseid: 5 }] }], site: { name: 'x' } };
+    const snapshot = structuredClone(result);
+    assert.equal(filterResultByCourses(result, ['courses[].id', 'groups[].events[].courseid'], [2, 5]).result, result);
+    const r = filterResultByCourses(result, ['courses[].id', 'groups[].events[].courseid'], [2]).result;
+    assert.deepEqual(r.groups[1]!.events, [{ courseid: 2 }]);
+    assert.equal(r.courses, result.courses);
+    assert.equal(r.site, result.site);
+    assert.equal(r.groups[0], result.groups[0]);
+    assert.equal(r.groups[1]!.events[0], result.groups[1]!.events[0]);
+    assert.deepEqual(result, snapshot);
+  });
+
+  it('filters lists nested directly in lists (ids[][])', () => {
+    assert.deepEqual(filterResultByCourses({ ids: [[1, 2], [3]] }, ['ids[][]'], [2]).result, { ids: [[2], []] });
+  });
+
   it('filters a plain list of course ids (ids[])', () => {
     assert.deepEqual(filterResultByCourses({ ids: [1, 2, 3] }, ['ids[]'], [3]).result, { ids: [3] });
   });
