@@ -1,18 +1,13 @@
 // Every recorded Moodle 4.5.6 exchange against the generated schemas (JSON Schema via Ajv 2020, and Zod).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeForm } from '../../runtime/moodle/form.ts';
 import { coerceFormArgs } from '../../runtime/moodle/coerce.ts';
 import { loadZodSchemas } from '../../generated/zod/index.ts';
-import { loadCatalog, newAjv, schemasOf, SHARED_PATH } from './helpers.ts';
+import { loadSimulatorData, type Exchange } from '../../runtime/simulator/data.ts';
+import { loadCatalog, newAjv, schemasOf } from './helpers.ts';
 
-interface Exchange {
-  id: number; title: string; category: string; function: string | null; is_error: boolean;
-  request_params: [string, string][]; response_json?: unknown; response_text?: string;
-}
-const exchanges = (JSON.parse(readFileSync(join(SHARED_PATH, 'exchanges-4.5.6.json'), 'utf8')) as { exchanges: Exchange[] }).exchanges;
+const exchanges = loadSimulatorData().exchanges.exchanges;
 const catalog = loadCatalog();
 const byName = new Map(catalog.functions.map((f) => [f.name, f]));
 const ajv = newAjv();

@@ -23,8 +23,6 @@ export function newAjv() {
   return new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
 }
 
-export const SHARED_PATH = process.env.MOODLE_FIXTURES ?? '/work/shared/moodle/';
-
 /** Deterministic PRNG (mulberry32) seeded from a string. */
 export function rng(seed: string): () => number {
   let h = 1779033703 ^ seed.length;

@@ -7,6 +7,7 @@ import { serve } from 'srvx';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { parseConfig, type GatewayConfig } from '../../runtime/config/index.ts';
 import { createGateway, type Gateway } from '../../runtime/gateway/create.ts';
+import { loadSimulatorData } from '../../runtime/simulator/data.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 const SHIPPED_CONFIG = readFileSync(`${ROOT}moodle-mcp.config.yaml`, 'utf8');
@@ -73,16 +74,11 @@ export async function listen(gateway: Gateway, options: { trustProxy?: boolean |
   return { url: `http://127.0.0.1:${url.port}`, port: Number(url.port), close: () => server.close(true) };
 }
 
-/** Recorded Moodle exchanges (ground truth). */
-export const EXCHANGES = JSON.parse(readFileSync(`${ROOT}runtime/simulator/data/exchanges-4.5.6.json`, 'utf8')).exchanges as {
-  id: number;
-  category: string;
-  function: string | null;
-  token_role: string;
-  request_params: [string, string][];
-  response_json?: unknown;
-  is_error: boolean;
-}[];
+/** Recorded Moodle exchanges (ground truth); every recording names its token role ('none' when it sent no token). */
+export const EXCHANGES = loadSimulatorData().exchanges.exchanges.map(({ token_role, ...exchange }) => {
+  if (token_role === null) throw new Error(`recorded exchange #${exchange.id} has no token_role`);
+  return { ...exchange, token_role };
+});
 
 /** A free loopback TCP port (for tests whose config must name the port, e.g. the OAuth issuer URL). */
 export async function freePort(): Promise<number> {
