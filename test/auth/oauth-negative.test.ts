@@ -206,17 +206,18 @@ describe('OAuth negative suite', () => {
     const s = await discover(h);
     const { result } = await tokens(h, s, await authorize(h, s, { username: 'teacher1', password: 'Teacher-pass-1!' }));
     const mine = (await (await mcp(h, result.access_token)).json()).id;
-    const theirs = (await h.store.listConnections({ moodleUserId: 3 }))[0]?.id;
+    const student = (await tokens(h, s, await authorize(h, s))).result;
+    const theirs = (await (await mcp(h, student.access_token)).json()).id;
+    assert.ok(theirs && theirs !== mine);
     const b = new Browser();
     const page = await (await b.fetch(`${h.base}/connections`)).text();
     const csrf = field(page, 'csrf');
     assert.equal((await b.form(`${h.base}/connections/login`, { csrf, username: 'teacher1', password: 'Teacher-pass-1!' })).status, 303);
     const list = await (await b.fetch(`${h.base}/connections`)).text();
     assert.ok(list.includes(mine));
-    if (theirs) {
-      assert.ok(!list.includes(theirs));
-      assert.equal((await b.form(`${h.base}/connections/revoke`, { csrf, id: theirs })).status, 404, 'cannot revoke another person\'s connection');
-    }
+    assert.ok(!list.includes(theirs));
+    assert.equal((await b.form(`${h.base}/connections/revoke`, { csrf, id: theirs })).status, 404, 'cannot revoke another person\'s connection');
+    assert.equal((await mcp(h, student.access_token)).status, 200, 'the other person\'s connection still works');
     assert.equal((await b.form(`${h.base}/connections/revoke`, { csrf, id: mine })).status, 303);
     assert.equal((await mcp(h, result.access_token)).status, 401);
   });
