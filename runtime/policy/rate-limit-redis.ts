@@ -4,14 +4,15 @@ import { PolicyError } from './errors.ts';
 import { checkWindowSeconds, type RateHit, type RateLimiter, type RateUsage } from './rate-limit.ts';
 
 // KEYS: connection zset, connection×function zset. ARGV: now (ms), window (ms), member ('' = count only).
-// Prunes entries at or before now - window, counts what is left up to now, then (when a member is given)
+// Prunes entries at or before now - window, counts what is left (entries stamped after now, by a replica whose
+// clock is ahead, count too, as in the memory limiter: conservative), then (when a member is given)
 // adds it to both sets. Atomic: Redis runs a script without interleaving other commands.
 const HIT = `
 local from = tonumber(ARGV[1]) - tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', from)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', from)
-local c = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
-local f = redis.call('ZCOUNT', KEYS[2], '-inf', ARGV[1])
+local c = redis.call('ZCARD', KEYS[1])
+local f = redis.call('ZCARD', KEYS[2])
 if ARGV[3] ~= '' then
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])

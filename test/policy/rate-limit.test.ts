@@ -42,6 +42,11 @@ function behaviour(name: string, make: () => Promise<RateLimiter>) {
       assert.equal((await limiter.hit('s1', 'f', T0 + 90_001)).usage.connection_calls, 0);
     });
 
+    it('counts calls stamped after now (a replica or clock ahead): conservative', async () => {
+      await limiter.hit('a1', 'f', T0 + 10_000);
+      assert.deepEqual((await limiter.hit('a1', 'f', T0)).usage, { window_seconds: 60, connection_calls: 1, function_calls: 1 });
+    });
+
     it('undo removes a refused call', async () => {
       await limiter.hit('u1', 'f', T0);
       const refused = await limiter.hit('u1', 'f', T0 + 1);
