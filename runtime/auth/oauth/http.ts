@@ -1,5 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readTextCapped } from '../../shared/read-capped.ts';
+import { digestEquals, randomToken } from '../crypto.ts';
 import { messagePage, pageHeaders } from './pages.ts';
 
 /** Small web-standard helpers for the auth pages: cookies, forms, CSRF (double-submit cookie), responses. */
@@ -43,7 +43,7 @@ export async function readForm(request: Request): Promise<URLSearchParams | Resp
 export function csrfToken(request: Request, cookieName: string, secure: boolean): { token: string; setCookie?: string } {
   const existing = readCookie(request, cookieName);
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { token: existing };
-  const token = randomBytes(32).toString('base64url');
+  const token = randomToken();
   return { token, setCookie: cookieHeader(cookieName, token, { secure }) };
 }
 
@@ -51,10 +51,7 @@ export function csrfToken(request: Request, cookieName: string, secure: boolean)
 export function csrfValid(request: Request, form: URLSearchParams, cookieName: string): boolean {
   const cookie = readCookie(request, cookieName);
   const field = form.get('csrf');
-  if (!cookie || !field) return false;
-  const a = Buffer.from(cookie);
-  const b = Buffer.from(field);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return !!cookie && !!field && digestEquals(cookie, field);
 }
 
 export function htmlResponse(html: string, o: { status?: number; setCookie?: (string | undefined)[]; formTargets?: string[] } = {}): Response {

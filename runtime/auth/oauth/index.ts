@@ -4,7 +4,7 @@ import type { Keyring } from '../crypto.ts';
 import { authErrorResponse, bearerChallenge } from '../challenge.ts';
 import { AuthError } from '../errors.ts';
 import { openConnection, parseBearer, touchLastUsed, type ProfileScopes } from '../keys.ts';
-import { normaliseScopes } from '../scopes.ts';
+import { ALL_SCOPES, normaliseScopes } from '../scopes.ts';
 import type { AuthStore } from '../store/types.ts';
 import type { Connection, Scope } from '../types.ts';
 import type { OAuthContext, OAuthMoodle } from './context.ts';
@@ -12,7 +12,7 @@ import { jsonResponse } from './http.ts';
 import { handleInteraction } from './interactions.ts';
 import { handleConnectionsPage } from './manage.ts';
 import { runNodeHandler } from './node-bridge.ts';
-import { cookieNames, createProvider, RESOURCE_SCOPES, ROUTES } from './provider.ts';
+import { cookieNames, createProvider, ROUTES } from './provider.ts';
 import { SignInThrottle } from './throttle.ts';
 
 export type { OAuthMoodle } from './context.ts';
@@ -79,7 +79,7 @@ function withoutResourceScopes(text: string): string {
     return text;
   }
   if (body && typeof body === 'object' && typeof (body as { scope?: unknown }).scope === 'string') {
-    const kept = (body as { scope: string }).scope.split(' ').filter((s) => s && !(RESOURCE_SCOPES as readonly string[]).includes(s));
+    const kept = (body as { scope: string }).scope.split(' ').filter((s) => s && !(ALL_SCOPES as readonly string[]).includes(s));
     if (kept.length) (body as { scope: string }).scope = kept.join(' ');
     else delete (body as { scope?: string }).scope;
   }
@@ -127,13 +127,13 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
   const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
   const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;
-  const defaultScope = normaliseScopes(profile.scopes.filter((s): s is Scope => (RESOURCE_SCOPES as readonly string[]).includes(s))).join(' ');
+  const defaultScope = normaliseScopes(profile.scopes.filter((s): s is Scope => (ALL_SCOPES as readonly string[]).includes(s))).join(' ');
 
   function protectedResourceMetadata(id: string) {
     return {
       resource: id,
       authorization_servers: [issuer],
-      scopes_supported: [...RESOURCE_SCOPES],
+      scopes_supported: [...ALL_SCOPES],
       bearer_methods_supported: ['header'],
       resource_name: 'Moodle MCP gateway',
     };
@@ -143,7 +143,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     const response = await runNodeHandler(callback, request, { forwarded, path: '/.well-known/openid-configuration' });
     if (response.status !== 200) return response;
     const doc = (await response.json()) as Record<string, unknown>;
-    doc.scopes_supported = [...new Set([...((doc.scopes_supported as string[]) ?? []), ...RESOURCE_SCOPES])];
+    doc.scopes_supported = [...new Set([...((doc.scopes_supported as string[]) ?? []), ...ALL_SCOPES])];
     return jsonResponse(doc);
   }
 

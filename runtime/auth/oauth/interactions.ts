@@ -1,13 +1,13 @@
 import { ServerResponse } from 'node:http';
 import type { Interaction } from 'oidc-provider';
 import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
+import { ALL_SCOPES } from '../scopes.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 import type { MoodleUser, Scope } from '../types.ts';
 import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
 import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
 import { nodeRequest } from './node-bridge.ts';
 import { consentPage, messagePage, signInPage } from './pages.ts';
-import { RESOURCE_SCOPES } from './provider.ts';
 
 const PENDING_TTL_MS = 10 * 60_000;
 
@@ -41,7 +41,7 @@ function requestedScopes(i: Interaction): string[] {
 
 /** Whether the person may pick read+write: the mode, the profile and the client's request all permit it. */
 function canWrite(ctx: OAuthContext, i: Interaction): boolean {
-  const rs = requestedScopes(i).filter((s) => (RESOURCE_SCOPES as readonly string[]).includes(s));
+  const rs = requestedScopes(i).filter((s) => (ALL_SCOPES as readonly string[]).includes(s));
   return ctx.writeAllowed && ctx.profileScopes.includes('api.write') && (rs.length === 0 || rs.includes('api.write'));
 }
 
@@ -133,7 +133,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     const accountId = String(pending.user.id);
     const grant = new ctx.provider.Grant({ accountId, clientId: client.id });
     grant.addResourceScope(resource, scopes.join(' '));
-    const rejected = RESOURCE_SCOPES.filter((s) => !scopes.includes(s));
+    const rejected = ALL_SCOPES.filter((s) => !scopes.includes(s));
     if (rejected.length) grant.rejectResourceScope(resource, rejected.join(' '));
     const oidcScopes = requestedScopes(interaction).filter((s) => s === 'openid' || s === 'offline_access');
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { digestEquals } from '../crypto.ts';
 import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
 import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
@@ -17,9 +18,7 @@ function open(ctx: OAuthContext, value: string | undefined): { userId: number; u
   if (parts.length !== 4) return null;
   const [id, name, exp, mac] = parts;
   const expected = createHmac('sha256', derivedKey(ctx.keyring, 'manage')).update(`${id}.${name}.${exp}`).digest('base64url');
-  const a = Buffer.from(mac);
-  const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b) || Number(exp) * 1000 < Date.now()) return null;
+  if (!digestEquals(mac, expected) || Number(exp) * 1000 < Date.now()) return null;
   return { userId: Number(id), username: Buffer.from(name, 'base64url').toString() };
 }
 

@@ -1,12 +1,11 @@
 import { createHmac, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { decryptSecret, encryptSecret, type Keyring } from '../crypto.ts';
+import { ALL_SCOPES } from '../scopes.ts';
 import type { AuthStore } from '../store/types.ts';
 import { storeAdapter } from './adapter.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { escapeHtml, layout, pageHeaders } from './pages.ts';
-
-export const RESOURCE_SCOPES = ['api.read', 'api.write'] as const;
 
 /** Endpoints of the authorization server, all under /oauth (discovery stays at /.well-known/). */
 export const ROUTES = {
@@ -117,7 +116,7 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator) => {
           if (!o.resources.includes(resourceIndicator)) throw new errors.InvalidTarget(`unknown resource; this server is ${o.resources[0]}`);
-          return { scope: RESOURCE_SCOPES.join(' '), audience: resourceIndicator, accessTokenTTL: o.accessTokenTtl, accessTokenFormat: 'opaque' };
+          return { scope: ALL_SCOPES.join(' '), audience: resourceIndicator, accessTokenTTL: o.accessTokenTtl, accessTokenFormat: 'opaque' };
         },
       },
     },
