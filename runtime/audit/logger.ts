@@ -75,25 +75,6 @@ function sinkFromConfig(config: SinkConfig, index: number, env: NodeJS.ProcessEn
   }
 }
 
-/** A pino instance that only serializes: `{"timestamp":…,"event":…}` lines, no level/pid/hostname/msg. */
-function createSerializer(onLine: (line: string) => void): (rec: AuditRecord) => void {
-  let timestamp = '';
-  const serializer = pino(
-    {
-      base: null,
-      level: 'info',
-      formatters: { level: () => ({}) },
-      timestamp: () => `"timestamp":${JSON.stringify(timestamp)}`,
-    },
-    { write: onLine },
-  );
-  return (rec) => {
-    timestamp = rec.timestamp;
-    const { timestamp: _omit, ...rest } = rec;
-    serializer.info(rest);
-  };
-}
-
 /** Creates the audit trail from plain options (see AuditOptions). Throws AuditError on bad sink config. */
 export function createAudit(options: AuditOptions): Audit {
   const env = options.env ?? process.env;
@@ -136,9 +117,6 @@ export function createAudit(options: AuditOptions): Audit {
   const webhook: Webhook | undefined = options.webhook
     ? createWebhook(options.webhook, { env, logger: log, ...options.webhookDelays })
     : undefined;
-  const serialize = createSerializer((line) => {
-    for (const queue of queues) queue.push(line);
-  });
 
   let recorded = 0;
   let closed = false;
@@ -157,8 +135,11 @@ export function createAudit(options: AuditOptions): Audit {
           return;
         }
         recorded++;
-        serialize(clean);
-        webhook?.offer(clean);
+        // sanitize() returns only known fields, timestamp first: the JSON line sinks and the webhook both send.
+        const json = JSON.stringify(clean);
+        const line = `${json}\n`;
+        for (const queue of queues) queue.push(line);
+        webhook?.offer(clean, json);
       } catch (error) {
         log.error({ error: (error as Error)?.message }, 'audit record failed');
       }

@@ -76,8 +76,8 @@ export interface WebhookStats {
 }
 
 export interface Webhook {
-  /** Queues the record if it matches the configured events; never blocks or throws. */
-  offer(record: AuditRecord): void;
+  /** Queues the record if it matches the configured events; never blocks or throws. `body`: the record as JSON, if already serialized. */
+  offer(record: AuditRecord, body?: string): void;
   stats(): WebhookStats;
   /** Resolves when the queue is empty (deliveries succeeded or were given up). */
   flush(): Promise<void>;
@@ -209,7 +209,7 @@ export function createWebhook(config: WebhookConfig, options: WebhookOptions = {
 
   let lastDropLog = 0;
   return {
-    offer(record) {
+    offer(record, body) {
       try {
         if (!matchesWebhook(record, selectors)) return;
         if (closing || queue.length >= capacity) {
@@ -220,7 +220,7 @@ export function createWebhook(config: WebhookConfig, options: WebhookOptions = {
           }
           return;
         }
-        queue.push({ id: randomUUID(), event: record.event, body: JSON.stringify(record), attempts: 0 });
+        queue.push({ id: randomUUID(), event: record.event, body: body ?? JSON.stringify(record), attempts: 0 });
         if (!running) {
           running = true;
           setImmediate(() => void run());
