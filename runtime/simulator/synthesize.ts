@@ -3,6 +3,7 @@
  * exchange nor the seeded site data can answer: empty lists, zeros, empty strings, false, and
  * `null` when the function returns nothing. Known values (`known`) are laid over the skeleton.
  * Optional keys are left out, except `warnings`, which Moodle functions always send (as `[]`).
+ * A structure left with no keys is `[]`: PHP's json_encode writes an empty array so (e.g. `activitybadge: []`).
  * This is what makes the simulator a test double: such answers are well-formed, not realistic.
  */
 import type { DescNode } from './descriptions.ts';
@@ -24,7 +25,7 @@ export function synthesize(desc: DescNode | null, known?: unknown): unknown {
     if (source[key] !== undefined) result[key] = synthesize(sub, source[key]);
     else if (sub.required !== 'VALUE_OPTIONAL' || key === 'warnings') result[key] = synthesize(sub);
   }
-  return result;
+  return Object.keys(result).length ? result : [];
 }
 
 function zeroOf(type: string): unknown {

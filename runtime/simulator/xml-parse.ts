@@ -1,7 +1,8 @@
 /**
  * Reads the REST server's XML answer back into the JSON value, typed by the `returns` description
  * (int/float → number, bool → boolean). Used for exchanges recorded only in XML, so a JSON call with the
- * same meaning gets the same data. Optional keys that are null in XML are left out, as Moodle's JSON does.
+ * same meaning gets the same data. Optional keys that are null in XML are left out, as Moodle's JSON does, and a
+ * structure left with no keys is `[]`, as PHP's json_encode writes an empty array.
  */
 import type { DescNode } from './descriptions.ts';
 
@@ -65,7 +66,7 @@ class Reader {
       if (value !== null || sub.required !== 'VALUE_OPTIONAL') record[key] = value;
     }
     this.expect('</SINGLE>\n');
-    return record;
+    return Object.keys(record).length ? record : [];
   }
 }
 

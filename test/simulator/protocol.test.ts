@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
 import { xmlResponse } from '../../runtime/simulator/xml.ts';
+import type { MultipleNode, StructureNode } from '../../runtime/simulator/descriptions.ts';
 
 const sim = createSimulator();
 const T = simulatorTokens;
@@ -272,4 +273,21 @@ test('courseids lists: unreachable courses become warnings, not errors', async (
   const { json } = await rest(T['emma.johansson'], 'mod_assign_get_assignments', { 'courseids[0]': '4', 'courseids[1]': '5' });
   assert.deepEqual(json.warnings, [{ item: 'course', itemid: 5, warningcode: '1', message: 'No access rights in course context' }]);
   assert.deepEqual(json.courses, []);
+});
+
+test('an empty structure is [] as PHP json_encode writes it (recorded activitybadge), synthesised or read back from XML', async () => {
+  const { synthesize } = await import('../../runtime/simulator/synthesize.ts');
+  const { parseXmlResponse } = await import('../../runtime/simulator/xml-parse.ts');
+  const data = loadSimulatorData();
+  const sections = data.functions.get('core_course_get_contents')!.returns as MultipleNode;
+  const modules = (sections.content as StructureNode).keys.modules as MultipleNode;
+  const badge = (modules.content as StructureNode).keys.activitybadge;
+  assert.ok(data.exchanges.exchanges.some((e) => JSON.stringify(e.response_json).includes('"activitybadge":[]')), 'the recording shows []');
+  assert.deepEqual(synthesize(badge), []);
+  const noKeys = data.functions.get('core_admin_set_plugin_state')!.returns;
+  assert.deepEqual(parseXmlResponse(xmlResponse({}, noKeys), noKeys), []);
+  const emptyResult = await rest(T.admin, 'core_admin_set_plugin_state', { plugin: 'mod_forum', state: '1' });
+  assert.equal(emptyResult.text, '[]');
+  const filled = await rest(T['emma.johansson'], 'core_webservice_get_site_info');
+  assert.equal(filled.json.username, 'emma.johansson', 'structures with keys stay objects');
 });
