@@ -129,11 +129,11 @@ export function createAudit(options: AuditOptions): Audit {
   const audit: Audit = {
     record(rec) {
       try {
-        const clean = sanitize(rec);
         if (closed) {
           for (const queue of queues) queue.push(''); // counted as dropped ('closed')
           return;
         }
+        const clean = sanitize(rec);
         recorded++;
         // sanitize() returns only known fields, timestamp first: the JSON line sinks and the webhook both send.
         const json = JSON.stringify(clean);
@@ -145,7 +145,7 @@ export function createAudit(options: AuditOptions): Audit {
       }
     },
     healthy() {
-      return !failClosed || unhealthySinks().length === 0;
+      return !failClosed || queues.every((q) => q.healthy());
     },
     assertAvailable() {
       if (!audit.healthy()) throw new AuditUnavailableError(unhealthySinks());
