@@ -12,10 +12,14 @@ mapfile -t files < <(ls -1 *.rego | sort)
 go tool opa check --strict "${files[@]}"
 unformatted="$(go tool opa fmt -l "${files[@]}")"
 if [ -n "$unformatted" ]; then echo "policy-test: not opa-fmt formatted (run go tool opa fmt -w in policies/): $unformatted" >&2; exit 1; fi
-go tool opa test "${files[@]}" cases/decisions.json
-node -e 'const t = require(process.argv[1]).decision_cases; console.log(`policy-test: ${t.cases.length} decision cases (policies/cases/decisions.json), shared with test/policy/parity.test.ts`)' "$PWD/cases/decisions.json"
 report="$(mktemp)"; trap 'rm -f "$report"' EXIT
-go tool opa test --coverage "${files[@]}" cases/decisions.json > "$report"
+# One run: --coverage also exits non-zero when a test fails; only then the readable run shows what failed.
+if ! go tool opa test --coverage "${files[@]}" cases/decisions.json > "$report"; then
+  go tool opa test "${files[@]}" cases/decisions.json || true
+  echo "policy-test: opa test failed" >&2
+  exit 1
+fi
+node -e 'const t = require(process.argv[1]).decision_cases; console.log(`policy-test: ${t.cases.length} decision cases (policies/cases/decisions.json), shared with test/policy/parity.test.ts`)' "$PWD/cases/decisions.json"
 node -e '
   const fs = require("fs");
   const min = Number(process.argv[2]);
