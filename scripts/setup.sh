@@ -25,5 +25,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ -f policies/go.mod ]; then
-  (cd policies && GOFLAGS=-mod=mod go tool -n opa >/dev/null 2>&1 || (cd policies && go mod download))
+  (cd policies && { GOFLAGS=-mod=mod go tool -n opa >/dev/null 2>&1 || go mod download; })
 fi
