@@ -3,7 +3,8 @@
 #          -e MOODLE_MCP_ENCRYPTION_KEY=... -v $PWD/moodle-mcp.config.yaml:/app/moodle-mcp.config.yaml:ro -v mcp-data:/app/data moodle-mcp
 # (Not built in this project's CI: its machines have no Docker engine.)
 
-FROM golang:1.24-bookworm AS go
+# policies/go.mod requires go 1.26.0 (the pinned OPA CLI); GOTOOLCHAIN=local below forbids downloading a newer one.
+FROM golang:1.26-bookworm AS go
 
 FROM node:20-bookworm AS build
 COPY --from=go /usr/local/go /usr/local/go
