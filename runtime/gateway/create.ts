@@ -210,6 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
             getFunction: (name) => catalog.get(name),
             isDirect: (tool) => registry.directTools.has(tool),
+            meta: registry.meta,
             errorResponse: (error) => auth.oauth!.errorResponse(error),
           })
         : undefined,

@@ -6,13 +6,13 @@ import { META } from '../mcp/meta-tools.ts';
 
 /**
  * The Moodle function a `tools/call` JSON-RPC message targets: a direct tool's own function, or the `name`
- * argument of moodle_call_function.
+ * argument of moodle_call_function when the meta-tools are exposed.
  */
-export function targetFunction(message: unknown, isDirect: (tool: string) => boolean): string | undefined {
+export function targetFunction(message: unknown, isDirect: (tool: string) => boolean, meta: boolean): string | undefined {
   const m = message as { method?: unknown; params?: { name?: unknown; arguments?: { name?: unknown } } } | null;
   if (!m || m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
   if (isDirect(m.params.name)) return m.params.name;
-  if (m.params.name === META.call && typeof m.params.arguments?.name === 'string') return m.params.arguments.name;
+  if (meta && m.params.name === META.call && typeof m.params.arguments?.name === 'string') return m.params.arguments.name;
   return undefined;
 }
 
@@ -25,13 +25,15 @@ export function createStepUp(options: {
   writesPossible(profile: string): boolean;
   getFunction(name: string): CatalogFunction | undefined;
   isDirect(tool: string): boolean;
+  /** expose.meta: moodle_call_function exists. */
+  meta: boolean;
   errorResponse(error: AuthError): Response;
 }): (body: unknown, ctx: CallContext) => Response | undefined {
   return (body, ctx) => {
     const { connection } = ctx;
     if (connection.authMethod !== 'oauth' || connection.scopes.includes('api.write') || !options.writesPossible(connection.profile)) return undefined;
     for (const message of Array.isArray(body) ? body : [body]) {
-      const name = targetFunction(message, options.isDirect);
+      const name = targetFunction(message, options.isDirect, options.meta);
       if (!name || options.getFunction(name)?.access !== 'write') continue;
       try {
         requireScope(connection, 'api.write');

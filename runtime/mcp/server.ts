@@ -59,7 +59,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
     };
     const metaOk = (value: Record<string, unknown>) => audited(successResult(value, false), { decision: 'allowed', status: 200 });
     const metaError = (error: ToolError) => audited(errorResult(error), { decision: 'error', status: error.status, reasons: [error.message] });
-    switch (name) {
+    // With expose.meta off the meta-tools do not exist: their names are unknown tools like any other.
+    switch (registry.meta ? name : undefined) {
       case META.call: {
         const target = typeof args.name === 'string' ? args.name : '';
         const extraKeys = Object.keys(args).filter((k) => k !== 'name' && k !== 'arguments');

@@ -45,6 +45,11 @@ export class ToolRegistry {
     }
   }
 
+  /** expose.meta: whether the search/describe/call meta-tools exist at all (listed and callable). */
+  get meta(): boolean {
+    return this.options.meta;
+  }
+
   schemasOf(name: string) {
     return this.options.catalog.schemas(name);
   }

@@ -228,3 +228,31 @@ test('a refused credential is audited as auth.signin.failed, without the credent
   assert.equal(failed.at(-1)?.status, 401);
   assert.ok(!JSON.stringify(records).includes('planted-secret-credential'));
 });
+
+test('with expose.meta off the meta-tools are not listed and calling one is an unknown tool', async () => {
+  const noMeta = await startTestGateway(testConfig({ expose: { meta: false } }));
+  const s = await listen(noMeta.gateway);
+  try {
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-student' } } }));
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, noMeta.gateway.config.expose.direct.length);
+    const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} });
+    assert.equal(unknown.isError, true);
+    assert.match(text(unknown), /No tool named "no_such_tool"/);
+    const calls: [string, Record<string, unknown>][] = [
+      ['moodle_search_functions', { query: 'course' }],
+      ['moodle_describe_function', { name: 'core_course_get_contents' }],
+      ['moodle_call_function', { name: 'core_course_get_contents', arguments: { courseid: 2 } }],
+    ];
+    for (const [name, args] of calls) {
+      const result = await client.callTool({ name, arguments: args });
+      assert.equal(result.isError, true, name);
+      assert.equal(text(result), text(unknown).replace('no_such_tool', name), name);
+    }
+    await client.close();
+  } finally {
+    await s.close();
+    await noMeta.close();
+  }
+});

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AuthError } from '../../runtime/auth/errors.ts';
+import type { CatalogFunction } from '../../runtime/catalog/types.ts';
+import { createStepUp } from '../../runtime/gateway/step-up.ts';
+import type { CallContext } from '../../runtime/mcp/context.ts';
+
+const ctx: CallContext = {
+  connection: { id: 'c1', authMethod: 'oauth', profile: 'p', scopes: ['api.read'], moodleToken: 't' },
+  clientIp: '127.0.0.1',
+  requestId: 'r1',
+};
+const call = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+const viaMeta = call('moodle_call_function', { name: 'mod_forum_add_discussion', arguments: {} });
+
+function stepUp(meta: boolean) {
+  return createStepUp({
+    writesPossible: () => true,
+    getFunction: (name) => (name === 'mod_forum_add_discussion' ? ({ name, access: 'write' } as CatalogFunction) : undefined),
+    isDirect: (tool) => tool === 'mod_forum_add_discussion',
+    meta,
+    errorResponse: (error: AuthError) => Response.json({ error: error.code }, { status: error.status }),
+  });
+}
+
+test('a read-only OAuth grant calling a write function, directly or through moodle_call_function, is asked to step up', () => {
+  assert.equal(stepUp(true)(call('mod_forum_add_discussion', {}), ctx)?.status, 403);
+  assert.equal(stepUp(true)([viaMeta], ctx)?.status, 403);
+});
+
+test('with expose.meta off, moodle_call_function is no target: the call goes on (to be refused as an unknown tool)', () => {
+  assert.equal(stepUp(false)(viaMeta, ctx), undefined);
+  assert.equal(stepUp(false)(call('mod_forum_add_discussion', {}), ctx)?.status, 403);
+});
