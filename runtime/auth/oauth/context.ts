@@ -1,7 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AuditRecord } from '../../audit/types.ts';
 import type { Keyring } from '../crypto.ts';
-import { AuthError } from '../errors.ts';
 import { checkMoodleToken, type GetSiteInfo } from '../moodle-user.ts';
 import type { AuthStore } from '../store/types.ts';
 import type { MoodleUser } from '../types.ts';
@@ -59,8 +58,4 @@ export function signInMessage(error: unknown, service: string): string {
 /** Resolves the token's owner and applies the site-admin guard. */
 export function checkToken(ctx: OAuthContext, token: string): Promise<MoodleUser> {
   return checkMoodleToken(ctx.moodle.getSiteInfo, token, ctx.allowSiteAdmin);
-}
-
-export function isAuthError(error: unknown): error is AuthError {
-  return error instanceof AuthError;
 }

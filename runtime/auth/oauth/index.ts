@@ -1,9 +1,10 @@
 import type Provider from 'oidc-provider';
 import type { AuditRecord } from '../../audit/types.ts';
 import type { Keyring } from '../crypto.ts';
-import { authErrorResponse, bearerChallenge } from '../challenge.ts';
+import { authErrorResponse } from '../challenge.ts';
 import { AuthError } from '../errors.ts';
-import { openConnection, parseBearer, touchLastUsed, type ProfileScopes } from '../keys.ts';
+import { parseBearer } from '../bearer.ts';
+import { openConnection, touchLastUsed, type ProfileScopes } from '../keys.ts';
 import { ALL_SCOPES, normaliseScopes } from '../scopes.ts';
 import type { AuthStore } from '../store/types.ts';
 import type { Connection, Scope } from '../types.ts';
@@ -34,8 +35,6 @@ export interface OAuthOptions {
   allowSiteAdmin: boolean;
   /** False in read-only mode: consent then never offers api.write. Default true. */
   writeAllowed?: boolean;
-  /** Path of the MCP endpoint. Default `/mcp`. */
-  resourcePath?: string;
   /** Failed sign-ins per client IP and per username within 15 minutes before 429. Default 10. */
   signInLimit?: number;
   /** Outgoing HTTP for Client ID Metadata Documents (https client_id URLs). Default: global fetch. */
@@ -54,8 +53,6 @@ export interface OAuth {
   authenticate(request: Request, resource?: string): Promise<Connection>;
   /** Same for a bare token (for authenticateBearer's `oauth` option); null when the token is unknown. */
   authenticateToken(token: string, resource?: string): Promise<Connection | null>;
-  /** The `WWW-Authenticate` value for a 401/403 (`resource_metadata`, `scope`, and `error` when there was a credential). */
-  wwwAuthenticate(error?: AuthError): string;
   /** A complete 401/403 JSON response for an AuthError. */
   errorResponse(error: AuthError): Response;
   /** `<issuer>/mcp`: the resource identifier tokens must be issued for. */
@@ -93,7 +90,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   if (base.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(base.hostname))
     throw new AuthError('config', `server.public_url must use https except on loopback (got ${options.issuer})`);
   const issuer = base.origin;
-  const resourcePath = options.resourcePath ?? '/mcp';
+  const resourcePath = '/mcp';
   const resource = `${issuer}${resourcePath}`;
   const resources = [resource, issuer];
   const profile = options.profiles[options.profile];
@@ -186,8 +183,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   }
 
   const challenge = { resourceMetadataUrl, scope: defaultScope };
-  const wwwAuthenticate = (error?: AuthError) => bearerChallenge(error, challenge);
   const errorResponse = (error: AuthError) => authErrorResponse(error, challenge);
 
-  return { handle, authenticate, authenticateToken, wwwAuthenticate, errorResponse, resource, resourceMetadataUrl, scope: defaultScope, provider };
+  return { handle, authenticate, authenticateToken, errorResponse, resource, resourceMetadataUrl, scope: defaultScope, provider };
 }

@@ -18,7 +18,7 @@ const MAX_BODY = 64 * 1024;
 export async function runNodeHandler(
   handler: NodeHandler,
   request: Request,
-  options: { forwarded: { proto: string; host: string }; path?: string; clientIp?: string; rewriteBody?: (text: string) => string },
+  options: { forwarded: { proto: string; host: string }; path?: string; rewriteBody?: (text: string) => string },
 ): Promise<Response> {
   const text = await readTextCapped(request.body, request.headers.get('content-length'), MAX_BODY);
   // The rest of the body is not read: close the connection rather than leave it unusable for the next request.
@@ -85,11 +85,11 @@ export async function runNodeHandler(
 export function nodeRequest(
   request: Request,
   body: Buffer,
-  options: { forwarded: { proto: string; host: string }; path?: string; clientIp?: string },
+  options: { forwarded: { proto: string; host: string }; path?: string },
 ): IncomingMessage {
   const url = new URL(request.url);
   const socket = new Socket();
-  Object.defineProperty(socket, 'remoteAddress', { value: options.clientIp ?? '127.0.0.1' });
+  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
   const req = new IncomingMessage(socket);
   req.method = request.method;
   req.url = (options.path ?? url.pathname) + url.search;

@@ -47,7 +47,6 @@ export interface SignInView {
   tokenAction: string;
   csrf: string;
   clientName?: string;
-  siteName?: string;
   error?: string;
   username?: string;
 }

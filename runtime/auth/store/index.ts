@@ -28,15 +28,17 @@ export async function openStore(config: StoreConfig, env: NodeJS.ProcessEnv = pr
   return store;
 }
 
+const KEEP_REVOKED_DAYS = 30;
+
 /**
- * Deletes expired OAuth state and connections expired or revoked more than `keepRevokedDays` ago, every `intervalMs`
+ * Deletes expired OAuth state and connections expired or revoked more than 30 days ago, every `intervalMs`
  * (default hourly, first run at once; revoked connections are kept 30 days so `connections list --all` shows them).
  */
 export function scheduleStoreCleanup(
   store: AuthStore,
-  options: { intervalMs?: number; keepRevokedDays?: number; onError?: (error: unknown) => void } = {},
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
 ): { stop(): void; runNow(): Promise<number> } {
-  const keep = (options.keepRevokedDays ?? 30) * 86_400_000;
+  const keep = KEEP_REVOKED_DAYS * 86_400_000;
   const runNow = () =>
     store.deleteExpired(new Date(), keep).catch((error) => {
       options.onError?.(error);
