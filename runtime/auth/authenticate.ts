@@ -1,7 +1,7 @@
 import { bearerChallenge, type ChallengeOptions } from './challenge.ts';
 import type { Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
-import { authenticateBearer, type ConfigKey, type DemoOptions } from './keys.ts';
+import { authenticateBearer, type ConfigKey, type DemoOptions } from './bearer.ts';
 import type { AuthStore } from './store/types.ts';
 import type { Connection } from './types.ts';
 

@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import { createAuthenticator } from './authenticate.ts';
 import { loadKeyring, loadOrCreateKeyFile, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
-import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './keys.ts';
+import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './bearer.ts';
 import { createOAuth, type OAuth, type OAuthMoodle } from './oauth/index.ts';
 import { normaliseScopes } from './scopes.ts';
 import { openStore, scheduleStoreCleanup } from './store/index.ts';

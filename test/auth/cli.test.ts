@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { authenticateBearer } from '../../runtime/auth/keys.ts';
+import { authenticateBearer } from '../../runtime/auth/bearer.ts';
 import { FileStore } from '../../runtime/auth/store/index.ts';
 import { runConnectionsCommand } from '../../runtime/cli/connections.ts';
 import { runKeysCommand } from '../../runtime/cli/keys.ts';
