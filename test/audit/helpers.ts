@@ -71,14 +71,8 @@ export async function startServer(
   return { url: `http://127.0.0.1:${port}/ingest`, received, server };
 }
 
-/** A port nothing listens on (bound then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port nothing listens on (bound then released: the shared free-port helper). */
+export { freePort as closedPort } from '../helpers/net.ts';
 
 /** A record with every field set. */
 export function fullRecord(over: Partial<AuditRecord> = {}): AuditRecord {

@@ -80,15 +80,4 @@ export const EXCHANGES = loadSimulatorData().exchanges.exchanges.map(({ token_ro
   return { ...exchange, token_role };
 });
 
-/** A free loopback TCP port (for tests whose config must name the port, e.g. the OAuth issuer URL). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './net.ts';

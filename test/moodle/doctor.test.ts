@@ -1,12 +1,11 @@
 // `moodle-mcp doctor` against the Moodle simulator (a test double of Moodle 4.5.6).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { formatDoctorReport, runDoctor } from '../../runtime/cli/doctor.ts';
 import { createMoodleClient } from '../../runtime/moodle/index.ts';
 import { createSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
+import { freePort } from '../helpers/net.ts';
 
 const ALL = loadSimulatorData().functionsFile.functions.map((f) => f.name);
 const sim = createSimulator();
@@ -65,10 +64,7 @@ test('a release other than the catalog one is reported', async () => {
 });
 
 test('an unreachable Moodle and plain http to a remote host are reported with fixes', async () => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
+  const port = await freePort();
   const report = await runDoctor({ moodleUrl: `http://127.0.0.1:${port}`, token: simulatorTokens.praman, catalogFunctions: ALL });
   const reachable = check(report, 'reachable');
   assert.equal(reachable.ok, false);

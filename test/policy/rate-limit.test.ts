@@ -2,13 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createRateLimiter, MemoryRateLimiter, type RateLimiter } from '../../runtime/policy/rate-limit.ts';
 import { RedisRateLimiter } from '../../runtime/policy/rate-limit-redis.ts';
 import { PolicyError } from '../../runtime/policy/errors.ts';
+import { freePort } from '../helpers/net.ts';
 
 const T0 = 1_764_200_000_000;
 
@@ -82,17 +82,6 @@ describe('rate limiter configuration', () => {
 });
 
 // --- a real redis-server on a free port in a temp dir (fails, not skips, when redis-server is missing) ---
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'moodle-mcp-redis-'));
