@@ -7,4 +7,4 @@ export { isSiteAdmin } from './site-info.ts';
 export type { SiteInfo } from './site-info.ts';
 export { encodeForm, decodeForm, flattenForm } from './form.ts';
 export type { PhpFormValue } from './form.ts';
-export { moodleUserFromSiteInfo, resolveTokenUser } from './token-user.ts';
+export { moodleUserFromSiteInfo } from './token-user.ts';

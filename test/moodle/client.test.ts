@@ -197,18 +197,6 @@ test('over a real socket (global fetch, keep-alive): answers, dropped connection
   assert.equal(((await client.getSiteInfo(STUDENT)) as { userid: number }).userid, 6, 'the client still works after an aborted body');
 });
 
-test('resolveTokenUser refuses a site admin token unless allowed', async () => {
-  const { resolveTokenUser } = await import('../../runtime/moodle/index.ts');
-  const { client } = setup();
-  const { user } = await resolveTokenUser(client, TEACHER);
-  assert.deepEqual(user, { id: 4, username: 'dlindqvist', fullname: 'David Lindqvist', isSiteAdmin: false });
-  const refused = await rejection(resolveTokenUser(client, simulatorTokens.admin));
-  assert.equal(refused.code, 'site_admin_token');
-  assertNoToken(refused, simulatorTokens.admin);
-  assert.equal((await resolveTokenUser(client, simulatorTokens.admin, { allowSiteAdmin: true })).user.isSiteAdmin, true);
-  assert.equal((await rejection(resolveTokenUser(client, 'nope'))).code, 'invalidtoken');
-});
-
 test('redirects are not followed: the token and password never reach the target, the error names it', async () => {
   const received: string[] = [];
   const other = createServer((req, res) => {
