@@ -7,7 +7,7 @@ import { createHttpSink } from './sinks/http.ts';
 import { createStdoutSink } from './sinks/stdout.ts';
 import { createSyslogSink } from './sinks/syslog.ts';
 import { createWebhook, type Webhook, type WebhookStats } from './webhook.ts';
-import type { AuditSection, SinkConfig, WebhookConfig } from './config.ts';
+import type { SinkConfig, WebhookConfig } from './config.ts';
 import type { AuditRecord } from './types.ts';
 
 export interface AuditOptions {
@@ -185,9 +185,4 @@ export function createAudit(options: AuditOptions): Audit {
     },
   };
   return audit;
-}
-
-/** Convenience: the audit trail from the config file's `audit:` section. */
-export function createAuditFromConfig(section: AuditSection, extra: Omit<AuditOptions, 'sinks' | 'failClosed' | 'bufferSize' | 'webhook'> = {}): Audit {
-  return createAudit({ ...extra, sinks: section.sinks, failClosed: section.fail_closed, bufferSize: section.buffer, webhook: section.webhook });
 }

@@ -9,14 +9,13 @@ import type { AuditRecord } from './types.ts';
 export async function* readRawLines(file: string): AsyncGenerator<{ bytes: Buffer; terminated: boolean }> {
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    let data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
       yield { bytes: data.subarray(start, nl), terminated: true };
       start = nl + 1;
     }
     rest = Buffer.from(data.subarray(start));
-    data = Buffer.alloc(0);
   }
   if (rest.length) yield { bytes: rest, terminated: false };
 }

@@ -40,7 +40,7 @@ export function httpSinkBody(format: NonNullable<HttpSinkConfig['format']>, line
  * (`Authorization: ApiKey <token>`, NDJSON; per-item failures counted as rejected) or plain JSON lines
  * (`Authorization: Bearer <token>`). Token read from the environment variable named by `token_env`.
  */
-export function createHttpSink(config: HttpSinkConfig, env: NodeJS.ProcessEnv = process.env, name?: string): SinkWriter {
+export function createHttpSink(config: HttpSinkConfig, env: NodeJS.ProcessEnv = process.env): SinkWriter {
   let url: URL;
   try {
     url = new URL(config.url);
@@ -68,7 +68,7 @@ export function createHttpSink(config: HttpSinkConfig, env: NodeJS.ProcessEnv = 
   };
 
   return {
-    name: name ?? `http:${url.host}`,
+    name: `http:${url.host}`,
     maxBatch: batch,
     async write(lines) {
       return post(lines);

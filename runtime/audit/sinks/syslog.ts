@@ -37,14 +37,14 @@ export function formatSyslog(line: string, appName = 'moodle-mcp', host = hostna
 }
 
 /** RFC 5424 syslog over UDP (one datagram per record) or TCP (RFC 6587 octet-counting framing, reconnects). */
-export function createSyslogSink(config: SyslogSinkConfig, name?: string): SinkWriter {
+export function createSyslogSink(config: SyslogSinkConfig): SinkWriter {
   if (typeof config.host !== 'string' || config.host === '') throw new AuditError('audit.sinks[syslog].host: required');
   const port = config.port ?? 514;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AuditError('audit.sinks[syslog].port: must be 1-65535');
   const protocol = config.protocol ?? 'udp';
   if (protocol !== 'udp' && protocol !== 'tcp') throw new AuditError('audit.sinks[syslog].protocol: must be udp or tcp');
   const appName = config.app_name ?? 'moodle-mcp';
-  const sinkName = name ?? `syslog:${config.host}:${port}`;
+  const sinkName = `syslog:${config.host}:${port}`;
 
   if (protocol === 'udp') {
     let socket: UdpSocket | undefined;
