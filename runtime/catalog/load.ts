@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Catalog, CatalogFunction, ComponentSchemas, JsonSchema } from './types.ts';
 
 /** The generated catalog, indexed, with every function's JSON Schemas. */
@@ -11,7 +12,7 @@ export interface LoadedCatalog {
 }
 
 /** Default folder of the generated artifacts (the repository's `generated/`). */
-export const GENERATED_DIR = new URL('../../generated/', import.meta.url).pathname;
+export const GENERATED_DIR = fileURLToPath(new URL('../../generated/', import.meta.url));
 
 /** Reads `generated/catalog.json` and every `generated/schemas/<component>.json` it refers to. */
 export async function loadCatalog(dir = GENERATED_DIR): Promise<LoadedCatalog> {

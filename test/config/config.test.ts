@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, parseConfig, policyDataFromConfig } from '../../runtime/config/index.ts';
 
 const issuesOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
@@ -14,7 +15,7 @@ const issuesOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
 };
 
 test('the shipped moodle-mcp.config.yaml is valid and becomes policy data', async () => {
-  const config = await loadConfig(new URL('../../moodle-mcp.config.yaml', import.meta.url).pathname, {});
+  const config = await loadConfig(fileURLToPath(new URL('../../moodle-mcp.config.yaml', import.meta.url)), {});
   assert.equal(config.mode, 'read-only');
   assert.equal(config.moodle.url, '');
   const data = policyDataFromConfig(config);
