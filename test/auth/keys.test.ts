@@ -8,6 +8,7 @@ import { authenticateBearer, resolveConfigKeys, type DemoOptions } from '../../r
 import { createApiKey } from '../../runtime/auth/keys.ts';
 import { requireScope } from '../../runtime/auth/scopes.ts';
 import { FileStore } from '../../runtime/auth/store/index.ts';
+import { waitFor } from '../audit/helpers.ts';
 import { fakeMoodle, testKeyring } from './helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mmcp-keys-'));
@@ -42,7 +43,12 @@ describe('API keys', () => {
     assert.equal(c?.moodleUser?.username, 'student1');
     const tampered = key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x');
     assert.equal(await authenticateBearer(`Bearer ${tampered}`, { store, keyring }), null);
-    await new Promise((r) => setTimeout(r, 20)); // last-used write is fire-and-forget
+    // The last-used write is fire-and-forget: poll the store until it lands (bounded by waitFor), no fixed sleep.
+    let lastUsedAt: string | undefined;
+    await waitFor(() => {
+      void store.getConnection(record.id).then((c) => (lastUsedAt = c?.lastUsedAt));
+      return lastUsedAt !== undefined;
+    }, 'the last-used time to be recorded');
     assert.ok((await store.getConnection(record.id))?.lastUsedAt, 'last-used time recorded');
 
     await store.revokeConnection(record.id);
