@@ -51,9 +51,12 @@ function key(fn: string, userid: number, format: string, params: Record<string, 
   return `${fn}\n${userid}\n${format}\n${JSON.stringify(params)}`;
 }
 
-/** The recorded JSON answer with `<USERPRIVATEACCESSKEY>` replaced by the simulator's key of `username`. */
+/**
+ * A fresh copy of the recorded JSON answer with `<USERPRIVATEACCESSKEY>` replaced by the simulator's key of `username`
+ * (every object and list is rebuilt, so nothing is shared with the recording or other answers).
+ */
 export function recordedJson(exchange: Exchange, username: string): unknown {
-  return replacePlaceholders(structuredClone(exchange.response_json), username);
+  return replacePlaceholders(exchange.response_json, username);
 }
 
 /** The recorded XML text with its placeholders replaced. */

@@ -41,3 +41,16 @@ for (const exchange of recorded.exchanges) {
     else assert.equal(text, exchange.response_text);
   });
 }
+
+test('a recorded JSON answer is a fresh copy: changing it changes neither the recording nor the next answer', async () => {
+  const { recordedJson } = await import('../../runtime/simulator/recorded.ts');
+  const { loadSimulatorData } = await import('../../runtime/simulator/data.ts');
+  const exchange = loadSimulatorData().exchanges.exchanges.find((e) => e.id === 7)!;
+  const before = JSON.stringify(exchange.response_json);
+  const first = recordedJson(exchange, 'dlindqvist') as Record<string, unknown>[];
+  first[0].fullname = 'changed';
+  (first[0].roles as unknown[]).push('changed');
+  first.push({});
+  assert.equal(JSON.stringify(exchange.response_json), before);
+  assert.deepEqual(recordedJson(exchange, 'dlindqvist'), exchange.response_json);
+});
