@@ -14,7 +14,8 @@ export const AUDIT_EVENTS: readonly AuditEvent[] = [
   'policy.loaded', 'policy.rejected', 'rate_limit.hit', 'privacy.export', 'privacy.erase',
 ];
 const EVENT_NAME = /^[a-z][a-z0-9_./-]{0,63}$/;
-const DECISIONS: readonly AuditDecision[] = ['allowed', 'denied', 'error'];
+/** Every AuditDecision value. */
+export const DECISIONS: readonly AuditDecision[] = ['allowed', 'denied', 'error'];
 
 const STRING_FIELDS = [
   'request_id', 'session_id', 'connection_id', 'client_id', 'client_name', 'moodle_username', 'auth_method',

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AuditError } from '../audit/errors.ts';
 import { exportAudit, parseSubject, parseTime, type AuditFilter } from '../audit/export.ts';
+import { DECISIONS } from '../audit/sanitize.ts';
 import type { AuditDecision } from '../audit/types.ts';
 import { fileSinkPath, loadCliConfig, openOutput, type CliDeps } from '../audit/cli-support.ts';
 
@@ -51,7 +52,7 @@ export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promi
     if (values.user) filter.user = parseSubject(values.user);
     if (values.username) filter.user = { username: values.username };
     if (values.decision) {
-      if (!['allowed', 'denied', 'error'].includes(values.decision)) throw new AuditError(`--decision: must be allowed, denied or error`);
+      if (!DECISIONS.includes(values.decision as AuditDecision)) throw new AuditError(`--decision: must be ${DECISIONS.slice(0, -1).join(', ')} or ${DECISIONS.at(-1)}`);
       filter.decision = values.decision as AuditDecision;
     }
     if (values.format !== 'csv' && values.format !== 'jsonl') throw new AuditError('--format: must be csv or jsonl');
