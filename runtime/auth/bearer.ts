@@ -119,11 +119,12 @@ export async function authenticateBearer(header: string | null | undefined, ctx:
     const role = DEMO_KEY_ROLES[token as keyof typeof DEMO_KEY_ROLES];
     return { id: token, authMethod: 'demo', profile: ctx.demo.profile, scopes: [...ctx.demo.scopes], moodleToken: ctx.demo.tokens[role] };
   }
+  let hash: string | undefined; // computed once, for config keys and store keys
   if (ctx.configKeys?.length) {
-    const hash = hashApiKey(token);
-    const found = ctx.configKeys.find((k) => digestEquals(k.keyHash, hash));
+    hash = hashApiKey(token);
+    const found = ctx.configKeys.find((k) => digestEquals(k.keyHash, hash!));
     if (found) return { id: found.id, authMethod: 'config-key', profile: found.profile, scopes: [...found.scopes], moodleToken: found.moodleToken };
   }
-  if (KEY_FORMAT.test(token)) return ctx.store && ctx.keyring ? authenticateApiKey(token, ctx.store, ctx.keyring, now) : null;
+  if (KEY_FORMAT.test(token)) return ctx.store && ctx.keyring ? authenticateApiKey(token, ctx.store, ctx.keyring, now, hash) : null;
   return ctx.oauth ? ctx.oauth(token) : null;
 }

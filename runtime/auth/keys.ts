@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { decryptSecret, digestEquals, encryptSecret, hashApiKey, randomId, type Keyring } from './crypto.ts';
+import { decryptSecret, encryptSecret, hashApiKey, randomId, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import { checkMoodleToken, type GetSiteInfo } from './moodle-user.ts';
 import { assertScopesAllowed, normaliseScopes } from './scopes.ts';
@@ -98,11 +98,14 @@ export function touchLastUsed(store: AuthStore, record: Pick<ConnectionRecord, '
   store.touchConnection(record.id, now).catch(() => undefined);
 }
 
-/** Looks up a store API key; null for anything that is not a live key. */
-export async function authenticateApiKey(key: string, store: AuthStore, keyring: Keyring, now = new Date()): Promise<Connection | null> {
+/**
+ * Looks up a store API key; null for anything that is not a live key. `keyHash` is `hashApiKey(key)` when the caller
+ * already has it (the store matches it exactly).
+ */
+export async function authenticateApiKey(key: string, store: AuthStore, keyring: Keyring, now = new Date(), keyHash = hashApiKey(key)): Promise<Connection | null> {
   if (!KEY_FORMAT.test(key)) return null;
-  const record = await store.findConnectionByKeyHash(hashApiKey(key));
-  if (!record || record.kind !== 'apikey' || !digestEquals(record.keyHash ?? '', hashApiKey(key))) return null;
+  const record = await store.findConnectionByKeyHash(keyHash);
+  if (!record || record.kind !== 'apikey') return null;
   const connection = openConnection(record, keyring, now);
   if (connection) touchLastUsed(store, record, now);
   return connection;
