@@ -1,4 +1,4 @@
 export { ConfigError } from './errors.ts';
 export { loadConfig, parseConfig, defaultConfigPath } from './load.ts';
 export { policyDataFromConfig } from './policy-data.ts';
-export type { GatewayConfig, ProfileConfig, ConnectionConfig, AuditSinkConfig } from './schema.ts';
+export type { GatewayConfig } from './schema.ts';

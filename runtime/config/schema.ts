@@ -17,7 +17,7 @@ const functionPattern = z
 const scope = z.enum(['api.read', 'api.write']);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 
-export const profileSchema = z
+const profileSchema = z
   .object({
     description: z.string().optional(),
     scopes: z.array(scope).min(1).default(['api.read']),
@@ -208,6 +208,3 @@ export const configSchema = z
 
 /** The validated gateway configuration (moodle-mcp.config.yaml). */
 export type GatewayConfig = z.infer<typeof configSchema>;
-export type ProfileConfig = z.infer<typeof profileSchema>;
-export type ConnectionConfig = GatewayConfig['connections'][number];
-export type AuditSinkConfig = GatewayConfig['audit']['sinks'][number];

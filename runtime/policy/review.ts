@@ -56,8 +56,8 @@ export interface FlipRow {
   reasons: string[];
 }
 
-/** Review group of a function: its component, or for core functions (component `moodle`) the `core_<area>` prefix. */
-export const groupOf = (fn: CatalogFunction) => (fn.component === 'moodle' ? fn.name.split('_').slice(0, 2).join('_') : fn.component);
+// Review group of a function: its component, or for core functions (component `moodle`) the `core_<area>` prefix.
+const groupOf = (fn: CatalogFunction) => (fn.component === 'moodle' ? fn.name.split('_').slice(0, 2).join('_') : fn.component);
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The function's name in a reason becomes `<function>` (but not inside quotes, where it is a pattern). */
