@@ -40,6 +40,8 @@ export interface GatewayOptions {
   moodleFetch?: FetchLike;
   /** Extra audit writers (tests). */
   auditWriters?: Parameters<typeof createAudit>[0]['writers'];
+  /** Clock of the call pipeline (durations, audit timestamps, rate-limit windows), in ms. Default: Date.now (tests). */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -159,6 +161,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry,
       audit,
       log,
+      now: options.now,
     });
 
     const identify = createIdentifier({

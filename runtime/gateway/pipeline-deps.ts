@@ -23,6 +23,8 @@ export function createPipelineDeps(c: {
   registry: ToolRegistry;
   audit: Audit;
   log: Logger;
+  /** Default: Date.now. */
+  now?: () => number;
 }): PipelineDeps {
   return {
     getFunction: (name) => c.catalog.get(name),
@@ -53,7 +55,7 @@ export function createPipelineDeps(c: {
     audit: (rec) => c.audit.record(rec),
     auditHealthy: () => c.audit.healthy(),
     policyVersion: () => c.policy.version,
-    now: () => Date.now(),
+    now: c.now ?? (() => Date.now()),
     logError: (error, fn) => c.log.error({ err: error, fn }, 'tool call failed unexpectedly'),
   };
 }

@@ -4,8 +4,11 @@ import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { simulatorRoles, simulatorTokens } from '../../runtime/simulator/index.ts';
+import pino from 'pino';
+import type { AuditRecord } from '../../runtime/audit/types.ts';
+import { createGateway } from '../../runtime/gateway/create.ts';
 import { policyInput } from '../../runtime/mcp/pipeline.ts';
-import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { listen, ROOT, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 
 const STUDENT = simulatorTokens['emma.johansson'];
 const env = { CAMPUS_KEY: 'k-campus', PM101_KEY: 'k-pm101', LIMITED_KEY: 'k-limited', ADMIN_KEY: 'k-admin', STUDENT_TOKEN: STUDENT, ADMIN_TOKEN: simulatorRoles.admin.token };
@@ -17,7 +20,6 @@ let server: Awaited<ReturnType<typeof listen>>;
 before(async () => {
   const config = testConfig(
     {
-      rate_limit: { window_seconds: 1 },
       profiles: {
         default: { scopes: ['api.read'], allow: ['*'] },
         demo: { scopes: ['api.read'], allow: ['*'] },
@@ -122,18 +124,42 @@ test('course restriction: a function that names no course is refused unless it i
   await client.close();
 });
 
-// window_seconds is 1 and limits are per minute, scaled to the window: 180 per minute = 3 per second.
+// The default 60 s window, on a clock the test moves: rate_per_minute 3 allows three calls per window.
 test('rate limit: calls over the limit are refused, then allowed again after the window', async () => {
-  const client = await connect('k-limited');
-  for (let i = 0; i < 3; i++) assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
-  const refused = await call(client, 'core_course_get_contents', { courseid: 2 });
-  assert.equal(refused.isError, true);
-  assert.match(text(refused), /rate limit reached/);
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
-  assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
-  await client.close();
-  const records = await gw.audited();
-  assert.ok(records.some((r) => r.event === 'rate_limit.hit' && r.connection_id === 'limited'));
+  let clock = Date.now();
+  const records: AuditRecord[] = [];
+  const config = testConfig(
+    {
+      profiles: { default: { scopes: ['api.read'], allow: ['*'] }, limited: { scopes: ['api.read'], allow: ['core_course_*'], rate_per_minute: 3 } },
+      connections: [connection('limited', 'limited')],
+    },
+    env,
+  );
+  const gateway = await createGateway({
+    config,
+    baseDir: ROOT,
+    env,
+    log: pino({ level: 'silent' }),
+    now: () => clock,
+    auditWriters: [{ name: 'memory', maxBatch: 1000, write: async (lines) => void records.push(...lines.map((l) => JSON.parse(l))), close: async () => {} }],
+  });
+  const limited = await listen(gateway);
+  const client = new Client({ name: 'policy-e2e', version: '1.0.0' });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${limited.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer k-limited' } } }));
+    for (let i = 0; i < 3; i++) assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
+    const refused = await call(client, 'core_course_get_contents', { courseid: 2 });
+    assert.equal(refused.isError, true);
+    assert.match(text(refused), /rate limit reached/);
+    clock += 60_000;
+    assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
+    await client.close();
+    await gateway.audit.flush();
+    assert.ok(records.some((r) => r.event === 'rate_limit.hit' && r.connection_id === 'limited'));
+  } finally {
+    await limited.close();
+    await gateway.close();
+  }
 });
 
 test('tools/list shows exactly what tools/call allows (patterns, deny wins)', async () => {
