@@ -4,14 +4,14 @@
  * and the simulator's deterministic demo credentials.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FunctionDescription, FunctionsFile } from './descriptions.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Where the function descriptions are read from, first existing wins. */
-export const FUNCTIONS_PATHS = [here('../../codegen/sources/snapshot/functions-4.5.6.json'), '/work/shared/moodle/functions-4.5.6.json'];
+/** The function descriptions: the bundled codegen snapshot. */
+export const FUNCTIONS_PATH = here('../../codegen/sources/snapshot/functions-4.5.6.json');
 export const EXCHANGES_PATH = here('./data/exchanges-4.5.6.json');
 export const SITE_PATH = here('./data/site-4.5.6.json');
 
@@ -80,18 +80,23 @@ export interface SimulatorData {
 }
 
 let cached: SimulatorData | undefined;
+let cachedSite: SiteFile | undefined;
+
+/** The seeded site, parsed once per process (the demo tokens below need it at import time). */
+function seededSite(): SiteFile {
+  cachedSite ??= JSON.parse(readFileSync(SITE_PATH, 'utf8')) as SiteFile;
+  return cachedSite;
+}
 
 /** Loads (once per process) the descriptions, exchanges and site data. */
 export function loadSimulatorData(): SimulatorData {
   if (cached) return cached;
-  const functionsPath = FUNCTIONS_PATHS.find((p) => existsSync(p));
-  if (!functionsPath) throw new Error(`Moodle simulator: no function descriptions found (looked in ${FUNCTIONS_PATHS.join(', ')}).`);
-  const functionsFile = JSON.parse(readFileSync(functionsPath, 'utf8')) as FunctionsFile;
+  const functionsFile = JSON.parse(readFileSync(FUNCTIONS_PATH, 'utf8')) as FunctionsFile;
   cached = {
     functionsFile,
     functions: new Map(functionsFile.functions.map((f) => [f.name, f])),
     exchanges: JSON.parse(readFileSync(EXCHANGES_PATH, 'utf8')) as ExchangesFile,
-    site: JSON.parse(readFileSync(SITE_PATH, 'utf8')) as SiteFile,
+    site: seededSite(),
   };
   return cached;
 }
@@ -106,11 +111,9 @@ export function simulatorPrivateAccessKey(username: string): string {
   return createHash('sha256').update(`moodle-mcp-simulator:privatekey:${username}`).digest('hex').slice(0, 32);
 }
 
-const seededSite = JSON.parse(readFileSync(SITE_PATH, 'utf8')) as SiteFile;
-
 /** Simulator tokens of every seeded user (username → token), deterministic across runs and machines. */
 export const simulatorTokens: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(Object.keys(seededSite.users).map((u) => [u, simulatorToken(u)])),
+  Object.fromEntries(Object.keys(seededSite().users).map((u) => [u, simulatorToken(u)])),
 );
 
 export interface SimulatorRole {
@@ -125,5 +128,5 @@ export interface SimulatorRole {
  * (mokafor, system Manager), `teacher` (dlindqvist), `teacher2` (praman), `student` (emma.johansson), `student2` (liam.oconnor).
  */
 export const simulatorRoles: Readonly<Record<string, SimulatorRole>> = Object.freeze(
-  Object.fromEntries(Object.entries(seededSite.token_roles).map(([role, u]) => [role, { ...u, token: simulatorToken(u.username) }])),
+  Object.fromEntries(Object.entries(seededSite().token_roles).map(([role, u]) => [role, { ...u, token: simulatorToken(u.username) }])),
 );
