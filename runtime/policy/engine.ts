@@ -38,7 +38,10 @@ export interface PolicyEngine {
   reload(): Promise<void>;
   /** Replaces `data` (config reload) atomically; throws PolicyError and keeps the old data when it is invalid. */
   setData(data: PolicyData): void;
-  /** Watches the WASM's directory and the sources for changes and reloads (debounced). Returns the unwatch function. */
+  /**
+   * Watches the WASM's directory for changes and reloads (debounced). Not the sources: an edit there only makes the
+   * build stale; `make policy` rewrites the build directory. Returns the unwatch function.
+   */
   watch(): () => void;
   close(): void;
 }
@@ -202,17 +205,16 @@ export async function loadPolicyEngine(opts: PolicyEngineOptions): Promise<Polic
         clearTimeout(timer);
         timer = setTimeout(() => void engine.reload(), opts.debounceMs ?? 250);
       };
-      const fsWatchers: FSWatcher[] = [];
-      for (const dir of new Set([dirname(opts.wasmPath), opts.sourcesDir])) {
-        try {
-          fsWatchers.push(watchPath(dir, { persistent: false }, schedule));
-        } catch (err) {
-          emit({ type: 'policy.rejected', error: `cannot watch ${dir}: ${(err as Error).message}`, keptVersion: current.version });
-        }
+      const dir = dirname(opts.wasmPath);
+      let fsWatcher: FSWatcher | undefined;
+      try {
+        fsWatcher = watchPath(dir, { persistent: false }, schedule);
+      } catch (err) {
+        emit({ type: 'policy.rejected', error: `cannot watch ${dir}: ${(err as Error).message}`, keptVersion: current.version });
       }
       const stop = () => {
         clearTimeout(timer);
-        for (const w of fsWatchers) w.close();
+        fsWatcher?.close();
         watchers.delete(stop);
       };
       watchers.add(stop);

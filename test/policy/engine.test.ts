@@ -166,7 +166,7 @@ describe('policy engine', () => {
     }
   });
 
-  it('watch() reloads after the build directory changes', { timeout: 30_000 }, async () => {
+  it('watch() reloads after the build directory changes, not after a source edit', { timeout: 30_000 }, async () => {
     const b = await sandbox();
     try {
       b.build();
@@ -185,6 +185,16 @@ describe('policy engine', () => {
       assert.equal(event.type, 'policy.loaded');
       stop();
       engine.close();
+
+      // A source edit alone (no rebuild yet) triggers no reload, so no policy.rejected (stale build) in the audit.
+      const events: PolicyEvent[] = [];
+      const watched = await loadPolicyEngine({ ...b.opts, data, debounceMs: 20, onEvent: (e) => events.push(e) });
+      const unwatch = watched.watch();
+      await appendFile(b.rego, '\n# unbuilt edit\n');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(events.map((e) => e.type), ['policy.loaded']);
+      unwatch();
+      watched.close();
     } finally {
       await rm(b.dir, { recursive: true, force: true });
     }
