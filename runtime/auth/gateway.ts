@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { createAuthenticator } from './authenticate.ts';
@@ -25,6 +26,8 @@ export interface GatewayAuthOptions {
   env?: NodeJS.ProcessEnv;
   /** Injected store (tests); default: opened from config.store. */
   store?: AuthStore;
+  /** Operational log (the hourly store cleanup reports its failures here). */
+  log?: Pick<Logger, 'error'>;
 }
 
 export interface GatewayAuth {
@@ -78,7 +81,9 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     ? { resourceMetadataUrl: oauth.resourceMetadataUrl, scope: oauth.scope }
     : { resourceMetadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`, scope: 'api.read' };
   const authenticate = createAuthenticator({ store, keyring, configKeys, demo, oauth, challenge });
-  const cleanup = scheduleStoreCleanup(store);
+  const cleanup = scheduleStoreCleanup(store, {
+    onError: (error) => o.log?.error({ error: error instanceof Error ? error.message : String(error) }, 'auth store cleanup failed'),
+  });
   return {
     authenticate,
     handle: async (request, clientIp) => (oauth ? oauth.handle(request, clientIp) : undefined),

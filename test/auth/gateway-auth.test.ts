@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { hashApiKey } from '../../runtime/auth/crypto.ts';
 import { createGatewayAuth } from '../../runtime/auth/gateway.ts';
+import { FileStore } from '../../runtime/auth/store/index.ts';
 import { parseConfig } from '../../runtime/config/index.ts';
 import { fakeMoodle } from './helpers.ts';
 
@@ -37,6 +38,26 @@ describe('createGatewayAuth', () => {
       assert.equal(statSync(join(dir, 'dev-encryption.key')).mode & 0o777, 0o600);
     } finally {
       await auth.close();
+    }
+  });
+
+  it('a failing store cleanup is logged (the message, nothing else)', async () => {
+    const dir = join(root, 'cleanup');
+    const config = parseConfig(yaml(dir), 'test.yaml', {});
+    const store = new FileStore(dir);
+    await store.migrate();
+    store.deleteExpired = async () => { throw new Error('disk full'); };
+    const logged: unknown[][] = [];
+    const auth = await createGatewayAuth({
+      config, publicUrl: 'http://127.0.0.1:3000', simulated: true, moodle: fakeMoodle(), demoTokens: { student: 's', teacher: 't', manager: 'm' },
+      env: { BOT_TOKEN: 'bt' }, store, log: { error: (...args: unknown[]) => void logged.push(args) },
+    });
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(logged, [[{ error: 'disk full' }, 'auth store cleanup failed']]);
+    } finally {
+      await auth.close();
+      await store.close();
     }
   });
 
