@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { checkMoodleToken } from '../auth/moodle-user.ts';
 import type { Connection, MoodleUser } from '../auth/types.ts';
 import { MoodleError, type MoodleClient } from '../moodle/index.ts';
 import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
+import { tokenId } from '../shared/token-id.ts';
 import { GatewayAuthError } from './errors.ts';
-
-const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
 
 /**
  * Who a connection's Moodle token belongs to (core_webservice_get_site_info, cached by a hash of the token, never by

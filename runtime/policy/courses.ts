@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { CatalogFunction, CourseRef } from '../catalog/types.ts';
+import { tokenId } from '../shared/token-id.ts';
 import { asId, valuesAt } from './paths.ts';
 
 /** Calls a Moodle web-service function with the given token (the caller's own); rejects on a Moodle error. */
@@ -36,9 +36,6 @@ type Lookup = { kind: 'cm'; id: number } | { kind: 'instance'; module: string; i
 
 const lookupKey = (l: Lookup) => (l.kind === 'cm' ? `cm:${l.id}` : `instance:${l.module}:${l.id}`);
 
-/** Identifies a token in cache keys without keeping it: what a user can see differs per user. */
-const tokenId = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
-
 function courseOfModule(response: unknown): number | undefined {
   const cm = (response as { cm?: { course?: unknown } } | null)?.cm;
   const course = asId(cm?.course);
@@ -64,6 +61,7 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
   }
 
   function lookup(token: string, l: Lookup): Promise<number | undefined> {
+    // Per token: what a user can see differs per user.
     const key = `${tokenId(token)}:${lookupKey(l)}`;
     const cached = cache.get(key);
     if (cached !== undefined) return Promise.resolve(cached);
