@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { formatPath } from '../shared/issue-path.ts';
 import { ConfigError } from './errors.ts';
 import { configSchema, type GatewayConfig } from './schema.ts';
 
@@ -48,8 +49,4 @@ export async function loadConfig(file = defaultConfigPath(), env: NodeJS.Process
     throw new ConfigError(file, [{ path: '', message: `cannot read file: ${(error as NodeJS.ErrnoException).code ?? error}` }]);
   }
   return parseConfig(text, file, env);
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { loadZodSchemas } from '../../generated/zod/index.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import type { Validation } from '../mcp/pipeline.ts';
+import { formatPath } from '../shared/issue-path.ts';
 
 /** Validates tool arguments with the generated Zod schemas (loaded per component, once). */
 export function createValidator(): (fn: CatalogFunction, args: unknown) => Promise<Validation> {
@@ -16,7 +17,7 @@ export function createValidator(): (fn: CatalogFunction, args: unknown) => Promi
     return {
       ok: false,
       issues: parsed.error.issues.slice(0, 20).map((issue) => ({
-        path: issue.path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), ''),
+        path: formatPath(issue.path),
         message: issue.message,
       })),
     };
