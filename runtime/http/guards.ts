@@ -2,6 +2,11 @@
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
+/** Whether a URL's hostname (`new URL(u).hostname`, IPv6 in brackets) is a loopback name: localhost, 127.0.0.1, [::1]. */
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_NAMES.includes(hostname);
+}
+
 /** Whether the gateway listens on a loopback address only. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -39,7 +44,7 @@ export function checkHostAndOrigin(request: Request, policy: HostPolicy): { stat
   if (policy.origins.has(origin)) return undefined;
   if (policy.loopback) {
     try {
-      if (LOOPBACK_NAMES.includes(new URL(origin).host.replace(/:\d+$/, ''))) return undefined;
+      if (isLoopbackHostname(new URL(origin).host.replace(/:\d+$/, ''))) return undefined;
     } catch {
       /* not a URL: refused below */
     }
