@@ -11,7 +11,7 @@ export type PhpFormValue = string | { [key: string]: PhpFormValue };
  * Booleans become `1`/`0` (Moodle's PARAM_BOOL), numbers their decimal text; `null` and `undefined`
  * are left out (a form cannot carry null: Moodle then applies the parameter's default or null).
  */
-export function flattenForm(args: Record<string, unknown>, prefix = ''): [string, string][] {
+export function flattenForm(args: Record<string, unknown>): [string, string][] {
   const pairs: [string, string][] = [];
   const visit = (value: unknown, name: string) => {
     if (value === null || value === undefined) return;
@@ -25,7 +25,7 @@ export function flattenForm(args: Record<string, unknown>, prefix = ''): [string
       pairs.push([name, String(value)]);
     }
   };
-  for (const [key, value] of Object.entries(args)) visit(value, prefix ? `${prefix}[${key}]` : key);
+  for (const [key, value] of Object.entries(args)) visit(value, key);
   return pairs;
 }
 
