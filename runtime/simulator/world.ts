@@ -30,7 +30,6 @@ export interface SimModule {
 }
 
 export interface World {
-  users: SimUser[];
   userByToken(token: string): SimUser | undefined;
   userByName(username: string): SimUser | undefined;
   courseById(id: number): SiteCourse | undefined;
@@ -73,7 +72,6 @@ export function createWorld(data: SimulatorData): World {
   const byInstance = new Map(modules.map((m) => [`${m.modname}:${m.instance}`, m]));
   const discussions = new Map(courses.flatMap((course) => course.forums.flatMap((f) => f.discussions.map((d) => [d.id, course] as const))));
   return {
-    users,
     userByToken: (token) => byToken.get(token),
     userByName: (username) => byName.get(username),
     courseById: (id) => byId.get(id),
