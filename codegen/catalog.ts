@@ -87,7 +87,8 @@ function courseRefs(fn: FunctionDescription, override?: FunctionOverride): Cours
   const remove = new Set(override?.removeCourseRefs ?? []);
   const added = (override?.courseRefs ?? []).map((ref) => ({ ...ref, source: 'override' }) as CourseRef);
   for (const ref of added) remove.add(ref.path);
-  const known = new Set(ruleCourseRefs(fn).map((ref) => ref.path));
+  const rule = ruleCourseRefs(fn);
+  const known = new Set(rule.map((ref) => ref.path));
   for (const path of override?.removeCourseRefs ?? []) {
     if (!known.has(path)) throw new CodegenError(`overrides: functions.${fn.name}.removeCourseRefs: no rule-found ref ${path}`);
   }
@@ -95,7 +96,7 @@ function courseRefs(fn: FunctionDescription, override?: FunctionOverride): Cours
   for (const ref of added) {
     if (!paths.has(ref.path)) throw new CodegenError(`overrides: functions.${fn.name}.courseRefs: ${ref.path} is not an argument path`);
   }
-  const refs = [...ruleCourseRefs(fn).filter((ref) => !remove.has(ref.path)), ...added];
+  const refs = [...rule.filter((ref) => !remove.has(ref.path)), ...added];
   return refs.map(normaliseRef);
 }
 

@@ -46,7 +46,6 @@ const ENTITIES: Record<string, string> = {
 interface Leaf {
   path: string;
   name: string;
-  type: string;
   /** Keys of the structure that holds this leaf. */
   siblings: string[];
 }
@@ -56,7 +55,7 @@ export function integerLeaves(parameters: StructureNode): Leaf[] {
   const leaves: Leaf[] = [];
   const visit = (node: DescriptionNode, path: string, name: string, siblings: string[]) => {
     if (node.kind === 'value') {
-      if (node.type === 'int') leaves.push({ path, name, type: node.type, siblings });
+      if (node.type === 'int') leaves.push({ path, name, siblings });
     } else if (node.kind === 'multiple_structure') {
       visit(node.content, `${path}[]`, name, siblings);
     } else {

@@ -1,4 +1,4 @@
-import type { Catalog, ComponentSchemas } from '../runtime/catalog/types.ts';
+import type { Catalog } from '../runtime/catalog/types.ts';
 import { buildCatalog, compare, type CatalogOptions } from './catalog.ts';
 import { jsonFile } from './emit/header.ts';
 import { openApiDocument } from './emit/openapi.ts';
@@ -17,7 +17,6 @@ export interface GenerateOptions extends CatalogOptions {
 
 export interface GenerateResult {
   catalog: Catalog;
-  schemas: Record<string, ComponentSchemas>;
   /** Every file of `generated/`, path relative to it → content. */
   files: Map<string, string>;
 }
@@ -60,7 +59,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   for (const [path, text] of emitTypeScript(tsFiles)) files.set(path, text);
   step(`emitted ${files.size} files through ts-morph`);
-  return { catalog, schemas, files: new Map([...files].sort(([a], [b]) => compare(a, b))) };
+  return { catalog, files: new Map([...files].sort(([a], [b]) => compare(a, b))) };
 }
 
 function typesIndex(components: string[]): string[] {

@@ -60,8 +60,3 @@ const TYPES: Record<string, ParamTypeInfo> = {
 export function paramTypeInfo(type: string): ParamTypeInfo {
   return TYPES[type] ?? { json: 'string' };
 }
-
-/** Every pattern in use, keyed by PARAM_* value (for tests and docs). */
-export const PARAM_PATTERNS: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(TYPES).flatMap(([type, info]) => (info.pattern ? [[type, info.pattern]] : [])),
-);

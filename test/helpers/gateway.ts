@@ -31,7 +31,6 @@ function merge(target: any, source: any): any {
 
 export interface TestGateway {
   gateway: Gateway;
-  records: AuditRecord[];
   /** Waits until the audit trail is written, then returns the records. */
   audited(): Promise<AuditRecord[]>;
   close(): Promise<void>;
@@ -57,7 +56,6 @@ export async function startTestGateway(config = testConfig(), options: { env?: N
   });
   return {
     gateway,
-    records,
     async audited() {
       await gateway.audit.flush();
       return records;
