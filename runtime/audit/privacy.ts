@@ -83,9 +83,7 @@ export async function exportUserData(subject: AuditSubject, options: PrivacyOpti
   const subjects = relatedSubjects(subject, store);
   const files = options.auditFile ? await listAuditFiles(options.auditFile) : [];
   const records: AuditRecord[] = [];
-  if (options.auditFile) {
-    for await (const rec of readAuditRecords(options.auditFile)) if (matchesAny(rec, subjects)) records.push(rec);
-  }
+  for await (const rec of readAuditRecords(files)) if (matchesAny(rec, subjects)) records.push(rec);
   options.audit?.record({
     event: 'privacy.export',
     timestamp: now().toISOString(),

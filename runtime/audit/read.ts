@@ -31,9 +31,12 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
   }
 }
 
-/** Every record of the file sink at `path` and its rotated files, oldest file first; malformed lines are counted. */
-export async function* readAuditRecords(path: string, stats: { malformed: number } = { malformed: 0 }): AsyncGenerator<AuditRecord> {
-  for (const file of await listAuditFiles(path)) {
+/**
+ * Every record of the file sink at `path` and its rotated files, oldest file first (or of the files given, as
+ * listAuditFiles returned them); malformed lines are counted.
+ */
+export async function* readAuditRecords(path: string | readonly string[], stats: { malformed: number } = { malformed: 0 }): AsyncGenerator<AuditRecord> {
+  for (const file of typeof path === 'string' ? await listAuditFiles(path) : path) {
     for await (const { bytes } of readRawLines(file)) {
       const rec = parseAuditLine(bytes.toString('utf8'));
       if (rec) yield rec;
