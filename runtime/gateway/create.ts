@@ -173,10 +173,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       try {
         return await identify(await auth.authenticate(request, clientIp));
       } catch (error) {
-        // A presented credential that is refused is a security event (a missing one is the normal start of OAuth).
-        const refused = (error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError;
-        if (refused)
-          securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: (error as { status: number }).status, reasons: [(error as Error).message] });
+        if (!((error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError)) throw error;
+        // A presented credential that is refused is a security event (a missing one is the normal start of OAuth);
+        // a failure of the gateway's own (Moodle unreachable: 503) is no refusal of the caller: logged, not audited.
+        if (error.status < 500)
+          securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: error.status, reasons: [error.message] });
+        else log.warn({ err: error, clientIp }, 'authentication could not be completed');
         throw error;
       }
     }

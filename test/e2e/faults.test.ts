@@ -67,6 +67,23 @@ test('Moodle answering HTTP 500 or dropping the connection is a tool error, and 
   }
 });
 
+test('a Moodle that cannot be reached to check a token is a 503, not audited as a refused sign-in', async () => {
+  const { simulator, gateway, server, client, records } = await setup();
+  try {
+    // demo-teacher's token is not in the identity cache yet: checking it needs Moodle (a read: retried once).
+    simulator.injectFault({ fault: { kind: 'drop' }, endpoint: 'rest', times: 3 });
+    const response = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { authorization: 'Bearer demo-teacher', 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(response.status, 503);
+    assert.match(((await response.json()) as { error: string }).error, /Moodle is unreachable/);
+    await gateway.audit.flush();
+    assert.deepEqual(records.filter((r) => r.event === 'auth.signin.failed'), []);
+  } finally {
+    await client.close();
+    await server.close();
+    await gateway.close();
+  }
+});
+
 test('graceful shutdown waits for calls in flight, loses no audit record, and refuses new calls', async () => {
   const { simulator, gateway, server, client, records } = await setup();
   try {
