@@ -3,6 +3,7 @@
  * PHP-style form arguments, `moodlewsrestformat=json`) and gets tokens from `login/token.php`.
  * Retries only read functions, only on connection failures. Never logs; tokens never reach error messages.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { MoodleError, restErrorFromBody, tokenErrorFromBody } from './errors.ts';
 import { encodeForm } from './form.ts';
 import { postForm, type FetchLike } from './http.ts';
@@ -138,17 +139,11 @@ function requireToken(token: string) {
   if (typeof token !== 'string' || token.length === 0) throw new MoodleError('invalid_request', 'A Moodle token is required.');
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new MoodleError('aborted', 'The call to Moodle was cancelled.'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new MoodleError('aborted', 'The call to Moodle was cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    if ((error as Error)?.name === 'AbortError') throw new MoodleError('aborted', 'The call to Moodle was cancelled.');
+    throw error;
+  }
 }

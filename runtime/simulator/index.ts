@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { decodeForm } from '../moodle/form.ts';
 import { loadSimulatorData, simulatorTokens, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
 import { FaultQueue, hugeBody, type Fault, type FaultRule } from './faults.ts';
@@ -110,17 +111,9 @@ async function applyFault(fault: Fault, signal: AbortSignal): Promise<Response |
     if (fault.declareLength) headers['content-length'] = String(fault.bytes);
     return new Response(hugeBody(fault.bytes), { status: 200, headers });
   }
-  await new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, fault.ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+  // Rejects with the signal's reason, as fetch does when its request is aborted.
+  await delay(fault.ms, undefined, { signal }).catch((error) => {
+    throw signal.aborted ? signal.reason : error;
   });
   return undefined;
 }

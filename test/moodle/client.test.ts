@@ -92,6 +92,19 @@ test("the caller's signal cancels the call", async () => {
   assert.equal((await rejection(pending)).code, 'aborted');
 });
 
+test("the caller's signal cancels the wait between retries, and no further attempt is made", async () => {
+  const { sim, client } = setup({ retries: 2, retryDelayMs: 60_000 });
+  sim.injectFault({ fault: { kind: 'drop' }, times: 3 });
+  const controller = new AbortController();
+  const pending = client.call(STUDENT, 'core_webservice_get_site_info', {}, { access: 'read', signal: controller.signal });
+  while (sim.stats.rest === 0) await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  const error = await rejection(pending);
+  assert.equal(error.code, 'aborted');
+  assert.equal(error.message, 'The call to Moodle was cancelled.');
+  assert.equal(sim.stats.rest, 1);
+});
+
 test('connection failures are retried for read functions only', async () => {
   const read = setup({ retries: 2 });
   read.sim.injectFault({ fault: { kind: 'drop' }, times: 2 });

@@ -291,3 +291,15 @@ test('an empty structure is [] as PHP json_encode writes it (recorded activityba
   const filled = await rest(T['emma.johansson'], 'core_webservice_get_site_info');
   assert.equal(filled.json.username, 'emma.johansson', 'structures with keys stay objects');
 });
+
+test('a delay fault ends when the request is aborted, rejecting with the abort reason as fetch does', async () => {
+  const delayed = createSimulator();
+  delayed.injectFault({ fault: { kind: 'delay', ms: 60_000 }, times: 2 });
+  const controller = new AbortController();
+  const reason = new Error('caller gave up');
+  const request = (signal: AbortSignal) => new Request('http://moodle.test/webservice/rest/server.php', { method: 'POST', body: 'wstoken=x', signal });
+  const pending = delayed.fetch(request(controller.signal));
+  controller.abort(reason);
+  await assert.rejects(pending, (error) => error === reason);
+  await assert.rejects(delayed.fetch(request(AbortSignal.abort(reason))), (error) => error === reason, 'an already aborted request');
+});
