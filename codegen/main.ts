@@ -11,7 +11,7 @@ import { CodegenError } from './errors.ts';
 import { generate } from './generate.ts';
 import { staleFiles, writeFiles } from './output-files.ts';
 import { loadOverrides } from './overrides.ts';
-import { fetchLiveSource } from './sources/live.ts';
+import { fetchLiveSource, siteRoot } from './sources/live.ts';
 import { DEFAULT_SNAPSHOT, loadSnapshot } from './sources/snapshot.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,10 +33,12 @@ async function main(argv: string[]): Promise<number> {
 
   let source;
   if (values.url) {
+    // Validated before anything is printed: siteRoot refuses (without repeating) credentials in the URL.
+    const url = siteRoot(values.url);
     const token = process.env.MOODLE_TOKEN;
     if (!token) throw new CodegenError('--url needs the web-service token in the MOODLE_TOKEN environment variable');
-    log(`introspecting ${values.url} ...`);
-    const live = await fetchLiveSource({ url: values.url, token });
+    log(`introspecting ${url} ...`);
+    const live = await fetchLiveSource({ url, token });
     log(`site: Moodle ${live.site.release}; ${live.enabled.size} functions enabled for this token`);
     source = { document: live.document, source: `site:${live.url}`, site: live.site, enabled: live.enabled };
   } else {

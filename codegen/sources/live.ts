@@ -55,16 +55,28 @@ export async function fetchLiveSource(options: LiveSourceOptions): Promise<LiveS
   return { url, site: { release: info.release, version: String(info.version ?? document.moodle.version) }, enabled, document };
 }
 
-function siteRoot(raw: string): string {
+/**
+ * The site root of a `--url` value (no trailing slash). Refuses credentials, query and fragment; its errors never
+ * repeat credentials, so call it before the URL is printed.
+ */
+export function siteRoot(raw: string): string {
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new CodegenError(`--url: not a URL: ${raw}`);
+    throw new CodegenError(`--url: not a URL: ${redactUserinfo(raw)}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CodegenError(`--url: expected http(s), got ${parsed.protocol}`);
   if (parsed.username || parsed.password || parsed.search || parsed.hash) throw new CodegenError('--url: give the site root only (no credentials, query or fragment)');
   return parsed.toString().replace(/\/+$/, '');
+}
+
+/** `scheme://user:pass@rest` → `scheme://***@rest` (everything before the last `@` goes, however malformed the URL). */
+function redactUserinfo(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at === -1) return raw;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(raw)?.[0] ?? '';
+  return `${scheme}***${raw.slice(at)}`;
 }
 
 async function callRest(url: string, options: LiveSourceOptions, wsfunction: string): Promise<unknown> {

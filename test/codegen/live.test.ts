@@ -79,6 +79,11 @@ test('Moodle errors (HTTP 200 + exception) become clear errors without the token
     return true;
   });
   await assert.rejects(fetchLiveSource({ url: 'ftp://x', token: TOKEN }), /http\(s\)/);
+  await assert.rejects(fetchLiveSource({ url: 'http://admin:s3cret-pw@[bad/', token: TOKEN }), (error: Error) => {
+    assert.match(error.message, /--url: not a URL: http:\/\/\*\*\*@\[bad\//);
+    assert.doesNotMatch(error.message, /admin|s3cret-pw/);
+    return true;
+  });
   await assert.rejects(fetchLiveSource({ url: 'http://127.0.0.1:1/', token: TOKEN }), /request to .* failed/);
 });
 
@@ -100,6 +105,10 @@ test('codegen/main.ts --url writes the catalog and prints the excluded functions
     const catalog = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as Catalog;
     assert.equal(catalog.functions.length, 4);
     assert.match(catalog.moodle.source, /^site:http:\/\/127\.0\.0\.1:\d+$/);
+    const withCredentials = await runMain(['--url', url.replace('//', '//admin:s3cret-pw@'), '--out', out], TOKEN);
+    assert.equal(withCredentials.status, 2);
+    assert.match(withCredentials.stderr, /--url: give the site root only \(no credentials/);
+    assert.doesNotMatch(withCredentials.stdout + withCredentials.stderr, /s3cret-pw/, 'credentials in --url are never printed');
     const missingToken = await runMain(['--url', url, '--out', out], '');
     assert.equal(missingToken.status, 2);
     assert.match(missingToken.stderr, /MOODLE_TOKEN/);
