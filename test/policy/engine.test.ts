@@ -179,9 +179,12 @@ describe('policy engine', () => {
         onEvent: (e) => e.type === 'policy.loaded' && e.reason === 'reload' && onLoaded(e),
       });
       const stop = engine.watch();
+      // The watcher does not keep the process alive (persistent: false): without a ref'd handle the event loop could
+      // end before it reads the build's change events.
+      const keepAlive = setInterval(() => undefined, 1000);
       await appendFile(b.rego, '\nadmin_reasons contains "watched" if false\n');
       b.build();
-      const event = await reloaded;
+      const event = await reloaded.finally(() => clearInterval(keepAlive));
       assert.equal(event.type, 'policy.loaded');
       stop();
       engine.close();
