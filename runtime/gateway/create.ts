@@ -12,10 +12,9 @@ import { hostPolicy } from '../http/guards.ts';
 import { createHttpApp } from '../http/app.ts';
 import { McpSessions } from '../http/sessions.ts';
 import type { CallContext } from '../mcp/context.ts';
-import type { PipelineDeps } from '../mcp/pipeline.ts';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
-import { createMoodleClient, type FetchLike, type MoodleClient } from '../moodle/index.ts';
+import { createMoodleClient, type FetchLike } from '../moodle/index.ts';
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { createRateLimiter } from '../policy/rate-limit.ts';
@@ -52,9 +51,7 @@ export interface Gateway {
   readonly catalog: LoadedCatalog;
   readonly policy: PolicyEngine;
   readonly audit: Audit;
-  readonly moodle: MoodleClient;
   readonly registry: ToolRegistry;
-  readonly pipeline: PipelineDeps;
   readonly drain: Drain;
   /** The h3 app (`app.fetch` for srvx, `app.request` in tests). */
   readonly app: ReturnType<typeof createHttpApp>;
@@ -62,7 +59,6 @@ export interface Gateway {
   readonly serverDeps: Omit<McpServerDeps, 'contextOf'>;
   /** Fills `moodleUser` from core_webservice_get_site_info (cached) and refuses site-admin tokens unless allowed. */
   identify(connection: Connection): Promise<Connection>;
-  readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
   /**
    * Applies an edited config's mode, profiles and site-level functions (what the policy decides with) atomically;
    * keeps the current ones when they are invalid (throws). Returns the other sections that changed: those need a restart.
@@ -74,8 +70,8 @@ export interface Gateway {
 
 const HOT_SECTIONS = new Set(['mode', 'profiles', 'site_level_functions']);
 
-/** The URL clients use: `server.public_url`, or `http://host:port`. */
-export function publicUrlOf(config: GatewayConfig): string {
+// The URL clients use: `server.public_url`, or `http://host:port`.
+function publicUrlOf(config: GatewayConfig): string {
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   return (config.server.public_url || `http://${host}:${config.server.port}`).replace(/\/$/, '');
 }
@@ -232,14 +228,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       catalog,
       policy,
       audit,
-      moodle,
       registry,
-      pipeline,
       drain,
       app,
       serverDeps,
       identify,
-      readiness,
       reloadConfig(next) {
         const data = policyDataFromConfig(next);
         policy.setData(data);

@@ -4,11 +4,9 @@ import type { CatalogFunction } from '../catalog/types.ts';
 import type { CallContext } from '../mcp/context.ts';
 import { META } from '../mcp/meta-tools.ts';
 
-/**
- * The Moodle function a `tools/call` JSON-RPC message targets: a direct tool's own function, or the `name`
- * argument of moodle_call_function when the meta-tools are exposed.
- */
-export function targetFunction(message: unknown, isDirect: (tool: string) => boolean, meta: boolean): string | undefined {
+// The Moodle function a `tools/call` JSON-RPC message targets: a direct tool's own function, or the `name`
+// argument of moodle_call_function when the meta-tools are exposed.
+function targetFunction(message: unknown, isDirect: (tool: string) => boolean, meta: boolean): string | undefined {
   const m = message as { method?: unknown; params?: { name?: unknown; arguments?: { name?: unknown } } } | null;
   if (!m || m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
   if (isDirect(m.params.name)) return m.params.name;

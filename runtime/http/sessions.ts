@@ -35,10 +35,6 @@ export class McpSessions {
     this.sweeper.unref();
   }
 
-  get size(): number {
-    return this.sessions.size;
-  }
-
   /** `parsedBody`: the JSON body when the caller already read it. */
   async handle(request: Request, ctx: CallContext, parsedBody?: unknown): Promise<Response> {
     const authInfo = { token: '', clientId: ctx.connection.client?.id ?? ctx.connection.id, scopes: ctx.connection.scopes, extra: { ctx } };
