@@ -89,7 +89,11 @@ test('graceful shutdown waits for calls in flight, loses no audit record, and re
   try {
     simulator.injectFault({ fault: { kind: 'delay', ms: 300 }, endpoint: 'rest', times: 20 });
     const calls = Array.from({ length: 20 }, () => client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } }));
-    while (gateway.drain.inFlight < 20) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + 5_000;
+    while (gateway.drain.inFlight < 20) {
+      assert.ok(Date.now() < deadline, `only ${gateway.drain.inFlight} of 20 calls in flight after 5 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const closing = gateway.close();
     const refused = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { authorization: 'Bearer demo-student', 'content-type': 'application/json' }, body: '{}' });
     assert.equal(refused.status, 503);

@@ -100,7 +100,6 @@ test('course restriction: list results are filtered to the allowed courses', asy
 });
 
 test('course restriction: search results (a site-level function) are filtered to the allowed courses', async () => {
-  const client = await connect('k-pm101');
   // The simulator answers these two searches from recorded exchanges #10 and #65.
   const search = async (key: string, criteriavalue: string, paging: Record<string, number> = {}) => {
     const c = await connect(key);
@@ -112,7 +111,6 @@ test('course restriction: search results (a site-level function) are filtered to
   assert.deepEqual(await search('k-pm101', 'project', { page: 0, perpage: 10 }), [2]);
   assert.deepEqual(await search('demo-student', 'data'), [4], 'without a restriction Moodle finds DS101 (course 4)');
   assert.deepEqual(await search('k-pm101', 'data'), [], 'DS101 (course 4) is found by Moodle but filtered out');
-  await client.close();
 });
 
 test('course restriction: a function that names no course is refused unless it is site-level', async () => {
