@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptionKey, encryptSecret, hashApiKey } from '../runtime/auth/crypto.ts';
-import { authenticateBearer, createApiKey } from '../runtime/auth/keys.ts';
+import { authenticateBearer } from '../runtime/auth/bearer.ts';
+import { createApiKey } from '../runtime/auth/keys.ts';
 import { createOAuth } from '../runtime/auth/oauth/index.ts';
 import { FileStore } from '../runtime/auth/store/index.ts';
 

@@ -111,5 +111,3 @@ export async function authenticateApiKey(key: string, store: AuthStore, keyring:
   return connection;
 }
 
-/** Config keys, demo keys and `authenticateBearer` live in bearer.ts; re-exported for bench/auth.bench.ts, which imports them from here. */
-export * from './bearer.ts';
