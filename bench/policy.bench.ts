@@ -12,12 +12,13 @@ import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT } from '../runtime/policy/manifest
 import { MemoryRateLimiter } from '../runtime/policy/rate-limit.ts';
 import { listInput } from '../runtime/policy/review.ts';
 import type { PolicyInput } from '../runtime/policy/types.ts';
+import { fileURLToPath } from 'node:url';
 
 const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as typeof import('@open-policy-agent/opa-wasm');
 
 export const title = 'policy (WASM decisions)';
 
-const root = new URL('../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../', import.meta.url));
 
 function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -3,6 +3,7 @@
  * and prints each as a table. Numbers from one run on one machine: compare ratios within a table, not across runs.
  */
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 type Row = { name: string; [column: string]: string | number };
 
@@ -18,7 +19,7 @@ function printTable(title: string, rows: Row[]): void {
   for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
 }
 
-const dir = new URL('./', import.meta.url).pathname;
+const dir = fileURLToPath(new URL('./', import.meta.url));
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))

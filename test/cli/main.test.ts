@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [`${ROOT}bin/moodle-mcp.mjs`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });

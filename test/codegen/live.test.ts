@@ -13,6 +13,7 @@ import { loadSnapshot } from '../../codegen/sources/snapshot.ts';
 import { generate } from '../../codegen/generate.ts';
 import { loadOverrides } from '../../codegen/overrides.ts';
 import type { Catalog } from '../../runtime/catalog/types.ts';
+import { fileURLToPath } from 'node:url';
 
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const snapshot = loadSnapshot();
@@ -90,7 +91,7 @@ test('Moodle errors (HTTP 200 + exception) become clear errors without the token
 function runMain(args: string[], token: string): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', 'codegen/main.ts', ...args], {
-      cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, MOODLE_TOKEN: token }, encoding: 'utf8',
+      cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { ...process.env, MOODLE_TOKEN: token }, encoding: 'utf8',
     }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 }

@@ -8,8 +8,9 @@ import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { parseConfig, type GatewayConfig } from '../../runtime/config/index.ts';
 import { createGateway, type Gateway } from '../../runtime/gateway/create.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHIPPED_CONFIG = readFileSync(`${ROOT}moodle-mcp.config.yaml`, 'utf8');
 
 /** The shipped config with overrides applied (a deep merge of plain objects), validated like a real file. */
