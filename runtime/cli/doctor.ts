@@ -6,6 +6,7 @@
 import { createMoodleClient, type MoodleClient } from '../moodle/client.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { isSiteAdmin, type SiteInfo } from '../moodle/site-info.ts';
+import { isLoopbackHostname } from '../http/guards.ts';
 
 export interface DoctorCheck {
   name: 'transport' | 'reachable' | 'token' | 'not_site_admin' | 'release' | 'functions';
@@ -77,7 +78,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
 function transportCheck(url: string): DoctorCheck {
   const parsed = new URL(url);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  const loopback = isLoopbackHostname(parsed.hostname);
   if (parsed.protocol === 'https:' || loopback) return { name: 'transport', ok: true, detail: `${parsed.protocol.slice(0, -1)} to ${parsed.host}` };
   return {
     name: 'transport',

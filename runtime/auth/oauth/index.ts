@@ -15,6 +15,7 @@ import { handleConnectionsPage } from './manage.ts';
 import { runNodeHandler } from './node-bridge.ts';
 import { cookieNames, createProvider, ROUTES } from './provider.ts';
 import { SignInThrottle } from './throttle.ts';
+import { isLoopbackHostname } from '../../http/guards.ts';
 
 export type { OAuthMoodle } from './context.ts';
 
@@ -87,7 +88,7 @@ function withoutResourceScopes(text: string): string {
 export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
   const base = new URL(options.issuer);
   if (base.pathname !== '/' || base.search || base.hash) throw new AuthError('config', `server.public_url must be an origin without a path (got ${options.issuer})`);
-  if (base.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(base.hostname))
+  if (base.protocol !== 'https:' && !isLoopbackHostname(base.hostname))
     throw new AuthError('config', `server.public_url must use https except on loopback (got ${options.issuer})`);
   const issuer = base.origin;
   const resourcePath = '/mcp';

@@ -1,4 +1,5 @@
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { isLoopbackHostname } from '../../http/guards.ts';
+
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'ftp:', 'ws:', 'wss:']);
 
 /**
@@ -12,7 +13,7 @@ export function redirectUriProblem(uri: unknown): string | undefined {
   if (!url) return `"${uri}" is not an absolute URI`;
   if (url.hash || uri.includes('#')) return `"${uri}" must not contain a fragment`;
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK.has(url.hostname) ? undefined : `"${uri}": plain http is only allowed on loopback (127.0.0.1, [::1], localhost); use https`;
+  if (url.protocol === 'http:') return isLoopbackHostname(url.hostname) ? undefined : `"${uri}": plain http is only allowed on loopback (127.0.0.1, [::1], localhost); use https`;
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `"${uri}": the ${url.protocol} scheme is not allowed`;
   return undefined;
 }
