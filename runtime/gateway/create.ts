@@ -136,6 +136,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       demoTokens: simulated ? { student: simulatorRoles.student.token, teacher: simulatorRoles.teacher.token, manager: simulatorRoles.manager.token } : undefined,
       audit: (rec) => audit.record(rec),
       env,
+      log,
     });
     opened.push(() => auth.close());
 
