@@ -2,8 +2,8 @@ import { AuthError } from './errors.ts';
 
 /** Where the challenge points MCP clients: the protected resource metadata URL and the scope to ask for. */
 export interface ChallengeOptions {
-  /** e.g. `https://mcp.example.edu/.well-known/oauth-protected-resource/mcp` */
-  resourceMetadataUrl: string;
+  /** e.g. `https://mcp.example.edu/.well-known/oauth-protected-resource/mcp`; absent when OAuth is off (nothing is served there). */
+  resourceMetadataUrl?: string;
   /** Scope to request on a 401, e.g. `api.read api.write` (what the OAuth profile permits). */
   scope: string;
 }
@@ -23,7 +23,7 @@ export function bearerChallenge(error: AuthError | undefined, o: ChallengeOption
     if (error && !error.missing) parts.push(`error="${error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token'}"`, `error_description="${quote(error.message)}"`);
     parts.push(`scope="${quote(o.scope)}"`);
   }
-  parts.push(`resource_metadata="${o.resourceMetadataUrl}"`);
+  if (o.resourceMetadataUrl) parts.push(`resource_metadata="${o.resourceMetadataUrl}"`);
   return `Bearer ${parts.join(', ')}`;
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { createAuthenticator } from './authenticate.ts';
+import type { ChallengeOptions } from './challenge.ts';
 import { loadKeyring, loadOrCreateKeyFile, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './bearer.ts';
@@ -33,9 +34,11 @@ export interface GatewayAuthOptions {
 export interface GatewayAuth {
   /** For /mcp: `(request, clientIp) → Connection`, or AuthError with status and wwwAuthenticate. */
   authenticate(request: Request, clientIp: string): Promise<Connection>;
-  /** OAuth, discovery and sign-in routes; undefined when the path is not theirs (or OAuth is off and it is not PRM). */
+  /** OAuth, discovery and sign-in routes; undefined when the path is not theirs or OAuth is off. */
   handle(request: Request, clientIp: string): Promise<Response | undefined>;
   oauth?: OAuth;
+  /** What a 401's WWW-Authenticate names: the resource metadata (with OAuth) and the scope to ask for. */
+  challenge: ChallengeOptions;
   store: AuthStore;
   keyring: Keyring;
   close(): Promise<void>;
@@ -76,10 +79,8 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
       allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit,
     });
   }
-  const base = new URL(o.publicUrl).origin;
-  const challenge = oauth
-    ? { resourceMetadataUrl: oauth.resourceMetadataUrl, scope: oauth.scope }
-    : { resourceMetadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`, scope: 'api.read' };
+  // Without OAuth no protected resource metadata is served, so the challenge does not point to any.
+  const challenge = oauth ? { resourceMetadataUrl: oauth.resourceMetadataUrl, scope: oauth.scope } : { scope: 'api.read' };
   const authenticate = createAuthenticator({ store, keyring, configKeys, demo, oauth, challenge });
   const cleanup = scheduleStoreCleanup(store, {
     onError: (error) => o.log?.error({ error: error instanceof Error ? error.message : String(error) }, 'auth store cleanup failed'),
@@ -88,6 +89,7 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     authenticate,
     handle: async (request, clientIp) => (oauth ? oauth.handle(request, clientIp) : undefined),
     oauth,
+    challenge,
     store,
     keyring,
     close: async () => {

@@ -164,7 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const identify = createIdentifier({
       moodle,
       allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
-      resourceMetadataUrl: `${publicUrl}/.well-known/oauth-protected-resource/mcp`,
+      challenge: auth.challenge,
     });
     async function authenticate(request: Request, clientIp: string): Promise<Connection> {
       try {

@@ -1,4 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import { bearerChallenge, type ChallengeOptions } from '../auth/challenge.ts';
+import { AuthError } from '../auth/errors.ts';
 import { checkMoodleToken } from '../auth/moodle-user.ts';
 import type { Connection, MoodleUser } from '../auth/types.ts';
 import { MoodleError, type MoodleClient } from '../moodle/index.ts';
@@ -15,7 +17,8 @@ import { GatewayAuthError } from './errors.ts';
 export function createIdentifier(options: {
   moodle: MoodleClient;
   allowSiteAdminTokens: boolean;
-  resourceMetadataUrl: string;
+  /** The auth layer's 401 challenge (GatewayAuth.challenge). */
+  challenge: ChallengeOptions;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
   async function userOf(token: string): Promise<MoodleUser> {
@@ -25,8 +28,10 @@ export function createIdentifier(options: {
       try {
         user = moodleUserFromSiteInfo(await options.moodle.getSiteInfo(token));
       } catch (error) {
-        if (error instanceof MoodleError && !error.isTransport)
-          throw new GatewayAuthError(401, `Moodle refused this connection's token (${error.code})`, `Bearer error="invalid_token", resource_metadata="${options.resourceMetadataUrl}"`);
+        if (error instanceof MoodleError && !error.isTransport) {
+          const refused = new AuthError('invalid_token', `Moodle refused this connection's token (${error.code})`);
+          throw new GatewayAuthError(401, refused.message, bearerChallenge(refused, options.challenge));
+        }
         throw new GatewayAuthError(503, 'Moodle is unreachable: cannot check the connection token');
       }
       identities.set(key, user);

@@ -61,6 +61,19 @@ describe('createGatewayAuth', () => {
     }
   });
 
+  it('with OAuth off the 401 challenge points to no resource metadata (none is served)', async () => {
+    const dir = join(root, 'no-oauth');
+    const config = parseConfig(yaml(dir, 'oauth: { enabled: false }'), 'test.yaml', {});
+    const auth = await createGatewayAuth({ config, publicUrl: 'http://127.0.0.1:3000', simulated: true, moodle: fakeMoodle(), demoTokens: { student: 's', teacher: 't', manager: 'm' }, env: { BOT_TOKEN: 'bt' } });
+    try {
+      await assert.rejects(auth.authenticate(req('/mcp'), '127.0.0.1'), (e: { status: number; wwwAuthenticate: string }) =>
+        e.status === 401 && e.wwwAuthenticate === 'Bearer scope="api.read"');
+      assert.equal(await auth.handle(req('/.well-known/oauth-protected-resource/mcp'), '127.0.0.1'), undefined);
+    } finally {
+      await auth.close();
+    }
+  });
+
   it('against a real Moodle: no encryption key or a missing config-key secret stops the start, naming the setting', async () => {
     const dir = join(root, 'real');
     const config = parseConfig(yaml(dir, 'moodle: { url: "https://moodle.example.edu" }'), 'test.yaml', {});

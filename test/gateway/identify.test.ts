@@ -1,0 +1,34 @@
+// The gateway's identity check (runtime/gateway/identify.ts): a token Moodle refuses is a 401 whose challenge is the
+// auth layer's (scope, and resource metadata when OAuth is on), an unreachable Moodle a 503.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Connection } from '../../runtime/auth/types.ts';
+import { GatewayAuthError } from '../../runtime/gateway/errors.ts';
+import { createIdentifier } from '../../runtime/gateway/identify.ts';
+import { MoodleError, type MoodleClient } from '../../runtime/moodle/index.ts';
+
+const connection = { id: 'c1', profile: 'default', scopes: ['api.read'], authMethod: 'api_key', moodleToken: 'secret-token' } as unknown as Connection;
+const moodleFailing = (error: Error) => ({ getSiteInfo: async () => { throw error; } }) as unknown as MoodleClient;
+
+test('a token Moodle refuses: 401 with the auth layer challenge, never the token', async () => {
+  const challenge = { resourceMetadataUrl: 'https://mcp.example.edu/.well-known/oauth-protected-resource/mcp', scope: 'api.read api.write' };
+  const identify = createIdentifier({ moodle: moodleFailing(new MoodleError('invalidtoken', 'Invalid token')), allowSiteAdminTokens: false, challenge });
+  await assert.rejects(identify(connection), (error: unknown) => {
+    assert.ok(error instanceof GatewayAuthError);
+    assert.equal(error.status, 401);
+    assert.equal(
+      error.wwwAuthenticate,
+      `Bearer error="invalid_token", error_description="Moodle refused this connection's token (invalidtoken)", scope="api.read api.write", resource_metadata="${challenge.resourceMetadataUrl}"`,
+    );
+    assert.ok(!`${error.message}${error.wwwAuthenticate}`.includes('secret-token'));
+    return true;
+  });
+  // OAuth off: the challenge names no resource metadata.
+  const noOAuth = createIdentifier({ moodle: moodleFailing(new MoodleError('invalidtoken', 'Invalid token')), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
+  await assert.rejects(noOAuth(connection), (error: GatewayAuthError) => error.wwwAuthenticate === `Bearer error="invalid_token", error_description="Moodle refused this connection's token (invalidtoken)", scope="api.read"`);
+});
+
+test('Moodle unreachable: 503 without a challenge', async () => {
+  const identify = createIdentifier({ moodle: moodleFailing(new MoodleError('network', 'connect ECONNREFUSED')), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
+  await assert.rejects(identify(connection), (error: GatewayAuthError) => error.status === 503 && error.wwwAuthenticate === undefined);
+});
