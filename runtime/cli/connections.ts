@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliAudit, cliConfig, cliError, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
+import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
 
 const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
@@ -33,7 +34,7 @@ export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = 
     ({ store, own } = await cliStore(deps, config));
     if (sub === 'list') {
       const rows = await store.listConnections({ includeRevoked: values.all, moodleUserId: values.user ? Number(values.user) : undefined });
-      if (values.json) stdout.write(`${JSON.stringify(rows.map(({ moodleTokenEnc: _t, keyHash: _h, ...r }) => r), null, 2)}\n`);
+      if (values.json) stdout.write(`${JSON.stringify(rows.map(publicConnection), null, 2)}\n`);
       else stdout.write(rows.length ? `${connectionsTable(rows)}\n` : 'no connections\n');
     } else {
       const id = positionals[0];

@@ -4,6 +4,7 @@ import { cliAudit, cliConfig, cliError, cliGetSiteInfo, cliKeyring, cliStore, co
 import { AuthError } from '../auth/errors.ts';
 import { createApiKey } from '../auth/keys.ts';
 import { parseScopes } from '../auth/scopes.ts';
+import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
 
 const USAGE = `Usage: moodle-mcp keys create --name N --profile P [--scopes api.read,api.write] (--token-env VAR | --token-file PATH) [--expires-days D]
@@ -98,7 +99,7 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
       );
     } else if (sub === 'list') {
       const rows = await store.listConnections({ kind: 'apikey', includeRevoked: values.all });
-      if (values.json) stdout.write(`${JSON.stringify(rows.map(({ moodleTokenEnc: _t, keyHash: _h, ...r }) => r), null, 2)}\n`);
+      if (values.json) stdout.write(`${JSON.stringify(rows.map(publicConnection), null, 2)}\n`);
       else stdout.write(rows.length ? `${connectionsTable(rows)}\n` : 'no API keys\n');
     } else {
       const id = positionals[0];
