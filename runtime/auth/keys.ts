@@ -49,7 +49,7 @@ export async function createApiKey(input: CreateApiKeyInput): Promise<{ key: str
   assertScopesAllowed(scopes, profile.scopes, input.profile);
   const token = input.moodleToken?.trim();
   if (!token) throw new AuthError('invalid_request', 'the Moodle token is empty');
-  const moodleUser = await checkMoodleToken(input.getSiteInfo, token, input.allowSiteAdmin);
+  const moodleUser = await checkMoodleToken(input.getSiteInfo, token, input.allowSiteAdmin, 'moodle.allow_site_admin_tokens');
   const now = input.now ?? new Date();
   if (input.expiresAt && input.expiresAt <= now) throw new AuthError('invalid_request', '--expires: must be in the future');
 

@@ -58,7 +58,10 @@ describe('API keys', () => {
   it('refuses site-admin tokens unless allowed, invalid tokens, unknown profiles and scopes beyond the profile', async () => {
     const { store, keyring, moodle } = await setup();
     const base = { store, keyring, name: 'x', profiles, getSiteInfo: moodle.getSiteInfo, allowSiteAdmin: false };
-    await assert.rejects(createApiKey({ ...base, profile: 'default', moodleToken: moodle.tokenFor('admin') }), { code: 'forbidden', message: /site administrator/ });
+    await assert.rejects(createApiKey({ ...base, profile: 'default', moodleToken: moodle.tokenFor('admin') }), {
+      code: 'forbidden',
+      message: /site administrator.*moodle\.allow_site_admin_tokens in the config/,
+    });
     const ok = await createApiKey({ ...base, profile: 'default', moodleToken: moodle.tokenFor('admin'), allowSiteAdmin: true });
     assert.equal(ok.record.moodleUser?.isSiteAdmin, true);
     await assert.rejects(createApiKey({ ...base, profile: 'default', moodleToken: 'nope' }), { name: 'MoodleError', code: 'invalidtoken' });

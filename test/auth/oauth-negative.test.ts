@@ -147,6 +147,7 @@ describe('OAuth negative suite', () => {
     const a = await authorize(h, s, { username: 'admin', password: 'Admin-pass-1!' });
     assert.equal(a.response.status, 401);
     assert.match(a.page, /site administrator/);
+    assert.match(a.page, /oauth\.allow_site_admin in the config/, 'names the setting of OAuth sign-in');
     const b = await authorize(h, s, { pasteToken: h.moodle.tokenFor('admin') });
     assert.equal(b.response.status, 401);
     assert.equal((await h.store.listConnections({ includeRevoked: true })).length, before);

@@ -57,5 +57,5 @@ export function signInMessage(error: unknown, service: string): string {
 
 /** Resolves the token's owner and applies the site-admin guard. */
 export function checkToken(ctx: OAuthContext, token: string): Promise<MoodleUser> {
-  return checkMoodleToken(ctx.moodle.getSiteInfo, token, ctx.allowSiteAdmin);
+  return checkMoodleToken(ctx.moodle.getSiteInfo, token, ctx.allowSiteAdmin, 'oauth.allow_site_admin');
 }
