@@ -21,4 +21,16 @@ describe('"My connections" page', () => {
     const revoked = h.audit.filter((r) => r.event === 'auth.token.revoked' && r.connection_id === id);
     assert.equal(revoked.length, 1, 'one revocation, one record');
   });
+
+  it('a pasted token that is not letters and digits is refused before asking Moodle, as on the sign-in page', async () => {
+    const b = new Browser();
+    const csrf = field(await (await b.fetch(`${h.base}/connections`)).text(), 'csrf');
+    const calls = h.moodle.calls.length;
+    const audited = h.audit.length;
+    const r = await b.form(`${h.base}/connections/token`, { csrf, token: 'not a token; drop' });
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), /A Moodle token is a string of letters and digits/);
+    assert.equal(h.moodle.calls.length, calls, 'Moodle is not asked');
+    assert.equal(h.audit.length, audited, 'nothing to audit: no sign-in was attempted');
+  });
 });

@@ -57,7 +57,10 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
         const password = form.get('password') ?? '';
         if (!username || !password) return signIn('Enter your Moodle username and password.', 400);
         token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
-      } else token = (form.get('token') ?? '').trim();
+      } else {
+        token = (form.get('token') ?? '').trim();
+        if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return signIn('A Moodle token is a string of letters and digits (usually 32).', 400);
+      }
       // Listing and revoking one's own connections is harmless, so site administrators may use this page.
       const user = await checkToken({ ...ctx, allowSiteAdmin: true }, token);
       const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
