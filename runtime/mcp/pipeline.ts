@@ -4,9 +4,9 @@ import type { CatalogFunction } from '../catalog/types.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import type { Decision, PolicyInput } from '../policy/types.ts';
 import type { CallContext } from './context.ts';
-import { callerRecord } from './audit-record.ts';
+import { toolCallAudit } from './audit-record.ts';
 import { ToolError } from './errors.ts';
-import { errorResult, successResult } from './render.ts';
+import { successResult } from './render.ts';
 
 /** Result of validating arguments against a function's generated schema. */
 export type Validation =
@@ -100,25 +100,7 @@ export async function callFunction(
   tool: string,
 ): Promise<CallToolResult> {
   const started = deps.now();
-  const record: AuditRecord = {
-    ...callerRecord(ctx, 'tools/call', started),
-    mcp_method: 'tools/call',
-    tool,
-    moodle_function: name,
-    arg_keys: argumentKeys(rawArgs),
-    policy_version: deps.policyVersion(),
-  };
-  const finish = (result: CallToolResult, fields: Partial<AuditRecord>): CallToolResult => {
-    deps.audit({ ...record, ...fields, duration_ms: deps.now() - started });
-    return result;
-  };
-  const fail = (error: ToolError): CallToolResult =>
-    finish(errorResult(error), {
-      decision: error.code === 'denied' ? 'denied' : 'error',
-      status: error.status,
-      reasons: error.details.reasons ?? error.details.issues?.map((i) => `${i.path || '(arguments)'}: ${i.message}`),
-      moodle_errorcode: error.details.moodleErrorcode,
-    });
+  const { record, finish, fail } = toolCallAudit(deps, ctx, tool, started, { moodle_function: name, arg_keys: argumentKeys(rawArgs) });
 
   try {
     const fn = deps.getFunction(name);

@@ -17,10 +17,15 @@ export function successResult(value: unknown, wrapped: boolean): CallToolResult 
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
 }
 
+/** An invalid argument as one line, `path: message` (`(arguments)` for the root): for the client and the audit trail. */
+export function issueLine(issue: { path: string; message: string }): string {
+  return `${issue.path || '(arguments)'}: ${issue.message}`;
+}
+
 /** A failed call as an `isError` result that tells the AI client what went wrong and why. */
 export function errorResult(error: ToolError): CallToolResult {
   const lines = [`${error.code}: ${error.message}`];
-  for (const issue of error.details.issues ?? []) lines.push(`- ${issue.path || '(arguments)'}: ${issue.message}`);
+  for (const issue of error.details.issues ?? []) lines.push(`- ${issueLine(issue)}`);
   for (const reason of error.details.reasons ?? []) lines.push(`- ${reason}`);
   return { isError: true, content: [{ type: 'text', text: lines.join('\n') }] };
 }

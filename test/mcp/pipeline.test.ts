@@ -106,6 +106,7 @@ test('invalid arguments are an isError result naming the field, and Moodle is no
   assert.equal(h.calls.length, 0);
   assert.equal(h.audit[0].decision, 'error');
   assert.equal(h.audit[0].status, 400);
+  assert.deepEqual(h.audit[0].reasons, ['courseid: expected integer']);
   assert.ok(!JSON.stringify(h.audit[0]).includes('abc'), 'argument values stay out of the audit');
 });
 
