@@ -33,10 +33,10 @@ export interface OAuthContext {
   throttle: SignInThrottle;
 }
 
-export const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 15 minutes and try again.';
+const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 15 minutes and try again.';
 
-/** What a person sees when Moodle refuses (never the password or the token). */
-export function signInMessage(error: unknown, service: string): string {
+// What a person sees when Moodle refuses (never the password or the token).
+function signInMessage(error: unknown, service: string): string {
   const code = (error as { code?: string })?.code;
   switch (code) {
     case 'invalidlogin':
@@ -55,7 +55,37 @@ export function signInMessage(error: unknown, service: string): string {
   }
 }
 
-/** Resolves the token's owner and applies the site-admin guard. */
-export function checkToken(ctx: OAuthContext, token: string): Promise<MoodleUser> {
-  return checkMoodleToken(ctx.moodle.getSiteInfo, token, ctx.allowSiteAdmin, 'oauth.allow_site_admin');
+/** The outcome of a sign-in step: the Moodle token and its owner, or the message to show with its HTTP status. */
+export type MoodleSignIn = { username?: string } & ({ token: string; user: MoodleUser; error?: undefined } | { error: string; status: number });
+
+/**
+ * The `login` (username + password → Moodle login/token.php) or `token` (pasted Moodle token) step of the sign-in and
+ * connections pages: throttle, Moodle, site-admin guard (`allowSiteAdmin`). A failure Moodle reports is counted by the
+ * throttle and audited as `auth.signin.failed` with the `client` fields and `detail` (never the password or the token).
+ */
+export async function signInWithMoodle(
+  ctx: OAuthContext,
+  form: URLSearchParams,
+  action: 'login' | 'token',
+  o: { clientIp?: string; allowSiteAdmin: boolean; client?: Pick<AuditRecord, 'client_id' | 'client_name'>; detail: string },
+): Promise<MoodleSignIn> {
+  const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
+  if (ctx.throttle.blocked(o.clientIp, username)) return { username, error: TOO_MANY, status: 429 };
+  try {
+    let token: string;
+    if (action === 'login') {
+      const password = form.get('password') ?? '';
+      if (!username || !password) return { username, error: 'Enter your Moodle username and password.', status: 400 };
+      token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
+    } else {
+      token = (form.get('token') ?? '').trim();
+      if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: 'A Moodle token is a string of letters and digits (usually 32).', status: 400 };
+    }
+    const user = await checkMoodleToken(ctx.moodle.getSiteInfo, token, o.allowSiteAdmin, 'oauth.allow_site_admin');
+    return { username, token, user };
+  } catch (error) {
+    ctx.throttle.fail(o.clientIp, username);
+    ctx.audit({ event: 'auth.signin.failed', ...o.client, client_ip: o.clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: o.detail });
+    return { username, error: signInMessage(error, ctx.service), status: 401 };
+  }
 }

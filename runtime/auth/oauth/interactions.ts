@@ -4,7 +4,7 @@ import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
 import { ALL_SCOPES } from '../scopes.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 import type { MoodleUser, Scope } from '../types.ts';
-import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
+import { signInWithMoodle, type OAuthContext } from './context.ts';
 import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
 import { nodeRequest } from './node-bridge.ts';
 import { consentPage, messagePage, signInPage } from './pages.ts';
@@ -92,25 +92,9 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
 
   const audit = { client_id: client.id, client_name: client.name } as const;
   if (action === 'login' || action === 'token') {
-    const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
-    if (ctx.throttle.blocked(clientIp, username)) return signIn(TOO_MANY, username, 429);
-    let token: string;
-    let user: MoodleUser;
-    try {
-      if (action === 'login') {
-        const password = form.get('password') ?? '';
-        if (!username || !password) return signIn('Enter your Moodle username and password.', username, 400);
-        token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
-      } else {
-        token = (form.get('token') ?? '').trim();
-        if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return signIn('A Moodle token is a string of letters and digits (usually 32).', undefined, 400);
-      }
-      user = await checkToken(ctx, token);
-    } catch (error) {
-      ctx.throttle.fail(clientIp, username);
-      ctx.audit({ event: 'auth.signin.failed', ...audit, client_ip: clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: action });
-      return signIn(signInMessage(error, ctx.service), username, 401);
-    }
+    const result = await signInWithMoodle(ctx, form, action, { clientIp, allowSiteAdmin: ctx.allowSiteAdmin, client: audit, detail: action });
+    if (result.error !== undefined) return signIn(result.error, result.username, result.status);
+    const { token, user } = result;
     const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user };
     await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
     ctx.audit({ event: 'auth.signin.ok', ...audit, client_ip: clientIp, moodle_user_id: user.id, moodle_username: user.username, auth_method: 'oauth', status: 200, detail: action });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { digestEquals } from '../crypto.ts';
-import { checkToken, signInMessage, TOO_MANY, type OAuthContext } from './context.ts';
+import { signInWithMoodle, type OAuthContext } from './context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
 import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
 import { derivedKey } from './provider.ts';
@@ -49,27 +49,11 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
     return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Reload the page and try again.'), { status: 403 });
 
   if (action === 'login' || action === 'token') {
-    const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
-    if (ctx.throttle.blocked(clientIp, username)) return signIn(TOO_MANY, 429);
-    try {
-      let token: string;
-      if (action === 'login') {
-        const password = form.get('password') ?? '';
-        if (!username || !password) return signIn('Enter your Moodle username and password.', 400);
-        token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
-      } else {
-        token = (form.get('token') ?? '').trim();
-        if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return signIn('A Moodle token is a string of letters and digits (usually 32).', 400);
-      }
-      // Listing and revoking one's own connections is harmless, so site administrators may use this page.
-      const user = await checkToken({ ...ctx, allowSiteAdmin: true }, token);
-      const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-      return redirectResponse('/connections', [cookieHeader(ctx.names.manage, seal(ctx, user.id, user.username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS })]);
-    } catch (error) {
-      ctx.throttle.fail(clientIp, username);
-      ctx.audit({ event: 'auth.signin.failed', client_ip: clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: 'connections page' });
-      return signIn(signInMessage(error, ctx.service), 401);
-    }
+    // Listing and revoking one's own connections is harmless, so site administrators may use this page.
+    const result = await signInWithMoodle(ctx, form, action, { clientIp, allowSiteAdmin: true, detail: 'connections page' });
+    if (result.error !== undefined) return signIn(result.error, result.status);
+    const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+    return redirectResponse('/connections', [cookieHeader(ctx.names.manage, seal(ctx, result.user.id, result.user.username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS })]);
   }
   if (action === 'logout') return redirectResponse('/connections', [cookieHeader(ctx.names.manage, '', { secure: ctx.secure, maxAge: 0 })]);
   if (action === 'revoke') {
