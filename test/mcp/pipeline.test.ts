@@ -1,79 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuditRecord } from '../../runtime/audit/types.ts';
-import type { CatalogFunction } from '../../runtime/catalog/types.ts';
-import type { CallContext } from '../../runtime/mcp/context.ts';
 import { MoodleError } from '../../runtime/moodle/errors.ts';
-import { argumentKeys, callFunction, type PipelineDeps } from '../../runtime/mcp/pipeline.ts';
-import type { PolicyInput } from '../../runtime/policy/types.ts';
-
-const fn = (name: string, access: 'read' | 'write', courseRefs: CatalogFunction['courseRefs'] = []): CatalogFunction => ({
-  name,
-  title: name,
-  description: '',
-  component: 'moodle',
-  type: access,
-  access,
-  capabilities: [],
-  ajax: true,
-  loginrequired: true,
-  deprecated: false,
-  annotations: { title: name, readOnlyHint: access === 'read', destructiveHint: false, idempotentHint: access === 'read', openWorldHint: false },
-  inputSchemaRef: '',
-  outputSchemaRef: '',
-  courseRefs,
-  outputCourseRefs: [],
-  services: ['mcp'],
-});
-
-const functions = new Map([
-  ['core_course_get_contents', fn('core_course_get_contents', 'read', [{ path: 'courseid', kind: 'course', source: 'rule:courseid' }])],
-  ['core_course_create_courses', fn('core_course_create_courses', 'write')],
-  ['core_message_get_unread_conversations_count', fn('core_message_get_unread_conversations_count', 'read')],
-]);
-
-const SECRET = 'moodle-token-0123456789abcdef';
-const ctx: CallContext = {
-  connection: { id: 'c1', authMethod: 'apikey', profile: 'p', scopes: ['api.read'], moodleToken: SECRET, moodleUser: { id: 6, username: 'emma.johansson', isSiteAdmin: false } },
-  clientIp: '127.0.0.1',
-  requestId: 'r1',
-};
-
-function harness(overrides: Partial<PipelineDeps> = {}) {
-  const audit: AuditRecord[] = [];
-  const inputs: PolicyInput[] = [];
-  const calls: { fn: string; args: unknown }[] = [];
-  let clock = 1_000;
-  let undone = 0;
-  const deps: PipelineDeps = {
-    getFunction: (name) => functions.get(name),
-    validate: (_f, args) =>
-      args && typeof args === 'object' && 'courseid' in args && typeof (args as any).courseid !== 'number'
-        ? { ok: false, issues: [{ path: 'courseid', message: 'expected integer' }] }
-        : { ok: true, value: args as Record<string, unknown> },
-    resolveCourses: async (_f, args) => ({ courses: typeof args.courseid === 'number' ? [args.courseid] : [], resolved: true }),
-    courseRestriction: () => null,
-    rateHit: async () => ({ usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 }, undo: async () => void undone++ }),
-    decide: (input) => {
-      inputs.push(input);
-      return input.function.access === 'write' ? { allow: false, reasons: ['read-only gateway: write functions are disabled'] } : { allow: true, reasons: [] };
-    },
-    callMoodle: async (_c, f, args) => {
-      calls.push({ fn: f.name, args });
-      if (f.name === 'core_message_get_unread_conversations_count') return 3;
-      return [{ id: 1, name: 'General' }];
-    },
-    filterResult: (r) => r,
-    isWrapped: (f) => f.name !== 'nothing',
-    audit: (r) => audit.push(r),
-    auditHealthy: () => true,
-    policyVersion: () => 'v1',
-    now: () => (clock += 5),
-    logError: () => {},
-    ...overrides,
-  };
-  return { deps, audit, inputs, calls, undone: () => undone };
-}
+import { argumentKeys, callFunction } from '../../runtime/mcp/pipeline.ts';
+import { ctx, harness, SECRET } from './harness.ts';
 
 test('an allowed call reaches Moodle, returns structured content and is audited without argument values', async () => {
   const h = harness();
