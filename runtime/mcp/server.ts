@@ -1,12 +1,11 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditRecord } from '../audit/types.ts';
-import { callerRecord } from './audit-record.ts';
+import { callerRecord, toolCallAudit } from './audit-record.ts';
 import type { CallContext } from './context.ts';
 import { ToolError } from './errors.ts';
 import { META } from './meta-tools.ts';
 import { callFunction, type PipelineDeps } from './pipeline.ts';
-import { errorResult, successResult } from './render.ts';
+import { successResult } from './render.ts';
 import type { ToolRegistry } from './tools.ts';
 
 /** Version string reported in `initialize`. */
@@ -52,13 +51,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
   async function handleCall(params: { name: string; arguments?: Record<string, unknown> }, ctx: CallContext): Promise<CallToolResult> {
     const { name, arguments: args = {} } = params;
     if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
-    const started = pipeline.now();
-    const audited = (result: CallToolResult, fields: Partial<AuditRecord>) => {
-      pipeline.audit({ ...callerRecord(ctx, 'tools/call', started), mcp_method: 'tools/call', tool: name, duration_ms: pipeline.now() - started, policy_version: pipeline.policyVersion(), ...fields });
-      return result;
-    };
-    const metaOk = (value: Record<string, unknown>) => audited(successResult(value, false), { decision: 'allowed', status: 200 });
-    const metaError = (error: ToolError) => audited(errorResult(error), { decision: 'error', status: error.status, reasons: [error.message] });
+    const { finish, fail: metaError } = toolCallAudit(pipeline, ctx, name, pipeline.now());
+    const metaOk = (value: Record<string, unknown>) => finish(successResult(value, false), { decision: 'allowed', status: 200 });
     // With expose.meta off the meta-tools do not exist: their names are unknown tools like any other.
     switch (registry.meta ? name : undefined) {
       case META.call: {

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { PipelineDeps } from '../../runtime/mcp/pipeline.ts';
+import { createMcpServer } from '../../runtime/mcp/server.ts';
+import type { ToolRegistry } from '../../runtime/mcp/tools.ts';
+import { ctx, harness } from './harness.ts';
+
+/** The MCP server over an in-memory transport, with meta-tools on and no direct tools. */
+async function connect(pipeline: PipelineDeps) {
+  const registry = {
+    meta: true,
+    directTools: new Map(),
+    listTools: () => [],
+    search: () => ({ results: [] }),
+    visibleFunctions: () => new Set<string>(),
+    schemasOf: () => ({ input: {}, output: {} }),
+  } as unknown as ToolRegistry;
+  const server = createMcpServer({ registry, pipeline, contextOf: () => ctx });
+  const client = new Client({ name: 'test', version: '0' });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  return { client, close: () => client.close() };
+}
+
+test('meta-tool argument errors are audited as the pipeline audits them: issue paths, never argument values', async () => {
+  const h = harness();
+  const { client, close } = await connect(h.deps);
+  try {
+    const meta = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_course_get_contents', secret: 'value-1' } });
+    const call = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_course_get_contents', arguments: { courseid: 'value-2' } } });
+    assert.equal(meta.isError, true);
+    assert.equal(call.isError, true);
+    const [metaRecord, callRecord] = h.audit;
+    assert.deepEqual(
+      [metaRecord?.tool, metaRecord?.decision, metaRecord?.status, metaRecord?.reasons],
+      ['moodle_call_function', 'error', 400, ['secret: unknown key']],
+    );
+    assert.deepEqual([callRecord?.decision, callRecord?.status, callRecord?.reasons], ['error', 400, ['courseid: expected integer']]);
+    assert.ok(!JSON.stringify(h.audit).includes('value-'), 'argument values stay out of the audit');
+  } finally {
+    await close();
+  }
+});
+
+test('a meta-tool error names no argument value in the audit', async () => {
+  const h = harness();
+  const { client, close } = await connect(h.deps);
+  try {
+    const result = await client.callTool({ name: 'moodle_describe_function', arguments: { name: 'value-3' } });
+    assert.equal(result.isError, true);
+    assert.deepEqual([h.audit[0]?.decision, h.audit[0]?.status], ['error', 404]);
+    assert.ok(!JSON.stringify(h.audit).includes('value-3'), 'argument values stay out of the audit');
+  } finally {
+    await close();
+  }
+});
