@@ -26,8 +26,11 @@ export interface OAuthContext {
   allowSiteAdmin: boolean;
   refreshTokenTtl: number;
   resources: string[];
-  base: URL;
+  /** The public URL's protocol and host, as oidc-provider must see them through the node bridge. */
+  forwarded: { proto: string; host: string };
   secure: boolean;
+  /** HMAC key of the connections page's session cookie. */
+  manageKey: Buffer;
   names: ReturnType<typeof cookieNames>;
   audit: (rec: Omit<AuditRecord, 'timestamp'>) => void;
   throttle: SignInThrottle;

@@ -13,7 +13,7 @@ import { jsonResponse } from './http.ts';
 import { handleInteraction } from './interactions.ts';
 import { handleConnectionsPage } from './manage.ts';
 import { runNodeHandler } from './node-bridge.ts';
-import { cookieNames, createProvider, ROUTES } from './provider.ts';
+import { cookieNames, createProvider, derivedKey, ROUTES } from './provider.ts';
 import { SignInThrottle } from './throttle.ts';
 import { isLoopbackHostname } from '../../http/guards.ts';
 
@@ -116,14 +116,14 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, onRefreshTokenRotated, fetch: options.fetch,
   });
   provider.on('server_error', () => undefined); // surfaced as 500 responses; never logged with request data here
+  const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
   const ctx: OAuthContext = {
     provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
-    allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, base, secure,
-    names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10),
+    allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, forwarded, secure,
+    manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10),
   };
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
-  const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
   const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;
   const defaultScope = normaliseScopes(profile.scopes.filter((s): s is Scope => (ALL_SCOPES as readonly string[]).includes(s))).join(' ');
 

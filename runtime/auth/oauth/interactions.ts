@@ -16,12 +16,8 @@ interface Pending {
   user: MoodleUser;
 }
 
-function forwarded(ctx: OAuthContext) {
-  return { proto: ctx.base.protocol.slice(0, -1), host: ctx.base.host };
-}
-
 async function details(ctx: OAuthContext, request: Request): Promise<Interaction | null> {
-  const req = nodeRequest(request, Buffer.alloc(0), { forwarded: forwarded(ctx) });
+  const req = nodeRequest(request, Buffer.alloc(0), { forwarded: ctx.forwarded });
   try {
     return await ctx.provider.interactionDetails(req, new ServerResponse(req));
   } catch {
@@ -106,7 +102,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     if (!found) return signIn('Your sign-in expired. Sign in again.', undefined, 400);
     const pending = found.payload as unknown as Pending;
     await ctx.store.oidcDestroy('PendingLogin', uid);
-    const req = nodeRequest(request, Buffer.alloc(0), { forwarded: forwarded(ctx) });
+    const req = nodeRequest(request, Buffer.alloc(0), { forwarded: ctx.forwarded });
     const res = new ServerResponse(req);
     if (form.get('decision') !== 'allow') {
       const url = await ctx.provider.interactionResult(req, res, { error: 'access_denied', error_description: 'the person denied access' });

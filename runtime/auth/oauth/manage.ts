@@ -3,21 +3,20 @@ import { digestEquals } from '../crypto.ts';
 import { signInWithMoodle, type OAuthContext } from './context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
 import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
-import { derivedKey } from './provider.ts';
 
 const SESSION_SECONDS = 15 * 60;
 
 /** `<userId>.<username b64url>.<expiry>.<hmac>`: a short sign-in to the connections page (no server-side state). */
 function seal(ctx: OAuthContext, userId: number, username: string, exp: number): string {
   const body = `${userId}.${Buffer.from(username).toString('base64url')}.${exp}`;
-  return `${body}.${createHmac('sha256', derivedKey(ctx.keyring, 'manage')).update(body).digest('base64url')}`;
+  return `${body}.${createHmac('sha256', ctx.manageKey).update(body).digest('base64url')}`;
 }
 
 function open(ctx: OAuthContext, value: string | undefined): { userId: number; username: string } | null {
   const parts = value?.split('.') ?? [];
   if (parts.length !== 4) return null;
   const [id, name, exp, mac] = parts;
-  const expected = createHmac('sha256', derivedKey(ctx.keyring, 'manage')).update(`${id}.${name}.${exp}`).digest('base64url');
+  const expected = createHmac('sha256', ctx.manageKey).update(`${id}.${name}.${exp}`).digest('base64url');
   if (!digestEquals(mac, expected) || Number(exp) * 1000 < Date.now()) return null;
   return { userId: Number(id), username: Buffer.from(name, 'base64url').toString() };
 }
