@@ -19,6 +19,12 @@ export function storeAdapter(
   store: AuthStore,
   hooks: { onGrantRevoked?: (grantId: string) => Promise<void>; onRefreshTokenRotated?: (grantId: string) => Promise<void> } = {},
 ): new (model: string) => Adapter {
+  // oidc-provider revokes a grant once per token model, concurrently: they share one revocation per grant id.
+  const revoking = new Map<string, Promise<void>>();
+  const revoke = async (grantId: string) => {
+    await store.oidcRevokeByGrantId(grantId);
+    await hooks.onGrantRevoked?.(grantId);
+  };
   return class StoreAdapter implements Adapter {
     private readonly secret: boolean;
     constructor(readonly model: string) {
@@ -62,9 +68,13 @@ export function storeAdapter(
     }
 
     /** oidc-provider revokes a grant's tokens (revocation, refresh-token or code reuse): the connection goes with them. */
-    async revokeByGrantId(grantId: string): Promise<void> {
-      await store.oidcRevokeByGrantId(grantId);
-      await hooks.onGrantRevoked?.(grantId);
+    revokeByGrantId(grantId: string): Promise<void> {
+      let running = revoking.get(grantId);
+      if (!running) {
+        running = revoke(grantId).finally(() => revoking.delete(grantId));
+        revoking.set(grantId, running);
+      }
+      return running;
     }
   };
 }
