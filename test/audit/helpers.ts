@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 
@@ -12,15 +10,6 @@ export function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-/** Polls a condition (no timing assertion: only a generous upper bound so a bug fails instead of hanging). */
-export async function waitFor(cond: () => boolean, what = 'condition', maxMs = 10_000): Promise<void> {
-  const end = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A pino logger whose lines are captured (to check that nothing secret is logged). */
 export function captureLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -28,48 +17,7 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
   return { logger, lines };
 }
 
-export function memoryStream(): { stream: Writable; text(): string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(Buffer.from(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-export interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** HTTP server on 127.0.0.1:0 answering with `status(requestIndex)`; records every request. */
-export async function startServer(
-  t: { after(fn: () => Promise<void> | void): void },
-  status: (index: number, req: Received) => number = () => 200,
-  respond: (req: Received) => string = () => '{}',
-): Promise<{ url: string; received: Received[]; server: Server }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const r = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      const code = status(received.length, r);
-      received.push(r);
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(code < 300 ? respond(r) : '{"error":"failing on purpose"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/ingest`, received, server };
-}
+export { memoryStream, startServer, waitFor } from '../helpers/io.ts';
 
 /** A port nothing listens on (bound then released: the shared free-port helper). */
 export { freePort as closedPort } from '../helpers/net.ts';

@@ -1,6 +1,5 @@
-// Test helpers for the auth area: a fake Moodle (token.php + site info), a key ring, a writable sink.
+// Test helpers for the auth area: a fake Moodle (token.php + site info), a key ring, a writable sink (shared, test/helpers/io.ts).
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { encryptionKey, type Keyring } from '../../runtime/auth/crypto.ts';
 import { MoodleError } from '../../runtime/moodle/errors.ts';
 import type { SiteInfo } from '../../runtime/moodle/site-info.ts';
@@ -9,14 +8,8 @@ export function testKeyring(): Keyring {
   return { current: encryptionKey(randomBytes(32)) };
 }
 
-/** Collects everything written to it (stdout/stderr of a CLI command, log lines). */
-export class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
+/** Collects everything written to it (stdout/stderr of a CLI command, log lines): the shared text sink. */
+export { TextSink as Sink } from '../helpers/io.ts';
 
 interface FakeUser {
   id: number;

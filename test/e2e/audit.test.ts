@@ -1,32 +1,21 @@
 // The audit trail of a running gateway: allowed, denied and failing calls in the file sink, exported as CSV by the
 // CLI; the security webhook receiving a signed denial; a planted secret nowhere. (Moodle: the simulator, a test double.)
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { verifyWebhookSignature } from '../../runtime/audit/webhook.ts';
 import { runAuditCommand } from '../../runtime/cli/audit.ts';
 import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
+import { memoryStream, startServer } from '../helpers/io.ts';
 
-test('file sink, CSV export and signed webhook for allowed, denied and failing calls', async () => {
+test('file sink, CSV export and signed webhook for allowed, denied and failing calls', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moodle-mcp-audit-'));
   const file = join(dir, 'audit.jsonl');
-  const received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
-  const hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ body, headers: req.headers });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+  const { url: hookUrl, received } = await startServer(t, () => 204, () => '');
   const env = { HOOK_SECRET: 'webhook-secret-0123456789' };
   const gw = await startTestGateway(testConfig({ audit: { sinks: [{ type: 'file', path: file }], webhook: { url: hookUrl, secret_env: 'HOOK_SECRET' } } }, env), { env });
   const server = await listen(gw.gateway);
@@ -44,7 +33,6 @@ test('file sink, CSV export and signed webhook for allowed, denied and failing c
   } finally {
     await server.close();
     await gw.close(); // flushes the file sink and the webhook
-    await new Promise<void>((resolve) => hook.close(() => resolve()));
   }
 
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -60,11 +48,9 @@ test('file sink, CSV export and signed webhook for allowed, denied and failing c
   assert.ok(!readFileSync(file, 'utf8').includes(planted), 'argument values never reach the audit trail');
 
   // The CLI export as CSV: a header and one row per selected record.
-  let csv = '';
-  const out = new Writable({ write: (chunk, _enc, done) => ((csv += chunk), done()) });
-  const err = new Writable({ write: (_chunk, _enc, done) => done() });
-  assert.equal(await runAuditCommand(['export', '--file', file, '--decision', 'denied', '--format', 'csv'], { stdout: out, stderr: err }), 0);
-  const rows = csv.trim().split('\r\n');
+  const out = memoryStream();
+  assert.equal(await runAuditCommand(['export', '--file', file, '--decision', 'denied', '--format', 'csv'], { stdout: out.stream, stderr: memoryStream().stream }), 0);
+  const rows = out.text().trim().split('\r\n');
   assert.equal(rows.length, 2);
   assert.match(rows[0], /^timestamp,/);
   assert.match(rows[1], /core_group_create_groups/);

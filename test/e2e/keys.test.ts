@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,11 +14,7 @@ import { createGateway } from '../../runtime/gateway/create.ts';
 import { createMoodleClient } from '../../runtime/moodle/index.ts';
 import { createSimulator, simulatorRoles, startSimulator } from '../../runtime/simulator/index.ts';
 import { listen, ROOT, startTestGateway, testConfig } from '../helpers/gateway.ts';
-
-function capture() {
-  let text = '';
-  return { stream: new Writable({ write: (chunk, _e, done) => ((text += chunk), done()) }), text: () => text };
-}
+import { memoryStream } from '../helpers/io.ts';
 
 test('keys create → use on /mcp → list → revoke', async () => {
   const simulator = await startSimulator();
@@ -30,8 +25,8 @@ test('keys create → use on /mcp → list → revoke', async () => {
   const gw = await startTestGateway(config, { env });
   const server = await listen(gw.gateway);
   try {
-    const out = capture();
-    const err = capture();
+    const out = memoryStream();
+    const err = memoryStream();
     const created = await runKeysCommand(['create', '--config', configFile, '--name', 'reporting-bot', '--profile', 'default', '--token-env', 'AGENT_TOKEN'], { env, stdout: out.stream, stderr: err.stream });
     assert.equal(created, 0, err.text());
     const key = /mmcp_[A-Za-z0-9_]+/.exec(out.text())?.[0];
@@ -43,7 +38,7 @@ test('keys create → use on /mcp → list → revoke', async () => {
     assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
     await client.close();
 
-    const listed = capture();
+    const listed = memoryStream();
     assert.equal(await runKeysCommand(['list', '--config', configFile, '--json'], { env, stdout: listed.stream, stderr: err.stream }), 0);
     const rows = JSON.parse(listed.text()) as { id: string; name: string; lastUsedAt?: string; last_used_at?: string }[];
     const row = rows.find((r) => r.name === 'reporting-bot');
@@ -51,7 +46,7 @@ test('keys create → use on /mcp → list → revoke', async () => {
     assert.ok(!listed.text().includes(key!), 'the key is never listed');
     assert.ok(!listed.text().includes(env.AGENT_TOKEN), 'nor the Moodle token');
 
-    assert.equal(await runKeysCommand(['revoke', '--config', configFile, row.id], { env, stdout: capture().stream, stderr: err.stream }), 0);
+    assert.equal(await runKeysCommand(['revoke', '--config', configFile, row.id], { env, stdout: memoryStream().stream, stderr: err.stream }), 0);
     const refused = await fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -89,8 +84,8 @@ test('a stored key whose Moodle user has become a site administrator since is re
   const server = await listen(gateway);
   try {
     const moodle = createMoodleClient({ url: config.moodle.url, timeoutMs: 5_000, service: config.moodle.service, fetch: moodleFetch });
-    const out = capture();
-    const err = capture();
+    const out = memoryStream();
+    const err = memoryStream();
     const argv = ['create', '--name', 'promoted', '--profile', 'default', '--token-env', 'AGENT_TOKEN'];
     assert.equal(await runKeysCommand(argv, { env, config, stdout: out.stream, stderr: err.stream, getSiteInfo: (token) => moodle.getSiteInfo(token) }), 0, err.text());
     const key = /mmcp_[A-Za-z0-9_]+/.exec(out.text())?.[0];
