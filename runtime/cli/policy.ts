@@ -141,7 +141,7 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
     function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
     courses,
     courses_resolved: resolved,
-    usage: { window_seconds: 60, connection_calls: count('calls', v.calls as string | undefined), function_calls: count('function-calls', v['function-calls'] as string | undefined) },
+    usage: { window_seconds: config.rate_limit.window_seconds, connection_calls: count('calls', v.calls as string | undefined), function_calls: count('function-calls', v['function-calls'] as string | undefined) },
     now_ns: Date.now() * 1e6,
   };
 

@@ -75,6 +75,16 @@ describe('policy explain', () => {
     assert.equal(given.code, 0, given.out);
   });
 
+  it('counts --calls in the configured rate window, as the gateway does', async () => {
+    const short = join(dir, 'short-window.yaml');
+    await writeFile(short, `${CONFIG}rate_limit:\n  window_seconds: 30\n`);
+    const args = ['explain', '--profile', 'default', '--function', 'core_webservice_get_site_info', '--ip', '10.1.2.3', '--calls', '30'];
+    assert.equal((await run([...args, '--config', config])).code, 0, '30 calls in a 60-second window are under 60 per minute');
+    const r = await run([...args, '--config', short]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /rate limit reached: 60 calls per minute for this connection/);
+  });
+
   it('reports bad usage with exit 2 and the offending option', async () => {
     assert.match((await run(['explain', '--config', config, '--function', 'x'])).err, /--profile is required/);
     const unknown = await run(['explain', '--config', config, '--profile', 'pm101', '--function', 'no_such_function']);
