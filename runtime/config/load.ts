@@ -40,8 +40,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return result.data;
 }
 
-/** Reads, parses and validates a config file. */
-export async function loadConfig(file = defaultConfigPath(), env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+/** Reads, parses and validates a config file (default: {@link defaultConfigPath} of `env`). */
+export async function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  file ??= defaultConfigPath(env);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

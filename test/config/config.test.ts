@@ -81,3 +81,7 @@ test('environment variables override the Moodle URL and the port', () => {
 test('a missing file is a ConfigError naming the file', async () => {
   await assert.rejects(loadConfig('/nonexistent/moodle-mcp.config.yaml', {}), (e: unknown) => e instanceof ConfigError && /ENOENT/.test(e.message));
 });
+
+test('without a file argument, $MOODLE_MCP_CONFIG is read from the env given, not from the process', async () => {
+  await assert.rejects(loadConfig(undefined, { MOODLE_MCP_CONFIG: '/nonexistent/from-env.yaml' }), (e: unknown) => e instanceof ConfigError && /from-env\.yaml/.test(e.message));
+});
