@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
-import { loadKeyring, type Keyring } from './crypto.ts';
+import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import type { GetSiteInfo } from './moodle-user.ts';
 import { openStore } from './store/index.ts';
@@ -43,7 +43,7 @@ export async function cliStore(deps: AuthCliDeps, config: GatewayConfig): Promis
 }
 
 export function cliKeyring(deps: AuthCliDeps, config: GatewayConfig): Keyring {
-  return deps.keyring ?? loadKeyring({ envName: config.secrets.encryption_key_env, file: config.secrets.encryption_key_file, env: deps.env ?? process.env });
+  return deps.keyring ?? keyringFromConfig(config, deps.env ?? process.env);
 }
 
 /** The Moodle check for the configured site; refuses simulator mode (no URL): a key must be checked against a real Moodle. */

@@ -65,6 +65,20 @@ export function loadKeyring(options: { envName?: string; file?: string; env?: No
 }
 
 /**
+ * The key ring the config names (`secrets.encryption_key_env`, else `secrets.encryption_key_file`), see {@link loadKeyring}.
+ * When neither is set and `devKeyFile` is given (simulator mode only), the development key in that file, created if missing.
+ */
+export function keyringFromConfig(
+  config: { secrets: { encryption_key_env: string; encryption_key_file?: string } },
+  env: NodeJS.ProcessEnv,
+  options: { devKeyFile?: string } = {},
+): Keyring {
+  const { encryption_key_env: envName, encryption_key_file: file } = config.secrets;
+  if (options.devKeyFile && !env[envName] && !file) return { current: loadOrCreateKeyFile(options.devKeyFile) };
+  return loadKeyring({ envName, file, env });
+}
+
+/**
  * Development convenience (simulator / demo mode only): reads `path`, or creates it (mode 0600) with a new random key.
  * A key kept beside the data it protects is no protection at rest: production sets the environment variable or a secret file.
  */

@@ -4,7 +4,7 @@ import type { AuditRecord } from '../audit/types.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { createAuthenticator } from './authenticate.ts';
 import type { ChallengeOptions } from './challenge.ts';
-import { loadKeyring, loadOrCreateKeyFile, type Keyring } from './crypto.ts';
+import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './bearer.ts';
 import { createOAuth, type OAuth, type OAuthMoodle } from './oauth/index.ts';
@@ -52,13 +52,7 @@ export interface GatewayAuth {
 export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayAuth> {
   const { config } = o;
   const env = o.env ?? process.env;
-  let keyring: Keyring;
-  try {
-    keyring = loadKeyring({ envName: config.secrets.encryption_key_env, file: config.secrets.encryption_key_file, env });
-  } catch (error) {
-    if (!o.simulated || !(error instanceof AuthError) || !/no encryption key/.test(error.message)) throw error;
-    keyring = { current: loadOrCreateKeyFile(join(config.store.dir, 'dev-encryption.key')) };
-  }
+  const keyring = keyringFromConfig(config, env, { devKeyFile: o.simulated ? join(config.store.dir, 'dev-encryption.key') : undefined });
   const store = o.store ?? (await openStore(config.store, env));
   const configKeys = resolveConfigKeys(config.connections as ConfigConnection[], config.profiles, env);
   const demoOn = config.demo.enabled === true || (config.demo.enabled === 'auto' && o.simulated);

@@ -41,6 +41,21 @@ describe('createGatewayAuth', () => {
     }
   });
 
+  it('simulator mode uses a configured encryption key, and a configured key that cannot be read is an error, not the dev key', async () => {
+    const dir = join(root, 'sim-key');
+    const key = Buffer.alloc(32, 7);
+    const sim = { publicUrl: 'http://127.0.0.1:3000', simulated: true, moodle: fakeMoodle(), demoTokens: { student: 's', teacher: 't', manager: 'm' } };
+    const auth = await createGatewayAuth({ ...sim, config: parseConfig(yaml(dir), 'test.yaml', {}), env: { BOT_TOKEN: 'bt', MOODLE_MCP_ENCRYPTION_KEY: key.toString('base64') } });
+    try {
+      assert.deepEqual(auth.keyring.current.key, key);
+    } finally {
+      await auth.close();
+    }
+    const missing = join(dir, 'missing.key');
+    await assert.rejects(createGatewayAuth({ ...sim, config: parseConfig(yaml(dir, `secrets: { encryption_key_file: ${JSON.stringify(missing)} }`), 'test.yaml', {}), env: { BOT_TOKEN: 'bt' } }), /cannot read .*missing\.key \(ENOENT\)/);
+    assert.ok(!existsSync(join(dir, 'dev-encryption.key')));
+  });
+
   it('a failing store cleanup is logged (the message, nothing else)', async () => {
     const dir = join(root, 'cleanup');
     const config = parseConfig(yaml(dir), 'test.yaml', {});
