@@ -11,7 +11,7 @@ import { createOAuth, type OAuth, type OAuthOptions } from '../../runtime/auth/o
 import { requireScope } from '../../runtime/auth/scopes.ts';
 import { FileStore, type AuthStore } from '../../runtime/auth/store/index.ts';
 import { fakeMoodle, testKeyring } from './helpers.ts';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, type AuthResult, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export interface Harness {
@@ -191,4 +191,37 @@ export function sdkProvider(clientName = 'SDK test client') {
     codeVerifier: () => state.verifier!,
   };
   return { provider, state };
+}
+
+export type Sdk = ReturnType<typeof sdkProvider>;
+
+/**
+ * The SDK's first auth() against `<base>/mcp` and the sign-in page it sends the person to: `started` is what auth()
+ * answered; the rest is there when it was 'REDIRECT' (the browser, the page, its CSRF token and login form URL).
+ */
+export async function sdkSignInPage(base: string, sdk: Sdk) {
+  const started = await auth(sdk.provider, { serverUrl: `${base}/mcp` });
+  if (started !== 'REDIRECT' || !sdk.state.url) return { started };
+  const browser = new Browser();
+  const html = await (await browser.follow(sdk.state.url.toString(), base)).text();
+  return { started, browser, html, csrf: field(html, 'csrf'), loginUrl: new URL(formAction(html, '/login'), base).toString() };
+}
+
+/**
+ * The SDK's sign-in as a person does it in a browser: auth() → sign-in page → Moodle username and password → consent
+ * to `access` → the code back to auth(). Returns what auth() answered first (`started`) and with the code (`finished`,
+ * absent when sign-in did not reach consent), and the sign-in step's answer (`signIn`: the consent page when it is 200).
+ */
+export async function sdkSignIn(base: string, sdk: Sdk, o: { username: string; password: string; access: 'read' | 'write' }) {
+  const page = await sdkSignInPage(base, sdk);
+  if (!page.browser) return { started: page.started };
+  const { browser, csrf } = page;
+  const consent = await browser.form(page.loginUrl, { csrf, username: o.username, password: o.password });
+  const signIn = { status: consent.status, html: await consent.text() };
+  if (consent.status !== 200) return { started: page.started, signIn };
+  const done = await browser.form(new URL(formAction(signIn.html, '/consent'), base).toString(), { csrf, decision: 'allow', access: o.access });
+  const back = await browser.follow(new URL(done.headers.get('location')!, base).toString(), base);
+  const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
+  const finished: AuthResult = await auth(sdk.provider, { serverUrl: `${base}/mcp`, authorizationCode: code });
+  return { started: page.started, signIn, finished };
 }

@@ -6,7 +6,7 @@ import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { PostgresStore } from '../../runtime/auth/store/index.ts';
 import { createMoodleClient } from '../../runtime/moodle/client.ts';
 import { createSimulator, simulatorRoles } from '../../runtime/simulator/index.ts';
-import { Browser, field, formAction, mcp, sdkProvider, startHarness, type Harness } from './oauth-harness.ts';
+import { mcp, sdkProvider, sdkSignIn, sdkSignInPage, startHarness, type Harness } from './oauth-harness.ts';
 import { startPgCluster, type PgCluster } from './pg-cluster.ts';
 
 describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () => {
@@ -25,21 +25,14 @@ describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () 
   });
 
   it('signs in as the simulator student and calls /mcp with the issued token; refresh works through the SDK', async () => {
-    const { provider, state } = sdkProvider();
-    assert.equal(await auth(provider, { serverUrl: `${h.base}/mcp` }), 'REDIRECT');
+    const sdk = sdkProvider();
+    const { provider, state } = sdk;
+    const r = await sdkSignIn(h.base, sdk, { username: simulatorRoles.student.username, password: simulator.password, access: 'read' });
+    assert.equal(r.started, 'REDIRECT');
     assert.equal(state.url?.searchParams.get('resource'), `${h.base}/mcp`);
     assert.equal(state.url?.searchParams.get('code_challenge_method'), 'S256');
-    const browser = new Browser();
-    const page = await browser.follow(state.url!.toString(), h.base);
-    const html = await page.text();
-    const csrf = field(html, 'csrf');
-    const consent = await browser.form(new URL(formAction(html, '/login'), h.base).toString(), { csrf, username: simulatorRoles.student.username, password: simulator.password });
-    const consentHtml = await consent.text();
-    assert.equal(consent.status, 200, consentHtml);
-    const done = await browser.form(new URL(formAction(consentHtml, '/consent'), h.base).toString(), { csrf, decision: 'allow', access: 'read' });
-    const back = await browser.follow(new URL(done.headers.get('location')!, h.base).toString(), h.base);
-    const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
-    assert.equal(await auth(provider, { serverUrl: `${h.base}/mcp`, authorizationCode: code }), 'AUTHORIZED');
+    assert.equal(r.signIn?.status, 200, r.signIn?.html);
+    assert.equal(r.finished, 'AUTHORIZED');
     const body = await (await mcp(h, state.tokens!.access_token)).json();
     assert.equal(body.user, simulatorRoles.student.username);
     assert.deepEqual(body.scopes, ['api.read']);
@@ -53,12 +46,8 @@ describe('MCP SDK client auth, PostgreSQL store, simulator login/token.php', () 
   });
 
   it("the simulator's site admin is refused; a wrong password gets Moodle's invalidlogin message", async () => {
-    const { provider, state } = sdkProvider();
-    await auth(provider, { serverUrl: `${h.base}/mcp` });
-    const browser = new Browser();
-    const html = await (await browser.follow(state.url!.toString(), h.base)).text();
-    const csrf = field(html, 'csrf');
-    const login = new URL(formAction(html, '/login'), h.base).toString();
+    const { browser, csrf, loginUrl: login } = await sdkSignInPage(h.base, sdkProvider());
+    assert.ok(browser, 'sent to the sign-in page');
     const admin = await browser.form(login, { csrf, username: simulatorRoles.admin.username, password: simulator.password });
     assert.equal(admin.status, 401);
     assert.match(await admin.text(), /site administrator/);

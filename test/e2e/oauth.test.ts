@@ -3,11 +3,10 @@
 // step-up from read to read+write (403 insufficient_scope), revocation.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SIMULATOR_PASSWORD, simulatorRoles } from '../../runtime/simulator/index.ts';
-import { Browser, field, formAction, REDIRECT, sdkProvider } from '../auth/oauth-harness.ts';
+import { REDIRECT, sdkProvider, sdkSignIn, type Sdk } from '../auth/oauth-harness.ts';
 import { freePort, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway;
@@ -26,20 +25,13 @@ after(async () => {
 });
 
 /** Runs the authorization as a person would in a browser: sign in with Moodle credentials, consent to `access`. */
-async function signIn(provider: OAuthClientProvider, state: { url?: URL }, access: 'read' | 'write', username = simulatorRoles.student.username) {
-  assert.equal(await auth(provider, { serverUrl: `${base}/mcp` }), 'REDIRECT');
-  const browser = new Browser();
-  const html = await (await browser.follow(state.url!.toString(), base)).text();
-  const csrf = field(html, 'csrf');
-  const consent = await browser.form(new URL(formAction(html, '/login'), base).toString(), { csrf, username, password: SIMULATOR_PASSWORD });
-  const consentHtml = await consent.text();
-  assert.equal(consent.status, 200, consentHtml.slice(0, 500));
-  assert.match(consentHtml, /E2E assistant/, 'consent names the client');
-  assert.ok(consentHtml.includes(REDIRECT), 'consent names the redirect URI');
-  const done = await browser.form(new URL(formAction(consentHtml, '/consent'), base).toString(), { csrf, decision: 'allow', access });
-  const back = await browser.follow(new URL(done.headers.get('location')!, base).toString(), base);
-  const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
-  assert.equal(await auth(provider, { serverUrl: `${base}/mcp`, authorizationCode: code }), 'AUTHORIZED');
+async function signIn(sdk: Sdk, access: 'read' | 'write', username = simulatorRoles.student.username) {
+  const r = await sdkSignIn(base, sdk, { username, password: SIMULATOR_PASSWORD, access });
+  assert.equal(r.started, 'REDIRECT');
+  assert.equal(r.signIn?.status, 200, r.signIn?.html.slice(0, 500));
+  assert.match(r.signIn.html, /E2E assistant/, 'consent names the client');
+  assert.ok(r.signIn.html.includes(REDIRECT), 'consent names the redirect URI');
+  assert.equal(r.finished, 'AUTHORIZED');
 }
 
 async function mcpClient(accessToken: string) {
@@ -70,8 +62,9 @@ test('discovery: protected resource metadata and authorization server metadata',
 });
 
 test('a person signs in, consents to read, and calls Moodle as themselves; a write asks for step-up', async () => {
-  const { provider, state } = sdkProvider('E2E assistant');
-  await signIn(provider, state, 'read');
+  const sdk = sdkProvider('E2E assistant');
+  await signIn(sdk, 'read');
+  const { state } = sdk;
   const { client, transport } = await mcpClient(state.tokens!.access_token);
   const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
   assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
@@ -102,8 +95,9 @@ test('a person signs in, consents to read, and calls Moodle as themselves; a wri
 });
 
 test('with read+write consent the write goes through; after revocation the token is refused', async () => {
-  const { provider, state } = sdkProvider('E2E assistant');
-  await signIn(provider, state, 'write');
+  const sdk = sdkProvider('E2E assistant');
+  await signIn(sdk, 'write');
+  const { state } = sdk;
   const { client } = await mcpClient(state.tokens!.access_token);
   const result = await client.callTool({ name: 'moodle_call_function', arguments: writeCall });
   assert.equal(result.isError, undefined, JSON.stringify(result.content));
