@@ -11,8 +11,9 @@ import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine } from '../policy/engine.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { formatRestrictionReport, restrictionReport } from '../policy/restriction-report.ts';
-import { formatDiff, groupFlips, listFlips, listInput, settingChanges } from '../policy/review.ts';
-import type { PolicyData, PolicyInput } from '../policy/types.ts';
+import { buildPolicyInput } from '../policy/input.ts';
+import { formatDiff, groupFlips, listFlips, representativeIp, settingChanges } from '../policy/review.ts';
+import type { PolicyData } from '../policy/types.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -134,16 +135,15 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
   }
 
   const scopes = v.scopes !== undefined ? (v.scopes as string).split(',').map((s) => s.trim()).filter(Boolean) : (profile?.scopes ?? []);
-  const input: PolicyInput = {
+  const input = buildPolicyInput({
     action: v.list ? 'tools/list' : 'tools/call',
     connection: { id: 'explain', profile: profileName, scopes, auth_method: 'explain', site_admin: Boolean(v['site-admin']) },
-    client_ip: (v.ip as string | undefined) ?? listInput(profileName, profile, fn).client_ip,
-    function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
-    courses,
-    courses_resolved: resolved,
+    clientIp: (v.ip as string | undefined) ?? representativeIp(profile),
+    fn,
+    courses: { courses, resolved },
     usage: { window_seconds: config.rate_limit.window_seconds, connection_calls: count('calls', v.calls as string | undefined), function_calls: count('function-calls', v['function-calls'] as string | undefined) },
-    now_ns: Date.now() * 1e6,
-  };
+    nowMs: Date.now(),
+  });
 
   const policies = v.policies ? resolve(cwd, v.policies as string) : join(REPO, 'policies');
   const engine = await loadPolicyEngine({ sourcesDir: policies, wasmPath: join(policies, 'build/policy.wasm'), manifestPath: join(policies, 'build/manifest.json'), data });

@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditRecord } from '../audit/types.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { MoodleError } from '../moodle/errors.ts';
+import { buildPolicyInput } from '../policy/input.ts';
 import type { Decision, PolicyInput } from '../policy/types.ts';
 import type { CallContext } from './context.ts';
 import { toolCallAudit } from './audit-record.ts';
@@ -46,17 +47,17 @@ export interface PipelineDeps {
   logError(error: unknown, fn: string): void;
 }
 
-/** Builds the policy input for one function (shared by calls and listings). */
+/** Builds the policy input for one function and caller (shared by calls and listings). */
 export function policyInput(
   action: PolicyInput['action'],
   ctx: CallContext,
   fn: CatalogFunction,
-  facts: CourseFacts = { courses: [], resolved: true },
-  usage: PolicyInput['usage'] = { window_seconds: 60, connection_calls: 0, function_calls: 0 },
+  facts?: CourseFacts,
+  usage?: PolicyInput['usage'],
   nowMs = Date.now(),
 ): PolicyInput {
   const { connection } = ctx;
-  return {
+  return buildPolicyInput({
     action,
     connection: {
       id: connection.id,
@@ -65,13 +66,12 @@ export function policyInput(
       auth_method: connection.authMethod,
       site_admin: connection.moodleUser?.isSiteAdmin ?? false,
     },
-    client_ip: ctx.clientIp,
-    function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
-    courses: facts.courses,
-    courses_resolved: facts.resolved,
+    clientIp: ctx.clientIp,
+    fn,
+    courses: facts,
     usage,
-    now_ns: nowMs * 1_000_000,
-  };
+    nowMs,
+  });
 }
 
 /** Top-level and nested argument key paths (never values), for the audit trail. */

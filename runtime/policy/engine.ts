@@ -7,6 +7,7 @@ import { PolicyError } from './errors.ts';
 import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT, readCheckedWasm } from './manifest.ts';
 import type { Decision, PolicyData, PolicyInput } from './types.ts';
 import { evaluator, type Evaluate } from './evaluate.ts';
+import { buildPolicyInput } from './input.ts';
 import { validatePolicyData } from './data.ts';
 
 export type PolicyEvent =
@@ -66,16 +67,13 @@ const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/op
 const POLICY_ERROR = 'policy error: the access policy could not be evaluated';
 
 /** A probe that every working policy must answer with a decision (checked before a policy is swapped in). */
-const PROBE: PolicyInput = {
+const PROBE: PolicyInput = buildPolicyInput({
   action: 'tools/list',
   connection: { id: 'probe', profile: '', scopes: [], auth_method: 'probe', site_admin: false },
-  client_ip: '0.0.0.0',
-  function: { name: 'probe', access: 'read', has_course_refs: false },
-  courses: [],
-  courses_resolved: true,
-  usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 },
-  now_ns: 0,
-};
+  clientIp: '0.0.0.0',
+  fn: { name: 'probe', access: 'read', courseRefs: [] },
+  nowMs: 0,
+});
 
 function toDecision(resultSet: unknown): Decision {
   const result = Array.isArray(resultSet) ? (resultSet[0] as { result?: unknown } | undefined)?.result : undefined;

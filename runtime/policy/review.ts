@@ -1,5 +1,6 @@
 import type { CatalogFunction } from '../catalog/types.ts';
 import type { PolicyEngine } from './engine.ts';
+import { buildPolicyInput } from './input.ts';
 import type { Decision, PolicyData, PolicyInput, PolicyProfile } from './types.ts';
 
 /** An address inside the profile's first `ip_allow` entry (its network address), or 0.0.0.0 when the list is empty. */
@@ -10,16 +11,13 @@ export function representativeIp(profile: PolicyProfile | undefined): string {
 
 /** The `tools/list` input for a profile and function: the profile's own scopes, an allowed IP, not a site admin. */
 export function listInput(profileName: string, profile: PolicyProfile | undefined, fn: CatalogFunction): PolicyInput {
-  return {
+  return buildPolicyInput({
     action: 'tools/list',
     connection: { id: 'review', profile: profileName, scopes: profile?.scopes ?? [], auth_method: 'review', site_admin: false },
-    client_ip: representativeIp(profile),
-    function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
-    courses: [],
-    courses_resolved: true,
-    usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 },
-    now_ns: 0,
-  };
+    clientIp: representativeIp(profile),
+    fn,
+    nowMs: 0,
+  });
 }
 
 export interface Flip {

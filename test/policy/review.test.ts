@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CatalogFunction } from '../../runtime/catalog/types.ts';
-import { formatDiff, groupFlips, representativeIp, settingChanges, type Flip } from '../../runtime/policy/review.ts';
+import { formatDiff, groupFlips, listInput, representativeIp, settingChanges, type Flip } from '../../runtime/policy/review.ts';
 import type { PolicyData } from '../../runtime/policy/types.ts';
 
 const fn = (name: string, component = name.startsWith('core_') ? 'moodle' : name.split('_').slice(0, 2).join('_')) =>
@@ -12,6 +12,21 @@ const allow = { allow: true, reasons: [] };
 const flip = (profile: string, f: CatalogFunction, after: Flip['after']): Flip => ({ profile, fn: f, before: after.allow ? deny('was denied') : allow, after });
 
 describe('policy diff grouping', () => {
+  it('decides listings with the profile\'s own scopes, an address it allows, no courses, no usage and no site admin', () => {
+    const profile = { scopes: ['api.read'], ip_allow: ['10.0.0.0/8'], allow: ['*'], deny: [], allow_site_admin: false };
+    const refs = { ...fn('core_course_a'), courseRefs: [{ path: 'courseid', kind: 'course', source: 'rule:courseid' }] } as CatalogFunction;
+    assert.deepEqual(listInput('p1', profile, refs), {
+      action: 'tools/list',
+      connection: { id: 'review', profile: 'p1', scopes: ['api.read'], auth_method: 'review', site_admin: false },
+      client_ip: '10.0.0.0',
+      function: { name: 'core_course_a', access: 'read', has_course_refs: true },
+      courses: [],
+      courses_resolved: true,
+      usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 },
+      now_ns: 0,
+    });
+  });
+
   it('collapses a whole catalog, a whole component and a whole core area into one row each', () => {
     const everything = catalog.map((f) => flip('p1', f, deny(`function ${f.name} is denied by pattern '*'`)));
     assert.deepEqual(groupFlips(everything, catalog), [
