@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { EXCHANGES, ROOT } from '../helpers/gateway.ts';
+import { recorded } from '../helpers/exchanges.ts';
+import { ROOT } from '../helpers/gateway.ts';
 
 test('serve --stdio lists tools and calls Moodle as the token user (simulator when no MOODLE_URL)', async () => {
   const transport = new StdioClientTransport({
@@ -22,7 +23,7 @@ test('serve --stdio lists tools and calls Moodle as the token user (simulator wh
     assert.ok(tools.some((t) => t.name === 'moodle_call_function'));
     const result = await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } });
     assert.equal(result.isError, undefined);
-    assert.deepEqual(result.structuredContent, { result: EXCHANGES.find((e) => e.id === 8)!.response_json });
+    assert.deepEqual(result.structuredContent, { result: recorded(8) });
   } finally {
     await client.close();
   }

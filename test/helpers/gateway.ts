@@ -7,7 +7,6 @@ import { serve } from 'srvx';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { parseConfig, type GatewayConfig } from '../../runtime/config/index.ts';
 import { createGateway, type Gateway } from '../../runtime/gateway/create.ts';
-import { loadSimulatorData } from '../../runtime/simulator/data.ts';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,10 +72,5 @@ export async function listen(gateway: Gateway, options: { trustProxy?: boolean |
   return { url: `http://127.0.0.1:${url.port}`, port: Number(url.port), close: () => server.close(true) };
 }
 
-/** Recorded Moodle exchanges (ground truth); every recording names its token role ('none' when it sent no token). */
-export const EXCHANGES = loadSimulatorData().exchanges.exchanges.map(({ token_role, ...exchange }) => {
-  if (token_role === null) throw new Error(`recorded exchange #${exchange.id} has no token_role`);
-  return { ...exchange, token_role };
-});
-
 export { freePort } from './net.ts';
+export { EXCHANGES } from './exchanges.ts';

@@ -6,10 +6,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMoodleClient, isSiteAdmin, MoodleError } from '../../runtime/moodle/index.ts';
 import { createSimulator, startSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
-import { loadSimulatorData } from '../../runtime/simulator/data.ts';
+import { recorded } from '../helpers/exchanges.ts';
 
-const exchanges = loadSimulatorData().exchanges.exchanges;
-const recorded = (id: number) => exchanges.find((e) => e.id === id)!.response_json;
 const STUDENT = simulatorTokens['emma.johansson'];
 const TEACHER = simulatorTokens.dlindqvist;
 

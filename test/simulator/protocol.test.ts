@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
+import { exchange, recorded } from '../helpers/exchanges.ts';
 import { xmlResponse } from '../../runtime/simulator/xml.ts';
 import type { MultipleNode, StructureNode } from '../../runtime/simulator/descriptions.ts';
 
@@ -51,11 +52,10 @@ test('booleans accept only 0/1, as Moodle does', async () => {
 
 test('defaults (VALUE_DEFAULT) are applied before matching a recorded call', async () => {
   // Exchange 5 sent returnusercount=1 and exchange 13 status=&since=0: both equal the descriptions' defaults.
-  const exchanges = loadSimulatorData().exchanges.exchanges;
   const courses = await rest(T['emma.johansson'], 'core_enrol_get_users_courses', { userid: '6' });
-  assert.deepEqual(courses.json, exchanges.find((e) => e.id === 5)!.response_json);
+  assert.deepEqual(courses.json, recorded(5));
   const submissions = await rest(T.dlindqvist, 'mod_assign_get_submissions', { 'assignmentids[0]': '1' });
-  assert.deepEqual(submissions.json, exchanges.find((e) => e.id === 13)!.response_json);
+  assert.deepEqual(submissions.json, recorded(13));
 });
 
 test('token errors: missing or unknown token → invalidtoken (before anything else)', async () => {
@@ -155,18 +155,17 @@ test('unrecorded calls get a minimal answer synthesised from the returns descrip
 
 test('XML: default format, errors, and the renderer reproduces the recorded XML from the recorded JSON', async () => {
   const data = loadSimulatorData();
-  const ex = (id: number) => data.exchanges.exchanges.find((e) => e.id === id)!;
   const xml = await rest(T.praman, 'core_course_get_course_module', { cmid: '19' }, null);
   assert.equal(xml.type, 'application/xml; charset=utf-8');
   assert.match(xml.text, /^<\?xml version="1.0" encoding="UTF-8" \?>\n<RESPONSE>\n<SINGLE>\n<KEY name="cm"><SINGLE>\n<KEY name="id"><VALUE>19<\/VALUE>/);
   const error = await rest('bad', 'core_webservice_get_site_info', {}, 'xml');
-  assert.equal(error.text, ex(63).response_text);
+  assert.equal(error.text, exchange(63).response_text);
   // The recording placed <USERPRIVATEACCESSKEY> unescaped into the XML; JSON and XML were recorded separately.
-  const siteInfoXml = xmlResponse(ex(1).response_json, data.functions.get('core_webservice_get_site_info')!.returns);
-  assert.equal(siteInfoXml.replace('&lt;USERPRIVATEACCESSKEY&gt;', '<USERPRIVATEACCESSKEY>'), ex(61).response_text);
+  const siteInfoXml = xmlResponse(exchange(1).response_json, data.functions.get('core_webservice_get_site_info')!.returns);
+  assert.equal(siteInfoXml.replace('&lt;USERPRIVATEACCESSKEY&gt;', '<USERPRIVATEACCESSKEY>'), exchange(61).response_text);
   // Course 6 was created between the two recordings, which moved PM101's categorysortorder from 20003 to 20002.
-  const pm101 = (ex(3).response_json as { id: number; categorysortorder: number }[]).filter((c) => c.id === 2).map((c) => ({ ...c, categorysortorder: 20003 }));
-  assert.equal(xmlResponse(pm101, data.functions.get('core_course_get_courses')!.returns), ex(62).response_text);
+  const pm101 = (exchange(3).response_json as { id: number; categorysortorder: number }[]).filter((c) => c.id === 2).map((c) => ({ ...c, categorysortorder: 20003 }));
+  assert.equal(xmlResponse(pm101, data.functions.get('core_course_get_courses')!.returns), exchange(62).response_text);
 });
 
 test('GET with a query string works like POST; unknown paths are 404', async () => {
