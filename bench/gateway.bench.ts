@@ -5,11 +5,10 @@
  * rate limiter, WASM policy decision, Moodle call, rendering, audit record.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMoodleClient } from '../runtime/moodle/index.ts';
 import { simulatorTokens, startSimulator } from '../runtime/simulator/index.ts';
 import { listen, startTestGateway, testConfig } from '../test/helpers/gateway.ts';
+import { connectClient } from '../test/helpers/mcp-client.ts';
 
 export const title = 'Gateway overhead per call (direct Moodle client vs through moodle-mcp, same simulator, interleaved)';
 
@@ -32,8 +31,7 @@ export default async function bench() {
   );
   const server = await listen(gw.gateway);
   const direct = createMoodleClient({ url: simulator.url });
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer bench-key' } } }));
+  const client = await connectClient(server.url, 'bench-key');
 
   const rows = [];
   for (const [fn, args] of [

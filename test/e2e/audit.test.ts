@@ -5,12 +5,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { verifyWebhookSignature } from '../../runtime/audit/webhook.ts';
 import { runAuditCommand } from '../../runtime/cli/audit.ts';
 import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
 import { memoryStream, startServer } from '../helpers/io.ts';
+import { connectClient } from '../helpers/mcp-client.ts';
 
 test('file sink, CSV export and signed webhook for allowed, denied and failing calls', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moodle-mcp-audit-'));
@@ -21,8 +20,7 @@ test('file sink, CSV export and signed webhook for allowed, denied and failing c
   const server = await listen(gw.gateway);
   const planted = 'planted-argument-value-7f3a9';
   try {
-    const client = new Client({ name: 'audit-e2e', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-teacher', 'user-agent': 'audit-e2e/1.0' } } }));
+    const client = await connectClient(server.url, 'demo-teacher', { 'user-agent': 'audit-e2e/1.0' });
     await client.listTools();
     assert.equal((await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } })).isError, undefined);
     const denied = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_group_create_groups', arguments: { groups: [{ courseid: 2, name: planted, description: 'x' }] } } });

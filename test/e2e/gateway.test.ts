@@ -1,9 +1,9 @@
 // End to end over a real socket: the MCP SDK client → the gateway → the in-process Moodle simulator (a test double).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { EXCHANGES, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { recorded } from '../helpers/exchanges.ts';
+import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { connectClient, INITIALIZE as initialize, postMcp, text } from '../helpers/mcp-client.ts';
 
 let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -17,21 +17,10 @@ after(async () => {
   await gw.close();
 });
 
-async function connect(key = 'demo-student', protocolVersion?: string) {
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-    requestInit: { headers: { authorization: `Bearer ${key}` } },
-  });
-  if (protocolVersion) transport.setProtocolVersion(protocolVersion);
-  await client.connect(transport);
-  return { client, transport };
-}
-
-const recorded = (id: number) => EXCHANGES.find((e) => e.id === id)!.response_json;
-const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
+const connect = (key = 'demo-student') => connectClient(server.url, key);
 
 test('initialize and tools/list: meta-tools plus the configured direct tools, with schemas and annotations', async () => {
-  const { client } = await connect();
+  const client = await connect();
   assert.equal(client.getServerVersion()?.name, 'moodle-mcp');
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
@@ -46,7 +35,7 @@ test('initialize and tools/list: meta-tools plus the configured direct tools, wi
 });
 
 test('a direct tool call returns what Moodle answered (recorded exchange #8)', async () => {
-  const { client } = await connect();
+  const client = await connect();
   const result = await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } });
   assert.equal(result.isError, undefined, text(result));
   assert.deepEqual(result.structuredContent, { result: recorded(8) });
@@ -55,7 +44,7 @@ test('a direct tool call returns what Moodle answered (recorded exchange #8)', a
 });
 
 test('moodle_call_function returns what Moodle answered (recorded exchange #12)', async () => {
-  const { client } = await connect();
+  const client = await connect();
   const result = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'mod_assign_get_assignments', arguments: { courseids: [2] } } });
   assert.equal(result.isError, undefined, text(result));
   assert.deepEqual(result.structuredContent, recorded(12));
@@ -63,7 +52,7 @@ test('moodle_call_function returns what Moodle answered (recorded exchange #12)'
 });
 
 test('search and describe only show functions the caller may use', async () => {
-  const { client } = await connect();
+  const client = await connect();
   const search = await client.callTool({ name: 'moodle_search_functions', arguments: { query: 'forum discussions' } });
   const found = (search.structuredContent as { functions: { name: string; access: string }[] }).functions;
   assert.ok(found.some((f) => f.name === 'mod_forum_get_forum_discussions'));
@@ -78,7 +67,7 @@ test('search and describe only show functions the caller may use', async () => {
 });
 
 test('Moodle errors become tool errors with Moodle errorcode and message (recorded exchange #48)', async () => {
-  const { client } = await connect();
+  const client = await connect();
   const result = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'core_enrol_get_enrolled_users', arguments: { courseid: 5 } } });
   assert.equal(result.isError, true);
   assert.match(text(result), /errorcoursecontextnotvalid/);
@@ -87,7 +76,7 @@ test('Moodle errors become tool errors with Moodle errorcode and message (record
 });
 
 test('invalid arguments are refused before Moodle, naming the field', async () => {
-  const { client } = await connect();
+  const client = await connect();
   const result = await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 'abc' } });
   assert.equal(result.isError, true);
   assert.match(text(result), /invalid_arguments/);
@@ -96,7 +85,7 @@ test('invalid arguments are refused before Moodle, naming the field', async () =
 });
 
 test('read-only mode refuses a write function with a reason, and the audit says so', async () => {
-  const { client } = await connect('demo-teacher');
+  const client = await connect('demo-teacher');
   const result = await client.callTool({
     name: 'moodle_call_function',
     arguments: { name: 'core_group_create_groups', arguments: { groups: [{ courseid: 2, name: 'x', description: 'y' }] } },
@@ -113,20 +102,14 @@ test('read-only mode refuses a write function with a reason, and the audit says 
 });
 
 test('protocol version 2025-06-18 is accepted as well as 2025-11-25', async () => {
-  const { client, transport } = await connect('demo-student', '2025-06-18');
-  assert.ok(transport.sessionId);
+  const client = await connectClient(server.url, 'demo-student', {}, { protocolVersion: '2025-06-18' });
+  assert.ok(client.transport?.sessionId);
   const { tools } = await client.listTools();
   assert.ok(tools.length > 3);
   await client.close();
 });
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer demo-student', ...headers },
-    body: JSON.stringify(body),
-  });
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const post = (body: unknown, headers: Record<string, string> = {}) => postMcp(server.url, 'demo-student', body, headers);
 
 test('session lifecycle: notifications get 202, DELETE ends the session, then it is 404', async () => {
   const init = await post(initialize);
@@ -206,10 +189,8 @@ test('stateless mode answers without sessions', async () => {
   const stateless = await startTestGateway(testConfig({ server: { sessions: 'stateless' } }));
   const s = await listen(stateless.gateway);
   try {
-    const client = new Client({ name: 'e2e', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-student' } } });
-    await client.connect(transport);
-    assert.equal(transport.sessionId, undefined);
+    const client = await connectClient(s.url, 'demo-student');
+    assert.equal(client.transport?.sessionId, undefined);
     const result = await client.callTool({ name: 'core_course_get_contents', arguments: { courseid: 2 } });
     assert.deepEqual(result.structuredContent, { result: recorded(8) });
     await client.close();
@@ -233,8 +214,7 @@ test('with expose.meta off the meta-tools are not listed and calling one is an u
   const noMeta = await startTestGateway(testConfig({ expose: { meta: false } }));
   const s = await listen(noMeta.gateway);
   try {
-    const client = new Client({ name: 'e2e', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-student' } } }));
+    const client = await connectClient(s.url, 'demo-student');
     const { tools } = await client.listTools();
     assert.equal(tools.length, noMeta.gateway.config.expose.direct.length);
     const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} });

@@ -5,16 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import pino from 'pino';
-import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { runKeysCommand } from '../../runtime/cli/keys.ts';
-import { createGateway } from '../../runtime/gateway/create.ts';
 import { createMoodleClient } from '../../runtime/moodle/index.ts';
 import { createSimulator, simulatorRoles, startSimulator } from '../../runtime/simulator/index.ts';
-import { listen, ROOT, startTestGateway, testConfig } from '../helpers/gateway.ts';
+import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
 import { memoryStream } from '../helpers/io.ts';
+import { connectClient, postInitialize } from '../helpers/mcp-client.ts';
 
 test('keys create → use on /mcp → list → revoke', async () => {
   const simulator = await startSimulator();
@@ -32,8 +28,7 @@ test('keys create → use on /mcp → list → revoke', async () => {
     const key = /mmcp_[A-Za-z0-9_]+/.exec(out.text())?.[0];
     assert.ok(key, out.text());
 
-    const client = new Client({ name: 'agent', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    const client = await connectClient(server.url, key);
     const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
     assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
     await client.close();
@@ -47,11 +42,7 @@ test('keys create → use on /mcp → list → revoke', async () => {
     assert.ok(!listed.text().includes(env.AGENT_TOKEN), 'nor the Moodle token');
 
     assert.equal(await runKeysCommand(['revoke', '--config', configFile, row.id], { env, stdout: memoryStream().stream, stderr: err.stream }), 0);
-    const refused = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
-    });
+    const refused = await postInitialize(server.url, key);
     assert.equal(refused.status, 401);
   } finally {
     await server.close();
@@ -72,16 +63,8 @@ test('a stored key whose Moodle user has become a site administrator since is re
   };
   const env = { MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64'), AGENT_TOKEN: simulatorRoles.student.token };
   const config = testConfig({ moodle: { url: 'http://moodle.invalid' }, audit: { sinks: [] } }, env);
-  const records: AuditRecord[] = [];
-  const gateway = await createGateway({
-    config,
-    baseDir: ROOT,
-    env,
-    log: pino({ level: 'silent' }),
-    moodleFetch,
-    auditWriters: [{ name: 'memory', maxBatch: 1000, write: async (lines) => void records.push(...lines.map((l) => JSON.parse(l))), close: async () => {} }],
-  });
-  const server = await listen(gateway);
+  const gw = await startTestGateway(config, { env, moodleFetch });
+  const server = await listen(gw.gateway);
   try {
     const moodle = createMoodleClient({ url: config.moodle.url, timeoutMs: 5_000, service: config.moodle.service, fetch: moodleFetch });
     const out = memoryStream();
@@ -92,19 +75,15 @@ test('a stored key whose Moodle user has become a site administrator since is re
     assert.ok(key, out.text());
 
     promoted = true;
-    const refused = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
-    });
+    const refused = await postInitialize(server.url, key);
     assert.equal(refused.status, 403);
     assert.match(((await refused.json()) as { error: string }).error, /site administrator/);
-    await gateway.audit.flush();
+    const records = await gw.audited();
     const failed = records.find((r) => r.event === 'auth.signin.failed');
     assert.equal(failed?.status, 403);
     assert.ok(!JSON.stringify(records).includes(key!) && !JSON.stringify(records).includes(env.AGENT_TOKEN), 'no secret in the audit trail');
   } finally {
     await server.close();
-    await gateway.close();
+    await gw.close();
   }
 });

@@ -1,14 +1,11 @@
 // The compiled Rego policy deciding real calls through the gateway (SDK client → gateway → simulator).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { simulatorRoles, simulatorTokens } from '../../runtime/simulator/index.ts';
-import pino from 'pino';
-import type { AuditRecord } from '../../runtime/audit/types.ts';
-import { createGateway } from '../../runtime/gateway/create.ts';
 import { policyInput } from '../../runtime/mcp/pipeline.ts';
-import { listen, ROOT, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { connectClient, postInitialize, text } from '../helpers/mcp-client.ts';
 
 const STUDENT = simulatorTokens['emma.johansson'];
 const env = { CAMPUS_KEY: 'k-campus', PM101_KEY: 'k-pm101', LIMITED_KEY: 'k-limited', ADMIN_KEY: 'k-admin', STUDENT_TOKEN: STUDENT, ADMIN_TOKEN: simulatorRoles.admin.token };
@@ -44,13 +41,8 @@ after(async () => {
   await gw.close();
 });
 
-async function connect(key: string, headers: Record<string, string> = {}) {
-  const client = new Client({ name: 'policy-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}`, ...headers } } }));
-  return client;
-}
+const connect = (key: string, headers: Record<string, string> = {}) => connectClient(server.url, key, headers);
 const call = (client: Client, name: string, args: Record<string, unknown>) => client.callTool({ name: 'moodle_call_function', arguments: { name, arguments: args } });
-const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 test('a client IP outside the profile allowlist is refused; the proxy chain is read from the right', async () => {
   const outside = await connect('k-campus', { 'x-forwarded-for': '203.0.113.9' });
@@ -125,7 +117,6 @@ test('course restriction: a function that names no course is refused unless it i
 // The default 60 s window, on a clock the test moves: rate_per_minute 3 allows three calls per window.
 test('rate limit: calls over the limit are refused, then allowed again after the window', async () => {
   let clock = Date.now();
-  const records: AuditRecord[] = [];
   const config = testConfig(
     {
       profiles: { default: { scopes: ['api.read'], allow: ['*'] }, limited: { scopes: ['api.read'], allow: ['core_course_*'], rate_per_minute: 3 } },
@@ -133,18 +124,10 @@ test('rate limit: calls over the limit are refused, then allowed again after the
     },
     env,
   );
-  const gateway = await createGateway({
-    config,
-    baseDir: ROOT,
-    env,
-    log: pino({ level: 'silent' }),
-    now: () => clock,
-    auditWriters: [{ name: 'memory', maxBatch: 1000, write: async (lines) => void records.push(...lines.map((l) => JSON.parse(l))), close: async () => {} }],
-  });
-  const limited = await listen(gateway);
-  const client = new Client({ name: 'policy-e2e', version: '1.0.0' });
+  const limitedGw = await startTestGateway(config, { env, now: () => clock });
+  const limited = await listen(limitedGw.gateway);
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${limited.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer k-limited' } } }));
+    const client = await connectClient(limited.url, 'k-limited');
     for (let i = 0; i < 3; i++) assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
     const refused = await call(client, 'core_course_get_contents', { courseid: 2 });
     assert.equal(refused.isError, true);
@@ -152,11 +135,11 @@ test('rate limit: calls over the limit are refused, then allowed again after the
     clock += 60_000;
     assert.equal((await call(client, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
     await client.close();
-    await gateway.audit.flush();
+    const records = await limitedGw.audited();
     assert.ok(records.some((r) => r.event === 'rate_limit.hit' && r.connection_id === 'limited'));
   } finally {
     await limited.close();
-    await gateway.close();
+    await limitedGw.close();
   }
 });
 
@@ -184,12 +167,7 @@ test('tools/list shows exactly what tools/call allows (patterns, deny wins)', as
   }
 });
 
-const initialize = (key: string, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
-  });
+const initialize = (key: string, headers: Record<string, string> = {}) => postInitialize(server.url, key, headers);
 
 test("a connection backed by a site administrator's Moodle token is refused by default", async () => {
   const response = await initialize('k-admin');

@@ -2,17 +2,15 @@
 // an invalid edit keeps the previous profiles in force.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PolicyError } from '../../runtime/policy/errors.ts';
 import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
+import { connectClient, text } from '../helpers/mcp-client.ts';
 
 test('a profile edit applied by reloadConfig changes tools/list and tools/call at once', async () => {
   const gw = await startTestGateway();
   const server = await listen(gw.gateway);
   try {
-    const client = new Client({ name: 'reload', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer demo-student' } } }));
+    const client = await connectClient(server.url, 'demo-student');
     const before = (await client.listTools()).tools.map((t) => t.name);
     assert.ok(before.includes('mod_forum_get_forums_by_courses'));
     const version = gw.gateway.policy.version;
@@ -24,7 +22,7 @@ test('a profile edit applied by reloadConfig changes tools/list and tools/call a
     assert.ok(!after.includes('mod_forum_get_forums_by_courses'));
     const refused = await client.callTool({ name: 'moodle_call_function', arguments: { name: 'mod_forum_get_forums_by_courses', arguments: { courseids: [2] } } });
     assert.equal(refused.isError, true);
-    assert.match((refused.content as { text: string }[])[0].text, /denied by pattern 'mod_forum_\*'/);
+    assert.match(text(refused), /denied by pattern 'mod_forum_\*'/);
 
     // A section that cannot change at run time is reported, not applied.
     assert.deepEqual(gw.gateway.reloadConfig(testConfig({ server: { port: 4000 } })).filter((s) => s === 'server'), ['server']);

@@ -3,12 +3,12 @@
 // gateway stops a request before Moodle (invalid arguments, unknown function, bad token), the gateway's own refusal.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { coerceFormArgs } from '../../runtime/moodle/coerce.ts';
 import { decodeForm } from '../../runtime/moodle/form.ts';
 import { simulatorRoles } from '../../runtime/simulator/data.ts';
 import { EXCHANGES, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { connectClient, text } from '../helpers/mcp-client.ts';
 
 const ROLES = ['student', 'teacher', 'admin', 'student2', 'teacher2', 'manager'] as const;
 const env: NodeJS.ProcessEnv = { INVALID_TOKEN: '0123456789abcdef0123456789abcdef', INVALID_KEY: 'key-invalid' };
@@ -51,8 +51,7 @@ after(async () => {
 async function clientFor(role: string): Promise<Client> {
   let client = clients.get(role);
   if (!client) {
-    client = new Client({ name: `replay-${role}`, version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer key-${role}` } } }));
+    client = await connectClient(server.url, `key-${role}`);
     clients.set(role, client);
   }
   return client;
@@ -62,7 +61,6 @@ const RESERVED = new Set(['wstoken', 'wsfunction', 'moodlewsrestformat']);
 /** The recording replaced `userprivateaccesskey` values with a placeholder; do the same to the live answer. */
 const redactPrivateKey = (value: unknown) =>
   JSON.parse(JSON.stringify(value).replace(/"userprivateaccesskey":"[^"]*"/g, '"userprivateaccesskey":"<USERPRIVATEACCESSKEY>"'));
-const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
 
 /** What the gateway does instead of forwarding, for requests it stops itself. */
 const STOPPED_BY_GATEWAY: Record<number, RegExp> = {
@@ -80,9 +78,8 @@ test('every recorded JSON exchange replayed through the gateway', async () => {
     if (!['read', 'write', 'error'].includes(exchange.category)) continue; // xml and login/token.php: tested against the simulator
     if (exchange.token_role === 'none') continue; // no token at all: the gateway always has one (see the 401 tests)
     if (exchange.token_role === 'invalid') {
-      const client = new Client({ name: 'replay-invalid', version: '1.0.0' });
       await assert.rejects(
-        client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer key-invalid' } } })),
+        connectClient(server.url, 'key-invalid'),
         /401|invalidtoken/,
         `#${exchange.id}: a connection whose Moodle token is invalid is refused`,
       );

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { serve } from 'srvx';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { parseConfig, type GatewayConfig } from '../../runtime/config/index.ts';
-import { createGateway, type Gateway } from '../../runtime/gateway/create.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../../runtime/gateway/create.ts';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,13 +36,18 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(config = testConfig(), options: { env?: NodeJS.ProcessEnv } = {}): Promise<TestGateway> {
+/**
+ * A gateway on `config` with its audit trail captured in memory. Other gateway options (env, moodleFetch, now, more
+ * audit writers...) are passed through; by default env is empty, the log silent and paths relative to the repository.
+ */
+export async function startTestGateway(config = testConfig(), options: Omit<Partial<GatewayOptions>, 'config'> = {}): Promise<TestGateway> {
   const records: AuditRecord[] = [];
   const gateway = await createGateway({
-    config,
     baseDir: ROOT,
-    env: options.env ?? {},
     log: pino({ level: 'silent' }),
+    ...options,
+    config,
+    env: options.env ?? {},
     auditWriters: [
       {
         name: 'memory',
@@ -52,6 +57,7 @@ export async function startTestGateway(config = testConfig(), options: { env?: N
         },
         async close() {},
       },
+      ...(options.auditWriters ?? []),
     ],
   });
   return {
