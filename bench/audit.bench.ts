@@ -6,33 +6,10 @@ import pino from 'pino';
 import { createAudit } from '../runtime/audit/logger.ts';
 import { exportAudit } from '../runtime/audit/export.ts';
 import { sanitize } from '../runtime/audit/sanitize.ts';
-import type { AuditRecord } from '../runtime/audit/types.ts';
+import { fullRecord } from '../test/audit/helpers.ts';
 
-const sample: AuditRecord = {
-  event: 'tools/call',
-  timestamp: new Date().toISOString(),
-  request_id: 'b1c1f5e2-0000-4000-8000-000000000001',
-  session_id: 'sess-1',
-  connection_id: 'conn-1',
-  client_name: 'Claude Desktop',
-  moodle_user_id: 42,
-  moodle_username: 'teacher1',
-  auth_method: 'oauth',
-  client_ip: '203.0.113.9',
-  user_agent: 'claude-ai/1.0',
-  mcp_method: 'tools/call',
-  tool: 'core_course_get_contents',
-  moodle_function: 'core_course_get_contents',
-  access: 'read',
-  arg_keys: ['courseid', 'options'],
-  course_ids: [2],
-  decision: 'allowed',
-  reasons: [],
-  status: 200,
-  duration_ms: 12,
-  response_bytes: 2048,
-  policy_version: '0123456789abcdef',
-};
+/** A record with every field set (as the audit tests use). */
+const sample = fullRecord();
 
 /** record() cost on the call path, end-to-end drain to a file sink, sanitize alone, CSV export. */
 export default async function bench(): Promise<{ name: string; [column: string]: string | number }[]> {

@@ -1,32 +1,25 @@
 // Latency of authenticating one /mcp request, per credential kind (file store; the OAuth token through oidc-provider).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encryptionKey, encryptSecret, hashApiKey } from '../runtime/auth/crypto.ts';
+import { encryptSecret, hashApiKey } from '../runtime/auth/crypto.ts';
 import { authenticateBearer } from '../runtime/auth/bearer.ts';
 import { createApiKey } from '../runtime/auth/keys.ts';
 import { createOAuth } from '../runtime/auth/oauth/index.ts';
 import { FileStore } from '../runtime/auth/store/index.ts';
+import { testKeyring } from '../test/auth/helpers.ts';
+import { measure as sample, percentiles } from './measure.ts';
 
 async function measure(name: string, n: number, fn: () => Promise<unknown>) {
-  for (let i = 0; i < 20; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(3);
-  return { name, iterations: n, p50_ms: p(0.5), p99_ms: p(0.99) };
+  const { p50, p99 } = percentiles(await sample(n, fn));
+  return { name, iterations: n, p50_ms: p50.toFixed(3), p99_ms: p99.toFixed(3) };
 }
 
 export default async function bench() {
   const dir = mkdtempSync(join(tmpdir(), 'mmcp-auth-bench-'));
   const store = new FileStore(dir);
   await store.migrate();
-  const keyring = { current: encryptionKey(randomBytes(32)) };
+  const keyring = testKeyring();
   const siteInfo = async () => ({ id: 7, username: 'bench', isSiteAdmin: false });
   const { key } = await createApiKey({ store, keyring, name: 'bench', profile: 'default', profiles: { default: { scopes: ['api.read'] } }, moodleToken: 'a'.repeat(32), getSiteInfo: siteInfo, allowSiteAdmin: false });
   const configKeys = [{ id: 'cfg', keyHash: hashApiKey('config-key'), profile: 'default', scopes: ['api.read' as const], moodleToken: 'b'.repeat(32) }];

@@ -9,11 +9,11 @@ import { createMoodleClient } from '../runtime/moodle/index.ts';
 import { simulatorTokens, startSimulator } from '../runtime/simulator/index.ts';
 import { listen, startTestGateway, testConfig } from '../test/helpers/gateway.ts';
 import { connectClient } from '../test/helpers/mcp-client.ts';
+import { percentile, timed } from './measure.ts';
 
 export const title = 'Gateway overhead per call (direct Moodle client vs through moodle-mcp, same simulator, interleaved)';
 
 const ROUNDS = 400;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 export default async function bench() {
   const simulator = await startSimulator();
@@ -44,11 +44,7 @@ export default async function bench() {
     const d: number[] = [];
     const g: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [run, into] of (i % 2 ? [[viaDirect, d], [viaGateway, g]] : [[viaGateway, g], [viaDirect, d]]) as [() => Promise<unknown>, number[]][]) {
-        const start = process.hrtime.bigint();
-        await run();
-        into.push(Number(process.hrtime.bigint() - start) / 1e6);
-      }
+      for (const [run, into] of (i % 2 ? [[viaDirect, d], [viaGateway, g]] : [[viaGateway, g], [viaDirect, d]]) as [() => Promise<unknown>, number[]][]) into.push(await timed(run));
     }
     d.sort((a, b) => a - b);
     g.sort((a, b) => a - b);

@@ -4,22 +4,11 @@
  */
 import { createMoodleClient } from '../runtime/moodle/index.ts';
 import { createSimulator, startSimulator, simulatorTokens } from '../runtime/simulator/index.ts';
+import { measure, percentiles } from './measure.ts';
 
 export const title = 'Moodle client → simulator (test double), per call';
 
 const ROUNDS = 300;
-
-async function measure(run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 20; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const start = process.hrtime.bigint();
-    await run();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(ROUNDS * 0.5)], p99: times[Math.floor(ROUNDS * 0.99)] };
-}
 
 export default async function bench() {
   const token = simulatorTokens['emma.johansson'];
@@ -33,7 +22,7 @@ export default async function bench() {
   try {
     for (const [transport, client] of Object.entries(clients)) {
       for (const [fn, args] of [['core_webservice_get_site_info', {}], ['mod_quiz_get_user_best_grade', { quizid: 1 }]] as const) {
-        const { p50, p99 } = await measure(() => client.call(token, fn, args, { access: 'read' }));
+        const { p50, p99 } = percentiles(await measure(ROUNDS, () => client.call(token, fn, args, { access: 'read' })));
         rows.push({ name: `${fn} (${transport})`, calls: ROUNDS, 'p50 ms': p50, 'p99 ms': p99 });
       }
     }

@@ -12,30 +12,15 @@ import { ENTRYPOINT, PATTERN_INDEX_ENTRYPOINT } from '../runtime/policy/manifest
 import { MemoryRateLimiter } from '../runtime/policy/rate-limit.ts';
 import { listInput } from '../runtime/policy/review.ts';
 import type { PolicyInput } from '../runtime/policy/types.ts';
-import { fileURLToPath } from 'node:url';
+import { paths, root } from '../test/policy/helpers.ts';
+import { measureSync, percentiles } from './measure.ts';
 
 const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as typeof import('@open-policy-agent/opa-wasm');
 
 export const title = 'policy (WASM decisions)';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
-}
-
-function time(n: number, fn: () => void): number[] {
-  for (let i = 0; i < Math.min(1000, n); i++) fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1000); // µs
-  }
-  return samples;
-}
+/** Samples in µs after a warm-up of up to 1000 runs. */
+const time = (n: number, fn: () => void) => measureSync(n, fn, { warmup: Math.min(1000, n), unit: 'µs' });
 
 const row = (name: string, samples: number[], unit: 'µs' | 'ms', extra: Record<string, string | number> = {}) => {
   const p = percentiles(samples);
@@ -49,12 +34,7 @@ const decisionRow = (name: string, samples: number[]) =>
 
 export default async function bench() {
   const data = policyDataFromConfig(await loadConfig(`${root}moodle-mcp.config.yaml`, {}));
-  const engine: PolicyEngine = await loadPolicyEngine({
-    sourcesDir: `${root}policies`,
-    wasmPath: `${root}policies/build/policy.wasm`,
-    manifestPath: `${root}policies/build/manifest.json`,
-    data,
-  });
+  const engine: PolicyEngine = await loadPolicyEngine({ ...paths, data });
   const { functions } = await loadCatalog();
   const fn = functions.find((f) => f.name === 'core_course_get_contents')!;
   const profile = Object.keys(data.profiles).find((p) => data.profiles[p]!.courses) ?? Object.keys(data.profiles)[0]!;
@@ -71,7 +51,7 @@ export default async function bench() {
   if (!engine.decide(allowed).allow) throw new Error(`bench: expected ${profile} to be allowed: ${engine.decide(allowed).reasons}`);
 
   // The same decision through opa-wasm's own LoadedPolicy.evaluate, side by side with the engine's evaluator.
-  const library = loadPolicySync(await readFile(`${root}policies/build/policy.wasm`));
+  const library = loadPolicySync(await readFile(paths.wasmPath));
   library.setData(data);
   library.setData({ ...data, pattern_index: library.evaluate(undefined, PATTERN_INDEX_ENTRYPOINT)[0].result });
   assert.deepEqual(library.evaluate(allowed, ENTRYPOINT)[0].result, engine.decide(allowed));
