@@ -1,6 +1,7 @@
 # moodle-mcp access policy (OPA v1 syntax), compiled to WASM by `make policy`.
 #
-# Entry point: data.moodle_mcp.decision → {"allow": bool, "reasons": [string]}.
+# Entry point: data.moodle_mcp.decision → {"allow": bool, "reasons": [string]}, plus "rate_limited": true when a
+# rate limit denies.
 # input: PolicyInput (runtime/policy/types.ts) — facts gathered by TypeScript: connection, client IP,
 #        function (name, effective access), resolved courses, rate-limit usage, time.
 # data:  PolicyData — gateway mode, profiles from moodle-mcp.config.yaml, site-level functions.
@@ -13,7 +14,13 @@ package moodle_mcp
 
 default decision := {"allow": false, "reasons": ["policy error: no decision"]}
 
-decision := {"allow": count(reasons) == 0, "reasons": reasons}
+# "rate_limited": true only when a rate limit denies (the gateway answers 429 and audits rate_limit.hit). Absent
+# otherwise, so a decision of an older policy (policy diff builds old refs) means the same.
+decision := {"allow": true, "reasons": []} if count(reasons) == 0
+
+else := {"allow": false, "reasons": reasons} if count(rate_reasons) == 0
+
+else := {"allow": false, "reasons": reasons, "rate_limited": true}
 
 # All failing reasons, grouped in a fixed order, each group sorted.
 reasons := [r |

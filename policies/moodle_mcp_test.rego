@@ -76,3 +76,22 @@ test_decision_without_input_denies if {
 	got.allow == false
 	count(got.reasons) > 0
 }
+
+# "rate_limited" (the gateway answers 429) marks exactly the denials a rate limit takes part in; it is true or absent.
+is_rate_limited(d) := object.get(d, "rate_limited", false)
+
+test_rate_limited_marks_exactly_the_rate_denials if {
+	names := {c.name | some c in table.cases; is_rate_limited(decide(c))}
+	names == {
+		"a zero rate window is invalid input",
+		"all failing reasons are collected in a fixed order",
+		"both rate limits reached give both reasons",
+		"connection rate limit reached is denied",
+		"per-function rate limit reached is denied",
+		"rate limits scale with a longer limiter window: reached",
+	}
+	every c in table.cases {
+		object.get(decide(c), "rate_limited", true) == true
+		is_rate_limited(decide_indexed(c)) == is_rate_limited(decide(c))
+	}
+}

@@ -126,7 +126,7 @@ export async function callFunction(
     const decision = await deps.decide(policyInput('tools/call', ctx, fn, facts, hit.usage, nowMs));
     if (!decision.allow) {
       await hit.undo();
-      const rateLimited = decision.reasons.some((r) => /rate limit/i.test(r));
+      const rateLimited = decision.rate_limited === true;
       if (rateLimited) deps.audit({ ...record, event: 'rate_limit.hit', decision: 'denied', reasons: decision.reasons, status: 429 });
       throw new ToolError('denied', `The gateway's policy refused ${fn.name}.`, rateLimited ? 429 : 403, { reasons: decision.reasons });
     }

@@ -82,11 +82,12 @@ function toDecision(resultSet: unknown): Decision {
     !r ||
     typeof r.allow !== 'boolean' ||
     !Array.isArray(r.reasons) ||
-    !r.reasons.every((x) => typeof x === 'string')
+    !r.reasons.every((x) => typeof x === 'string') ||
+    (r.rate_limited !== undefined && typeof r.rate_limited !== 'boolean')
   ) {
     throw new PolicyError('the policy returned no {allow, reasons} decision');
   }
-  return { allow: r.allow, reasons: r.reasons };
+  return r.rate_limited === undefined ? { allow: r.allow, reasons: r.reasons } : { allow: r.allow, reasons: r.reasons, rate_limited: r.rate_limited };
 }
 
 function instantiate(module: WebAssembly.Module, data: PolicyData): Evaluate {

@@ -1,6 +1,6 @@
 /**
  * The policy contract: what TypeScript gathers (facts) and what Rego decides.
- * Entry point: `data.moodle_mcp.decision` → `{ allow, reasons }`.
+ * Entry point: `data.moodle_mcp.decision` → `{ allow, reasons }`, plus `rate_limited: true` when a rate limit denies.
  */
 
 export interface PolicyInput {
@@ -35,6 +35,8 @@ export interface PolicyInput {
 export interface Decision {
   allow: boolean;
   reasons: string[];
+  /** true when a rate limit denies (the gateway answers 429); absent otherwise, also from policies built before it. */
+  rate_limited?: boolean;
 }
 
 /** A profile as the policy sees it in `data.profiles[name]` (snake_case, as in the YAML). */

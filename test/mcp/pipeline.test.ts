@@ -52,9 +52,15 @@ test('a policy denial carries the reasons to the client and the audit, and Moodl
 });
 
 test('a rate-limit denial is a 429 and also records a rate_limit.hit event', async () => {
-  const h = harness({ decide: () => ({ allow: false, reasons: ['rate limit: 60 calls per minute exceeded'] }) });
+  const h = harness({ decide: () => ({ allow: false, reasons: ['rate limit: 60 calls per minute exceeded'], rate_limited: true }) });
   await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
   assert.deepEqual(h.audit.map((r) => [r.event, r.status]), [['rate_limit.hit', 429], ['tools/call', 429]]);
+});
+
+test('the policy says whether a denial is a rate limit: a reason that merely mentions one is a 403', async () => {
+  const h = harness({ decide: () => ({ allow: false, reasons: ["function core_course_get_contents is denied by pattern 'rate limit'"] }) });
+  await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
+  assert.deepEqual(h.audit.map((r) => [r.event, r.status]), [['tools/call', 403]]);
 });
 
 test('an unknown function is an isError result, audited', async () => {
