@@ -1,45 +1,16 @@
 import type { Writable } from 'node:stream';
-import type { AuditRecord } from '../audit/types.ts';
+import type { CliDeps } from '../cli/support.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import type { GetSiteInfo } from './moodle-user.ts';
-import { openStore } from './store/index.ts';
 import type { AuthStore, ConnectionRecord } from './store/types.ts';
 
-/** What `keys` and `connections` need; tests inject every part. */
-export interface AuthCliDeps {
-  stdout?: Writable;
-  stderr?: Writable;
-  env?: NodeJS.ProcessEnv;
-  config?: GatewayConfig;
+/** What `keys` and `connections` need besides the common parts; tests inject every part. */
+export interface AuthCliDeps extends CliDeps {
   store?: AuthStore;
   keyring?: Keyring;
   getSiteInfo?: GetSiteInfo;
-  /** Where auth.key.* / auth.token.revoked records go; default: the config's audit sinks except stdout (none → not recorded). */
-  audit?: { record(rec: AuditRecord): void; close?(): Promise<void> };
-}
-
-/** The CLI's audit trail: the config's sinks except stdout (the operator's terminal, not the gateway's log stream). */
-export async function cliAudit(deps: AuthCliDeps, config: GatewayConfig): Promise<{ record(rec: AuditRecord): void; close(): Promise<void> }> {
-  if (deps.audit) return { record: (r) => deps.audit!.record(r), close: async () => undefined };
-  const sinks = config.audit.sinks.filter((s) => s.type !== 'stdout');
-  if (sinks.length === 0 && !config.audit.webhook) return { record: () => undefined, close: async () => undefined };
-  const { createAudit } = await import('../audit/logger.ts');
-  const audit = createAudit({ sinks, failClosed: false, bufferSize: 100, webhook: config.audit.webhook, env: deps.env ?? process.env });
-  return { record: (r) => audit.record(r), close: () => audit.close() };
-}
-
-export async function cliConfig(deps: AuthCliDeps, path: string | undefined): Promise<GatewayConfig> {
-  if (deps.config) return deps.config;
-  const { loadConfig } = await import('../config/index.ts');
-  return loadConfig(path, deps.env ?? process.env);
-}
-
-/** Opens the configured store (the caller closes it unless it was injected). */
-export async function cliStore(deps: AuthCliDeps, config: GatewayConfig): Promise<{ store: AuthStore; own: boolean }> {
-  if (deps.store) return { store: deps.store, own: false };
-  return { store: await openStore(config.store, deps.env ?? process.env), own: true };
 }
 
 export function cliKeyring(deps: AuthCliDeps, config: GatewayConfig): Keyring {

@@ -3,7 +3,8 @@ import { AuditError } from '../audit/errors.ts';
 import { exportAudit, parseSubject, parseTime, type AuditFilter } from '../audit/export.ts';
 import { DECISIONS } from '../audit/sanitize.ts';
 import type { AuditDecision } from '../audit/types.ts';
-import { fileSinkPath, loadCliConfig, openOutput, type CliDeps } from '../audit/cli-support.ts';
+import { fileSinkPath, openOutput } from '../audit/cli-support.ts';
+import { cliConfig, type CliDeps } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp audit export [options]
   --file PATH        audit file sink (default: the file sink in the config); rotated PATH.N files are read too
@@ -56,7 +57,7 @@ export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promi
       filter.decision = values.decision as AuditDecision;
     }
     if (values.format !== 'csv' && values.format !== 'jsonl') throw new AuditError('--format: must be csv or jsonl');
-    const file = values.file ?? fileSinkPath(await loadCliConfig(deps, values.config));
+    const file = values.file ?? fileSinkPath(await cliConfig(deps, values.config));
     if (!file) throw new AuditError('--file: no file sink in the config (audit.sinks); pass --file PATH');
     const output = await openOutput(values.out, stdout);
     const result = await exportAudit({ ...filter, file, format: values.format, out: output.out, bom: values.bom });

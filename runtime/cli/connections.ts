@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { cliAudit, cliConfig, cliError, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliError, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
+import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
        moodle-mcp connections revoke ID
@@ -20,7 +21,7 @@ export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = 
   }
   let store: AuthStore | undefined;
   let own = false;
-  let audit: Awaited<ReturnType<typeof cliAudit>> | undefined;
+  let audit: CliAudit | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,

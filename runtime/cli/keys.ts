@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cliAudit, cliConfig, cliError, cliGetSiteInfo, cliKeyring, cliStore, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliError, cliGetSiteInfo, cliKeyring, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import { createApiKey } from '../auth/keys.ts';
 import { parseScopes } from '../auth/scopes.ts';
 import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
+import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp keys create --name N --profile P [--scopes api.read,api.write] (--token-env VAR | --token-file PATH) [--expires-days D]
        moodle-mcp keys list [--all] [--json]
@@ -26,7 +27,7 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
   }
   let store: AuthStore | undefined;
   let own = false;
-  let audit: Awaited<ReturnType<typeof cliAudit>> | undefined;
+  let audit: CliAudit | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { createAudit, type Audit } from '../audit/logger.ts';
 import { AuditError } from '../audit/errors.ts';
 import { parseSubject, type AuditSubject } from '../audit/export.ts';
-import { eraseUserData, exportUserData, type AuditRecorder, type PrivacyStore } from '../audit/privacy.ts';
-import type { SinkConfig } from '../audit/config.ts';
-import { fileSinkPath, loadCliConfig, openOutput, type CliConfig, type CliDeps } from '../audit/cli-support.ts';
+import { eraseUserData, exportUserData, type PrivacyStore } from '../audit/privacy.ts';
+import { fileSinkPath, openOutput } from '../audit/cli-support.ts';
+import type { GatewayConfig } from '../config/index.ts';
 import { reportError } from './audit.ts';
+import { cliAudit, cliConfig, cliStore, type CliAudit, type CliDeps } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp privacy export --user U [--out FILE]
        moodle-mcp privacy erase  --user U --yes
@@ -19,38 +19,21 @@ Both operations are recorded in the audit trail (privacy.export names the person
 random reference, printed here for your request ticket, and counts).`;
 
 export interface PrivacyDeps extends CliDeps {
-  /** The connection store; default: opened from the config's `store` section. */
+  /** The connection store; default: opened from the config's `store` section. Not closed by the command. */
   store?: PrivacyStore & { close?(): Promise<void> };
-  /** Where the privacy.* record goes; default: the config's audit sinks except stdout (plus --file). */
-  audit?: AuditRecorder & { close?(): Promise<void> };
-}
-
-async function openConfiguredStore(config: CliConfig | undefined, env: NodeJS.ProcessEnv) {
-  if (!config?.store) throw new AuditError('store: no store section in the config; pass --no-store to handle audit files only');
-  const { openStore } = await import('../auth/store/index.ts');
-  return openStore(config.store, env);
-}
-
-function cliAudit(config: CliConfig | undefined, file: string | undefined, env: NodeJS.ProcessEnv): Audit {
-  // stdout is the operator's terminal here, not the gateway's log stream: leave it out.
-  const sinks: SinkConfig[] = (config?.audit?.sinks ?? []).filter((s) => s.type !== 'stdout');
-  if (file && !sinks.some((s) => s.type === 'file' && s.path === file)) sinks.push({ type: 'file', path: file });
-  if (sinks.length === 0) throw new AuditError('audit.sinks: no sink besides stdout to record the privacy operation in; pass --file PATH');
-  return createAudit({ sinks, failClosed: true, bufferSize: 100, env, webhook: config?.audit?.webhook });
 }
 
 /** `moodle-mcp privacy export|erase …`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const env = deps.env ?? process.env;
   const [sub, ...rest] = argv;
   if (sub !== 'export' && sub !== 'erase') {
     stderr.write(`${sub && sub !== '--help' ? `privacy: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
     return sub === '--help' ? 0 : 2;
   }
-  let store: PrivacyDeps['store'];
-  let audit: PrivacyDeps['audit'];
+  let opened: { store: NonNullable<PrivacyDeps['store']>; own: boolean } | undefined;
+  let audit: CliAudit | undefined;
   try {
     const { values } = parseArgs({
       args: rest,
@@ -75,10 +58,10 @@ export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}):
     if (sub === 'export' && values.yes) throw new AuditError('--yes: only for erase');
 
     const needConfig = !values.file || (!values['no-store'] && !deps.store) || !deps.audit;
-    let config: CliConfig | undefined;
+    let config: GatewayConfig | undefined;
     if (needConfig) {
       try {
-        config = await loadCliConfig(deps, values.config);
+        config = await cliConfig(deps, values.config);
       } catch (error) {
         // With --file, --no-store and an injected audit nothing else is needed; otherwise the config is.
         if (!values.file || values.config) throw error;
@@ -87,8 +70,12 @@ export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}):
     }
     const file = values.file ?? (config ? fileSinkPath(config) : undefined);
     if (!file) stderr.write('privacy: no audit file sink configured; audit records in other sinks (SIEM, syslog) must be handled there\n');
-    audit = deps.audit ?? cliAudit(config, file, env);
-    store = values['no-store'] ? undefined : (deps.store ?? (await openConfiguredStore(config, env)));
+    audit = await cliAudit(deps, config, { file, requiredFor: 'privacy operation' });
+    if (!values['no-store']) {
+      if (!config && !deps.store) throw new AuditError('store: no store section in the config; pass --no-store to handle audit files only');
+      opened = await cliStore(deps, config!); // config is loaded unless a store was injected (checked above)
+    }
+    const store = opened?.store;
 
     if (sub === 'export') {
       const data = await exportUserData(subject, { auditFile: file, store, audit });
@@ -101,19 +88,18 @@ export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}):
       stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       stderr.write(`privacy erase: done; reference ${result.reference} (keep it with the request)\n`);
     }
-    const own = deps.audit ? undefined : (audit as Audit);
+    const closing = audit;
     audit = undefined;
-    await (own ?? deps.audit)?.close?.();
-    const lost = own ? Object.values(own.stats().dropped).reduce((a, b) => a + b, 0) : 0;
-    if (lost > 0) {
-      stderr.write(`privacy: the ${sub} was done but its audit record could not be written to every sink (${JSON.stringify(own!.stats().dropped)})\n`);
+    const dropped = await closing.close();
+    if (Object.values(dropped).reduce((a, b) => a + b, 0) > 0) {
+      stderr.write(`privacy: the ${sub} was done but its audit record could not be written to every sink (${JSON.stringify(dropped)})\n`);
       return 1;
     }
     return 0;
   } catch (error) {
     return reportError(error, stderr, USAGE);
   } finally {
-    await audit?.close?.();
-    await store?.close?.();
+    await audit?.close();
+    if (opened?.own) await opened.store.close?.();
   }
 }

@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { AUDIT_FIELDS } from '../../runtime/audit/sanitize.ts';
 import { csvCell, csvRow, exportAudit, parseTime } from '../../runtime/audit/export.ts';
 import { runAuditCommand } from '../../runtime/cli/audit.ts';
+import { parseConfig } from '../../runtime/config/index.ts';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { fullRecord, memoryStream, tempDir } from './helpers.ts';
+
+/** A validated gateway config with this audit section. */
+const configWithAudit = (audit: object) => parseConfig(JSON.stringify({ profiles: { default: {} }, audit }), 'test.yaml', {});
 
 /** Minimal RFC 4180 parser for checking what a spreadsheet would see. */
 function parseCsv(text: string): string[][] {
@@ -127,7 +131,7 @@ test('audit export takes the file sink path from the config when --file is absen
   const code = await runAuditCommand(['export', '--format', 'jsonl'], {
     stdout: out.stream,
     stderr: memoryStream().stream,
-    loadConfig: async () => ({ audit: { sinks: [{ type: 'stdout' }, { type: 'file', path }], fail_closed: false, buffer: 10 } }),
+    config: configWithAudit({ sinks: [{ type: 'stdout' }, { type: 'file', path }], fail_closed: false, buffer: 10 }),
   });
   assert.equal(code, 0);
   assert.equal(JSON.parse(out.text()).request_id, 'from-config');
@@ -135,7 +139,7 @@ test('audit export takes the file sink path from the config when --file is absen
   const none = await runAuditCommand(['export'], {
     stdout: memoryStream().stream,
     stderr: err.stream,
-    loadConfig: async () => ({ audit: { sinks: [{ type: 'stdout' }], fail_closed: false, buffer: 10 } }),
+    config: configWithAudit({ sinks: [{ type: 'stdout' }], fail_closed: false, buffer: 10 }),
   });
   assert.equal(none, 2);
   assert.match(err.text(), /no file sink/);

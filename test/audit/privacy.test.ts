@@ -6,8 +6,12 @@ import { createAudit } from '../../runtime/audit/logger.ts';
 import { listAuditFiles, lockPath } from '../../runtime/audit/files.ts';
 import { eraseUserData, type PrivacyStore } from '../../runtime/audit/privacy.ts';
 import { runPrivacyCommand } from '../../runtime/cli/privacy.ts';
+import { parseConfig } from '../../runtime/config/index.ts';
 import type { AuditRecord } from '../../runtime/audit/types.ts';
 import { captureLogger, fullRecord, memoryStream, tempDir } from './helpers.ts';
+
+/** A validated gateway config with this audit section. */
+const configWithAudit = (audit: object) => parseConfig(JSON.stringify({ profiles: { default: {} }, audit }), 'test.yaml', {});
 
 const ALICE = { id: 987654, username: 'alice.erasetarget' };
 
@@ -62,7 +66,7 @@ test('privacy erase removes every trace of the person and keeps everyone else by
     store,
     stdout: out.stream,
     stderr: err.stream,
-    loadConfig: async () => ({ audit: { sinks: [{ type: 'stdout' }, { type: 'file', path }], fail_closed: false, buffer: 100 } }),
+    config: configWithAudit({ sinks: [{ type: 'stdout' }, { type: 'file', path }], fail_closed: false, buffer: 100 }),
   });
   assert.equal(code, 0, err.text());
   const result = JSON.parse(out.text());
@@ -122,9 +126,7 @@ test('privacy export writes the person\'s audit records and store data, and is i
     store,
     stdout: memoryStream().stream,
     stderr: err.stream,
-    loadConfig: async () => {
-      throw Object.assign(new Error('no config here'), { name: 'ConfigError' });
-    },
+    env: { MOODLE_MCP_CONFIG: join(dir, 'no-config-here.yaml') },
   });
   assert.equal(code, 0, err.text());
   const data = JSON.parse(readFileSync(outFile, 'utf8'));
@@ -143,7 +145,7 @@ test('privacy CLI refuses unclear requests', async (t) => {
   writeFileSync(path, '');
   const run = async (...argv: string[]) => {
     const err = memoryStream();
-    const code = await runPrivacyCommand(argv, { stdout: memoryStream().stream, stderr: err.stream, store: fakeStore().store, loadConfig: async () => ({ audit: { sinks: [], fail_closed: false, buffer: 1 } }) });
+    const code = await runPrivacyCommand(argv, { stdout: memoryStream().stream, stderr: err.stream, store: fakeStore().store, config: configWithAudit({ sinks: [], fail_closed: false, buffer: 1 }) });
     return { code, err: err.text() };
   };
   const noYes = await run('erase', '--user', 'bob', '--file', path);
