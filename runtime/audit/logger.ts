@@ -115,7 +115,7 @@ export function createAudit(options: AuditOptions): Audit {
 
   const queues = writers.map((writer) => new SinkQueue(writer, capacity, retry, onDrop, log));
   const webhook: Webhook | undefined = options.webhook
-    ? createWebhook(options.webhook, { env, logger: log, ...options.webhookDelays })
+    ? createWebhook(options.webhook, { env, logger: log, onDrop, ...options.webhookDelays })
     : undefined;
 
   let recorded = 0;

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 
-/** A destination for serialized audit lines (each ending in "\n"). */
-export interface SinkWriter {
+/** A destination for serialized audit lines (each ending in "\n"), or for other queued items (`T`). */
+export interface SinkWriter<T = string> {
   readonly name: string;
   /** Most lines handed to one write() call. */
   readonly maxBatch: number;
   /** Resolves once the lines are written (optionally reporting lines the receiver rejected); rejects otherwise. */
-  write(lines: string[]): Promise<void | { rejected: number }>;
+  write(lines: T[]): Promise<void | { rejected: number }>;
   close(): Promise<void>;
 }
 
@@ -22,6 +22,16 @@ export interface SinkStats {
 export interface RetryOptions {
   baseMs: number;
   maxMs: number;
+  /** Attempts per batch; when the last one fails the batch is dropped (counted). Default: retried until close. */
+  maxAttempts?: number;
+}
+
+/** Called for every drop: the sink's name, how many lines, and why. */
+export type DropHandler = (sink: string, count: number, reason: string) => void;
+
+export interface SinkQueueOptions {
+  /** Count the batch being written against `capacity` (default: `capacity` lines may wait behind it). */
+  capacityIncludesInflight?: boolean;
 }
 
 /** Short, secret-free description of a write error (never a URL or a body). */
@@ -38,8 +48,8 @@ export function describeError(error: unknown): string {
  * queued lines the new line is dropped and counted. Failed writes are retried with exponential backoff
  * (the batch stays at the head, so order is kept); while they fail the sink reports unhealthy.
  */
-export class SinkQueue {
-  private queue: string[] = [];
+export class SinkQueue<T = string> {
+  private queue: T[] = [];
   private inflight = 0;
   private running = false;
   private closing = false;
@@ -51,11 +61,12 @@ export class SinkQueue {
   private lastError: string | undefined;
 
   constructor(
-    readonly writer: SinkWriter,
+    readonly writer: SinkWriter<T>,
     private readonly capacity: number,
     private readonly retry: RetryOptions,
-    private readonly onDrop: (sink: string, count: number, reason: string) => void,
+    private readonly onDrop: DropHandler,
     private readonly log?: Logger,
+    private readonly options: SinkQueueOptions = {},
   ) {}
 
   get name(): string {
@@ -63,8 +74,8 @@ export class SinkQueue {
   }
 
   /** Queues one line; returns false when it was dropped (buffer full or sink closed). */
-  push(line: string): boolean {
-    if (this.closing || this.queue.length >= this.capacity) {
+  push(line: T): boolean {
+    if (this.closing || this.full()) {
       this.drop(1, this.closing ? 'closed' : 'buffer full');
       return false;
     }
@@ -78,7 +89,12 @@ export class SinkQueue {
 
   /** Writable now: last write succeeded and the buffer has room. */
   healthy(): boolean {
-    return this.ok && this.queue.length < this.capacity;
+    return this.ok && !this.full();
+  }
+
+  private full(): boolean {
+    const inflight = this.options.capacityIncludesInflight ? this.inflight : 0;
+    return this.queue.length + inflight >= this.capacity;
   }
 
   stats(): SinkStats {
@@ -137,6 +153,11 @@ export class SinkQueue {
             const lost = batch.length + this.queue.length;
             this.queue = [];
             this.drop(lost, 'sink failing at close');
+            break;
+          }
+          if (attempt + 1 >= (this.retry.maxAttempts ?? Infinity)) {
+            this.log?.warn({ sink: this.name, attempts: attempt + 1, error: this.lastError }, 'audit sink gave up a batch after its last attempt');
+            this.drop(batch.length, 'max attempts');
             break;
           }
           await this.sleep(Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** Math.min(attempt, 20)));

@@ -2,7 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AuditError } from './errors.ts';
-import { describeError } from './sink-queue.ts';
+import { SinkQueue, type DropHandler, type SinkWriter } from './sink-queue.ts';
 import type { WebhookConfig } from './config.ts';
 import type { AuditRecord } from './types.ts';
 
@@ -59,12 +59,25 @@ export function verifyWebhookSignature(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+interface Selector {
+  event: string;
+  decision: string | undefined;
+}
+
+function parseSelectors(selectors: string[]): Selector[] {
+  return selectors.map((selector) => {
+    const [event, decision] = selector.split(':');
+    return { event, decision };
+  });
+}
+
+function matchesAny(record: AuditRecord, selectors: Selector[]): boolean {
+  return selectors.some(({ event, decision }) => event === record.event && (decision === undefined || decision === record.decision));
+}
+
 /** True when the record matches one of the `event` or `event:decision` selectors. */
 export function matchesWebhook(record: AuditRecord, selectors: string[]): boolean {
-  return selectors.some((selector) => {
-    const [event, decision] = selector.split(':');
-    return event === record.event && (decision === undefined || decision === record.decision);
-  });
+  return matchesAny(record, parseSelectors(selectors));
 }
 
 export interface WebhookStats {
@@ -88,6 +101,8 @@ export interface Webhook {
 export interface WebhookOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Called for every dropped delivery (queue full, closed, given up); the audit trail logs them throttled. */
+  onDrop?: DropHandler;
   /** First retry delay; doubles per attempt up to maxDelayMs. Default 1000 / 60000. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -113,11 +128,14 @@ function readSecret(config: WebhookConfig, env: NodeJS.ProcessEnv): string {
 }
 
 interface Delivery {
+  /** The same on every attempt of one event. */
   id: string;
   event: string;
   body: string;
-  attempts: number;
 }
+
+/** Name of the webhook's queue in drop reports. */
+const WEBHOOK_QUEUE = 'webhook';
 
 /** Security webhook: signed asynchronous POSTs with retry/backoff and a bounded queue (see signature scheme above). */
 export function createWebhook(config: WebhookConfig, options: WebhookOptions = {}): Webhook {
@@ -129,118 +147,64 @@ export function createWebhook(config: WebhookConfig, options: WebhookOptions = {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AuditError('audit.webhook.url: must be http or https');
   const secret = readSecret(config, options.env ?? process.env);
-  const selectors = config.events ?? DEFAULT_WEBHOOK_EVENTS;
-  if (!Array.isArray(selectors) || selectors.some((s) => typeof s !== 'string' || s === '')) {
+  const events = config.events ?? DEFAULT_WEBHOOK_EVENTS;
+  if (!Array.isArray(events) || events.some((s) => typeof s !== 'string' || s === '')) {
     throw new AuditError('audit.webhook.events: must be a list of "event" or "event:decision" strings');
   }
+  const selectors = parseSelectors(events);
   const capacity = config.queue ?? 1000;
-  const maxAttempts = config.max_attempts ?? 6;
   const timeoutMs = config.timeout_ms ?? 10_000;
-  const baseDelay = options.baseDelayMs ?? 1000;
-  const maxDelay = options.maxDelayMs ?? 60_000;
-  const log = options.logger;
-
-  const queue: Delivery[] = [];
-  const counters = { sent: 0, dropped: 0, failures: 0 };
-  let lastError: string | undefined;
-  let running = false;
-  let closing = false;
+  const onDrop = options.onDrop ?? (() => {});
+  // Set by close(): no attempt may outlast the close deadline.
   let giveUpAt = Infinity;
-  let wake: (() => void) | undefined;
-  const idleWaiters: (() => void)[] = [];
 
-  async function send(delivery: Delivery): Promise<void> {
-    const timestamp = Math.floor(Date.now() / 1000);
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signWebhookBody(delivery.body, timestamp, secret),
-        [DELIVERY_HEADER]: delivery.id,
-        [EVENT_HEADER]: delivery.event,
-      },
-      body: delivery.body,
-      signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, giveUpAt - Date.now()))),
-    });
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  }
+  const writer: SinkWriter<Delivery> = {
+    name: WEBHOOK_QUEUE,
+    maxBatch: 1,
+    async write([delivery]) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signWebhookBody(delivery.body, timestamp, secret),
+          [DELIVERY_HEADER]: delivery.id,
+          [EVENT_HEADER]: delivery.event,
+        },
+        body: delivery.body,
+        signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, giveUpAt - Date.now()))),
+      });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    },
+    async close() {},
+  };
+  const retry = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 60_000, maxAttempts: config.max_attempts ?? 6 };
+  // The queue bound counts the delivery being attempted, as documented ("queue of 1000").
+  const queue = new SinkQueue(writer, capacity, retry, onDrop, options.logger, { capacityIncludesInflight: true });
+  let failedOffers = 0;
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, Math.min(ms, giveUpAt - Date.now())));
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
-  async function run(): Promise<void> {
-    while (queue.length > 0) {
-      const delivery = queue[0];
-      try {
-        delivery.attempts++;
-        await send(delivery);
-        counters.sent++;
-        queue.shift();
-      } catch (error) {
-        counters.failures++;
-        lastError = describeError(error);
-        if (delivery.attempts >= maxAttempts || Date.now() >= giveUpAt) {
-          queue.shift();
-          counters.dropped++;
-          log?.warn({ delivery: delivery.id, event: delivery.event, attempts: delivery.attempts, error: lastError }, 'security webhook delivery given up');
-          if (Date.now() >= giveUpAt) {
-            counters.dropped += queue.length;
-            queue.length = 0;
-          }
-        } else {
-          await sleep(Math.min(maxDelay, baseDelay * 2 ** (delivery.attempts - 1)));
-        }
-      }
-    }
-    running = false;
-    for (const resolve of idleWaiters.splice(0)) resolve();
-  }
-
-  let lastDropLog = 0;
   return {
     offer(record, body) {
       try {
-        if (!matchesWebhook(record, selectors)) return;
-        if (closing || queue.length >= capacity) {
-          counters.dropped++;
-          if (Date.now() - lastDropLog > 10_000) {
-            lastDropLog = Date.now();
-            log?.warn({ dropped: counters.dropped }, 'security webhook queue full; events dropped');
-          }
-          return;
-        }
-        queue.push({ id: randomUUID(), event: record.event, body: body ?? JSON.stringify(record), attempts: 0 });
-        if (!running) {
-          running = true;
-          setImmediate(() => void run());
-        }
+        if (!matchesAny(record, selectors)) return;
+        queue.push({ id: randomUUID(), event: record.event, body: body ?? JSON.stringify(record) });
       } catch {
-        counters.dropped++;
+        failedOffers++;
+        onDrop(WEBHOOK_QUEUE, 1, 'not serializable');
       }
     },
     stats() {
-      return { queued: queue.length, ...counters, ...(lastError ? { last_error: lastError } : {}) };
+      const { queued, written, dropped, failures, last_error } = queue.stats();
+      return { queued, sent: written, dropped: dropped + failedOffers, failures, ...(last_error ? { last_error } : {}) };
     },
     flush() {
-      if (!running) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+      return queue.idle();
     },
     async close(timeout = 5000) {
-      closing = true;
       giveUpAt = Date.now() + timeout;
-      wake?.();
-      await this.flush();
+      await queue.close(timeout);
     },
   };
 }

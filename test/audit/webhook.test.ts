@@ -98,3 +98,39 @@ test('close() gives up on an unreachable webhook within its timeout and counts t
   assert.equal(hook.stats().dropped, 1);
   assert.equal(hook.stats().queued, 0);
 });
+
+test('webhook queue bound counts the delivery being retried; drops go to the drop handler', async (t) => {
+  const { url } = await startServer(t, () => 503);
+  const drops: [string, number, string][] = [];
+  const hook = createWebhook(
+    { url, secret_env: 'S', queue: 1 },
+    { env: { S: SECRET }, baseDelayMs: 60_000, maxDelayMs: 60_000, onDrop: (...drop) => void drops.push(drop) },
+  );
+  hook.offer(fullRecord({ decision: 'denied', request_id: 'first' }));
+  await waitFor(() => hook.stats().failures === 1, 'first failure');
+  hook.offer(fullRecord({ decision: 'denied', request_id: 'second' }));
+  assert.deepEqual({ queued: hook.stats().queued, dropped: hook.stats().dropped }, { queued: 1, dropped: 1 });
+  assert.deepEqual(drops, [['webhook', 1, 'buffer full']]);
+  await hook.close(10);
+  assert.equal(hook.stats().dropped, 2);
+});
+
+test('webhook deliveries given up are reported in the audit drop log', async (t) => {
+  const { url, received } = await startServer(t, () => 500);
+  const { logger, lines } = captureLogger();
+  const audit = createAudit({
+    sinks: [],
+    webhook: { url, secret_env: 'HOOK_SECRET', max_attempts: 2 },
+    env: { HOOK_SECRET: SECRET },
+    webhookDelays: { baseDelayMs: 1, maxDelayMs: 1 },
+    logger,
+  });
+  audit.record(fullRecord({ decision: 'denied' }));
+  await audit.flush();
+  await audit.close();
+  assert.equal(received.length, 2);
+  assert.equal(audit.stats().webhook!.dropped, 1);
+  const dropLog = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'audit records dropped');
+  assert.deepEqual(dropLog?.dropped, { webhook: 1 });
+  assert.equal(lines.join('').includes(SECRET), false, 'secret never logged');
+});
