@@ -1,4 +1,4 @@
-import { encodeForm } from '../../runtime/moodle/form.ts';
+import { createMoodleClient, MoodleError, type FetchLike, type MoodleClient } from '../../runtime/moodle/index.ts';
 import { CodegenError } from '../errors.ts';
 import type { FunctionsDocument } from './types.ts';
 import { validateDocument } from './validate.ts';
@@ -6,13 +6,19 @@ import { validateDocument } from './validate.ts';
 /** The web-service function of the local_moodlemcp plugin (codegen/moodle/local_moodlemcp). */
 export const EXPORT_FUNCTION = 'local_moodlemcp_export_functions';
 
+/** The exported document of a large site is far bigger than a runtime answer (the bundled Moodle 4.5.6 snapshot is about 10 MB). */
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
 export interface LiveSourceOptions {
   /** Site root, e.g. `https://moodle.example.org` (no trailing /webservice/...). */
   url: string;
   /** Web-service token of a site administrator. Never logged. */
   token: string;
-  fetch?: typeof globalThis.fetch;
+  fetch?: FetchLike;
+  /** Deadline of each call. Default 120 000. */
   timeoutMs?: number;
+  /** Largest accepted answer. Default 256 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface LiveSource {
@@ -30,7 +36,24 @@ export interface LiveSource {
  */
 export async function fetchLiveSource(options: LiveSourceOptions): Promise<LiveSource> {
   const url = siteRoot(options.url);
-  const call = (wsfunction: string) => callRest(url, options, wsfunction);
+  let client: MoodleClient;
+  try {
+    client = createMoodleClient({
+      url,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    });
+  } catch (error) {
+    throw asCodegenError('live source', url, error);
+  }
+  const call = async (wsfunction: string): Promise<unknown> => {
+    try {
+      return await client.call(options.token, wsfunction);
+    } catch (error) {
+      throw asCodegenError(wsfunction, url, error);
+    }
+  };
 
   const info = await call('core_webservice_get_site_info');
   if (!isObject(info) || typeof info.release !== 'string' || !Array.isArray(info.functions)) {
@@ -79,32 +102,12 @@ function redactUserinfo(raw: string): string {
   return `${scheme}***${raw.slice(at)}`;
 }
 
-async function callRest(url: string, options: LiveSourceOptions, wsfunction: string): Promise<unknown> {
-  const doFetch = options.fetch ?? globalThis.fetch;
-  let response: Response;
-  try {
-    response = await doFetch(`${url}/webservice/rest/server.php`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: encodeForm({ wstoken: options.token, wsfunction, moodlewsrestformat: 'json' }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-      redirect: 'error',
-    });
-  } catch (error) {
-    throw new CodegenError(`${wsfunction}: request to ${url} failed: ${(error as Error).message}`);
-  }
-  if (!response.ok) throw new CodegenError(`${wsfunction}: HTTP ${response.status} from ${url}`);
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new CodegenError(`${wsfunction}: answer is not JSON (is REST enabled, and is ${url} a Moodle site?)`);
-  }
-  if (isObject(body) && typeof body.exception === 'string' && typeof body.errorcode === 'string') {
-    throw new CodegenError(`${wsfunction}: Moodle error ${body.errorcode}: ${String(body.message ?? '')}`);
-  }
-  return body;
+/** A MoodleError (its message never carries the token) as a CodegenError naming `what` and, for transport failures, the site. */
+function asCodegenError(what: string, url: string, error: unknown): unknown {
+  if (!(error instanceof MoodleError)) return error;
+  if (error.isTransport) return new CodegenError(`${what}: request to ${url} failed: ${error.message}`);
+  if (error.exception !== undefined) return new CodegenError(`${what}: Moodle error ${error.code}: ${error.message}`);
+  return new CodegenError(`${what}: ${error.message}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

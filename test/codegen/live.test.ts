@@ -36,6 +36,10 @@ before(async () => {
     req.on('end', () => {
       const form = decodeForm(body) as Record<string, string>;
       requests.push(form);
+      if (req.url?.startsWith('/moved/')) {
+        res.writeHead(307, { location: req.url.slice('/moved'.length) });
+        return res.end();
+      }
       res.setHeader('content-type', 'application/json');
       if (req.url !== '/webservice/rest/server.php' || form.moodlewsrestformat !== 'json') return res.end('<html/>');
       if (form.wstoken !== TOKEN) {
@@ -86,6 +90,17 @@ test('Moodle errors (HTTP 200 + exception) become clear errors without the token
     return true;
   });
   await assert.rejects(fetchLiveSource({ url: 'http://127.0.0.1:1/', token: TOKEN }), /request to .* failed/);
+});
+
+test('redirects are refused, not followed (the token is not sent again)', async () => {
+  const before = requests.length;
+  await assert.rejects(fetchLiveSource({ url: `${url}moved`, token: TOKEN }), /core_webservice_get_site_info: request to .* failed/);
+  assert.equal(requests.length, before + 1);
+});
+
+test('answers over the size cap are refused', async () => {
+  await assert.rejects(fetchLiveSource({ url, token: TOKEN, maxResponseBytes: 2000 }),
+    /local_moodlemcp_export_functions: request to .* failed: .*exceeds the 2000-byte limit/);
 });
 
 function runMain(args: string[], token: string): Promise<{ status: number; stdout: string; stderr: string }> {
