@@ -1,7 +1,11 @@
 import type { Writable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
+import type { CliErrorStyle } from '../cli/args.ts';
 import type { GatewayConfig } from '../config/index.ts';
+
+/** How `audit` and `privacy` report errors: an AuditError is bad input (usage, 2), so is a ConfigError (2); others say "error:". */
+export const AUDIT_CLI_ERRORS: CliErrorStyle = { usageErrors: ['AuditError'], configErrorExit: 2, failurePrefix: 'error: ' };
 
 /** The first file sink's path in the config. */
 export function fileSinkPath(config: GatewayConfig): string | undefined {

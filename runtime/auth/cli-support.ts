@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import type { CliDeps } from '../cli/support.ts';
 import type { GatewayConfig } from '../config/index.ts';
 import { keyringFromConfig, type Keyring } from './crypto.ts';
@@ -45,15 +44,4 @@ export function connectionsTable(rows: ConnectionRecord[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-/** Prints an error the CLI way; returns the exit code (2 for usage errors, 1 otherwise). */
-export function cliError(error: unknown, stderr: Writable, usage: string): number {
-  const e = error as Error & { code?: string };
-  if (e?.name === 'UsageError' || e?.code === 'invalid_request' || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
-    stderr.write(`${e.message}\n\n${usage}\n`);
-    return 2;
-  }
-  stderr.write(`${e?.message ?? String(error)}\n`);
-  return 1;
 }

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** node:util parseArgs with errors that name the option, for every command. */
@@ -7,4 +8,45 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   } catch (error) {
     throw Object.assign(new Error((error as Error).message), { name: 'UsageError' });
   }
+}
+
+/**
+ * `argv[0]` when it is one of `subcommands`, with the arguments after it. Otherwise prints the usage (after
+ * `<command>: unknown subcommand "…"` unless it is missing or --help) and returns the exit code: 0 for --help, 2 otherwise.
+ */
+export function subcommand<S extends string>(command: string, argv: string[], subcommands: readonly S[], usage: string, stderr: Writable): { sub: S; rest: string[] } | number {
+  const [sub, ...rest] = argv;
+  if ((subcommands as readonly string[]).includes(sub)) return { sub: sub as S, rest };
+  stderr.write(`${sub && sub !== '--help' ? `${command}: unknown subcommand "${sub}"\n\n` : ''}${usage}\n`);
+  return sub === '--help' ? 0 : 2;
+}
+
+/** How a command family reports errors besides plain usage errors. */
+export interface CliErrorStyle {
+  /** Names of errors that are bad input too: exit 2 with the usage text (audit and privacy: AuditError). */
+  usageErrors?: readonly string[];
+  /** Exit code for a ConfigError, printed without the usage text (default 1). */
+  configErrorExit?: 1 | 2;
+  /** Printed before the message of any other failure (default none). */
+  failurePrefix?: string;
+}
+
+/**
+ * Prints an error the CLI way and returns the exit code: 2 with the usage text for bad usage (UsageError, parseArgs
+ * errors, AuthError invalid_request, `style.usageErrors`), the ConfigError message alone, 1 for any other failure.
+ */
+export function cliError(error: unknown, stderr: Writable, usage: string, style: CliErrorStyle = {}): number {
+  const e = error as { name?: string; code?: string; message?: string } | undefined;
+  if (e?.name === 'ConfigError') {
+    stderr.write(`${e.message}\n`);
+    return style.configErrorExit ?? 1;
+  }
+  const usageError =
+    e?.name === 'UsageError' || e?.code === 'invalid_request' || e?.code?.startsWith?.('ERR_PARSE_ARGS') || (e?.name !== undefined && style.usageErrors?.includes(e.name));
+  if (usageError) {
+    stderr.write(`${e!.message}\n\n${usage}\n`);
+    return 2;
+  }
+  stderr.write(`${style.failurePrefix ?? ''}${e?.message ?? String(error)}\n`);
+  return 1;
 }

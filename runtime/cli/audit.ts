@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { AuditError } from '../audit/errors.ts';
 import { exportAudit, parseSubject, parseTime, type AuditFilter } from '../audit/export.ts';
 import { DECISIONS } from '../audit/sanitize.ts';
 import type { AuditDecision } from '../audit/types.ts';
-import { fileSinkPath, openOutput } from '../audit/cli-support.ts';
+import { AUDIT_CLI_ERRORS, fileSinkPath, openOutput } from '../audit/cli-support.ts';
+import { cliError, parseCommandArgs, subcommand } from './args.ts';
 import { cliConfig, type CliDeps } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp audit export [options]
@@ -22,28 +22,20 @@ const USAGE = `Usage: moodle-mcp audit export [options]
 export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const [sub, ...rest] = argv;
-  if (sub !== 'export') {
-    stderr.write(`${sub && sub !== '--help' ? `audit: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
-    return sub === '--help' ? 0 : 2;
-  }
+  const picked = subcommand('audit', argv, ['export'], USAGE, stderr);
+  if (typeof picked === 'number') return picked;
   try {
-    const { values } = parseArgs({
-      args: rest,
-      options: {
-        file: { type: 'string' },
-        config: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        user: { type: 'string' },
-        username: { type: 'string' },
-        decision: { type: 'string' },
-        format: { type: 'string', default: 'csv' },
-        bom: { type: 'boolean', default: false },
-        out: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
+    const { values } = parseCommandArgs(picked.rest, {
+      file: { type: 'string' },
+      config: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      user: { type: 'string' },
+      username: { type: 'string' },
+      decision: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
+      bom: { type: 'boolean', default: false },
+      out: { type: 'string' },
     });
     const now = new Date();
     const filter: AuditFilter = {};
@@ -65,16 +57,6 @@ export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promi
     stderr.write(`audit export: ${result.records} record(s)${result.malformed ? `, ${result.malformed} malformed line(s) skipped` : ''}\n`);
     return 0;
   } catch (error) {
-    return reportError(error, stderr, USAGE);
+    return cliError(error, stderr, USAGE, AUDIT_CLI_ERRORS);
   }
-}
-
-export function reportError(error: unknown, stderr: NodeJS.WritableStream, usage: string): number {
-  const err = error as { name?: string; code?: string; message?: string };
-  if (err?.name === 'AuditError' || err?.name === 'ConfigError' || err?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-    stderr.write(`${err.message}\n${err.name === 'ConfigError' ? '' : `\n${usage}\n`}`);
-    return 2;
-  }
-  stderr.write(`error: ${err?.message ?? error}\n`);
-  return 1;
 }

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import { cliError, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
+import { cliError, parseCommandArgs, subcommand } from './args.ts';
 import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
@@ -14,21 +14,18 @@ const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID
 export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const [sub, ...rest] = argv;
-  if (sub !== 'list' && sub !== 'revoke') {
-    stderr.write(`${sub && sub !== '--help' ? `connections: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
-    return sub === '--help' ? 0 : 2;
-  }
+  const picked = subcommand('connections', argv, ['list', 'revoke'], USAGE, stderr);
+  if (typeof picked === 'number') return picked;
+  const { sub, rest } = picked;
   let store: AuthStore | undefined;
   let own = false;
   let audit: CliAudit | undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { config: { type: 'string' }, all: { type: 'boolean', default: false }, user: { type: 'string' }, json: { type: 'boolean', default: false } },
-      strict: true,
-      allowPositionals: sub === 'revoke',
-    });
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      { config: { type: 'string' }, all: { type: 'boolean', default: false }, user: { type: 'string' }, json: { type: 'boolean', default: false } },
+      sub === 'revoke',
+    );
     if (sub === 'revoke' && positionals.length !== 1) throw new AuthError('invalid_request', 'connections revoke: give exactly one connection id (see connections list)');
     if (values.user !== undefined && !/^\d+$/.test(values.user)) throw new AuthError('invalid_request', '--user: a Moodle user id (digits)');
     const config = await cliConfig(deps, values.config);

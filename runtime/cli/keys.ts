@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { cliError, cliGetSiteInfo, cliKeyring, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliGetSiteInfo, cliKeyring, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
 import { AuthError } from '../auth/errors.ts';
 import { createApiKey } from '../auth/keys.ts';
 import { parseScopes } from '../auth/scopes.ts';
 import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
+import { cliError, parseCommandArgs, subcommand } from './args.ts';
 import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp keys create --name N --profile P [--scopes api.read,api.write] (--token-env VAR | --token-file PATH) [--expires-days D]
@@ -20,18 +20,16 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
-  const [sub, ...rest] = argv;
-  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
-    stderr.write(`${sub && sub !== '--help' ? `keys: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
-    return sub === '--help' ? 0 : 2;
-  }
+  const picked = subcommand('keys', argv, ['create', 'list', 'revoke'], USAGE, stderr);
+  if (typeof picked === 'number') return picked;
+  const { sub, rest } = picked;
   let store: AuthStore | undefined;
   let own = false;
   let audit: CliAudit | undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: {
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      {
         config: { type: 'string' },
         name: { type: 'string' },
         profile: { type: 'string' },
@@ -43,9 +41,8 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
-      strict: true,
-      allowPositionals: sub === 'revoke',
-    });
+      sub === 'revoke',
+    );
     if (values.token !== undefined) throw new AuthError('invalid_request', '--token: refused; pass the Moodle token with --token-env VAR or --token-file PATH');
     if (sub === 'revoke' && positionals.length !== 1) throw new AuthError('invalid_request', 'keys revoke: give exactly one key id (see keys list)');
 

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { AuditError } from '../audit/errors.ts';
 import { parseSubject, type AuditSubject } from '../audit/export.ts';
 import { eraseUserData, exportUserData, type PrivacyStore } from '../audit/privacy.ts';
-import { fileSinkPath, openOutput } from '../audit/cli-support.ts';
+import { AUDIT_CLI_ERRORS, fileSinkPath, openOutput } from '../audit/cli-support.ts';
 import type { GatewayConfig } from '../config/index.ts';
-import { reportError } from './audit.ts';
+import { cliError, parseCommandArgs, subcommand } from './args.ts';
 import { cliAudit, cliConfig, cliStore, type CliAudit, type CliDeps } from './support.ts';
 
 const USAGE = `Usage: moodle-mcp privacy export --user U [--out FILE]
@@ -27,27 +26,20 @@ export interface PrivacyDeps extends CliDeps {
 export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const [sub, ...rest] = argv;
-  if (sub !== 'export' && sub !== 'erase') {
-    stderr.write(`${sub && sub !== '--help' ? `privacy: unknown subcommand "${sub}"\n\n` : ''}${USAGE}\n`);
-    return sub === '--help' ? 0 : 2;
-  }
+  const picked = subcommand('privacy', argv, ['export', 'erase'], USAGE, stderr);
+  if (typeof picked === 'number') return picked;
+  const { sub, rest } = picked;
   let opened: { store: NonNullable<PrivacyDeps['store']>; own: boolean } | undefined;
   let audit: CliAudit | undefined;
   try {
-    const { values } = parseArgs({
-      args: rest,
-      options: {
-        user: { type: 'string' },
-        username: { type: 'string' },
-        config: { type: 'string' },
-        file: { type: 'string' },
-        'no-store': { type: 'boolean', default: false },
-        out: { type: 'string' },
-        yes: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
+    const { values } = parseCommandArgs(rest, {
+      user: { type: 'string' },
+      username: { type: 'string' },
+      config: { type: 'string' },
+      file: { type: 'string' },
+      'no-store': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      yes: { type: 'boolean', default: false },
     });
     let subject: AuditSubject;
     if (values.user && values.username) throw new AuditError('--user and --username: give only one');
@@ -97,7 +89,7 @@ export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}):
     }
     return 0;
   } catch (error) {
-    return reportError(error, stderr, USAGE);
+    return cliError(error, stderr, USAGE, AUDIT_CLI_ERRORS);
   } finally {
     await audit?.close();
     if (opened?.own) await opened.store.close?.();
