@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { Access, CourseRef } from '../runtime/catalog/types.ts';
 import { CodegenError } from './errors.ts';
+import { isObject } from './sources/validate.ts';
 
 /** The reviewed overrides file shipped with the codegen. */
 export const DEFAULT_OVERRIDES = fileURLToPath(new URL('./overrides.yaml', import.meta.url));
@@ -67,8 +68,4 @@ export function parseOverrides(doc: unknown, origin = 'overrides'): Overrides {
     result[name] = raw as unknown as FunctionOverride;
   }
   return result;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

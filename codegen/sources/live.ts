@@ -1,7 +1,7 @@
 import { createMoodleClient, MoodleError, type FetchLike, type MoodleClient } from '../../runtime/moodle/index.ts';
 import { CodegenError } from '../errors.ts';
 import type { FunctionsDocument } from './types.ts';
-import { validateDocument } from './validate.ts';
+import { isObject, validateDocument } from './validate.ts';
 
 /** The web-service function of the local_moodlemcp plugin (codegen/moodle/local_moodlemcp). */
 export const EXPORT_FUNCTION = 'local_moodlemcp_export_functions';
@@ -108,8 +108,4 @@ function asCodegenError(what: string, url: string, error: unknown): unknown {
   if (error.isTransport) return new CodegenError(`${what}: request to ${url} failed: ${error.message}`);
   if (error.exception !== undefined) return new CodegenError(`${what}: Moodle error ${error.code}: ${error.message}`);
   return new CodegenError(`${what}: ${error.message}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

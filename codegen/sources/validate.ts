@@ -64,6 +64,7 @@ function validateNode(node: unknown, at: string, fail: (path: string, why: strin
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
