@@ -1,48 +1,20 @@
-/** Plain audit configuration objects, as found under `audit:` in moodle-mcp.config.yaml. */
+/**
+ * Audit configuration types, derived from the gateway config schema (runtime/config/schema.ts) so that they cannot
+ * drift from what a config file may hold. Internal knobs (retry delays, attempts, queue sizes) are options of the
+ * functions that take them, not config.
+ */
+import type { z } from 'zod';
+import type { GatewayConfig } from '../config/index.ts';
+import type { configSchema } from '../config/schema.ts';
 
-export interface FileRotation {
-  /** Rotate when the file would grow beyond this many MiB. */
-  size_mb?: number;
-  /** Rotate when the UTC day changes. */
-  daily?: boolean;
-  /** Rotated files kept (path.1 newest … path.keep oldest); default 7. */
-  keep?: number;
-}
+/** The `audit:` section of the gateway config, as loaded (defaults applied). */
+export type AuditSection = GatewayConfig['audit'];
 
-export type SinkConfig =
-  | { type: 'stdout' }
-  | { type: 'file'; path: string; rotate?: FileRotation }
-  | {
-      type: 'http';
-      url: string;
-      format?: 'splunk-hec' | 'elasticsearch-bulk' | 'jsonl';
-      /** Splunk index or Elasticsearch index for the records. */
-      index?: string;
-      /** Name of the environment variable holding the token (Splunk HEC token, ES API key, bearer token). */
-      token_env?: string;
-      batch_size?: number;
-      timeout_ms?: number;
-    }
-  | { type: 'syslog'; host: string; port?: number; protocol?: 'udp' | 'tcp'; app_name?: string };
+/** One entry of `audit.sinks`; fields the schema defaults may be left out (the sinks apply the same defaults). */
+export type SinkConfig = NonNullable<NonNullable<z.input<typeof configSchema>['audit']>['sinks']>[number];
 
-export interface WebhookConfig {
-  url: string;
-  /** Environment variable holding the HMAC secret. */
-  secret_env?: string;
-  /** File holding the HMAC secret (trailing whitespace ignored). */
-  secret_file?: string;
-  /** `event` or `event:decision` selectors; default DEFAULT_WEBHOOK_EVENTS. */
-  events?: string[];
-  timeout_ms?: number;
-  max_attempts?: number;
-  /** Bounded queue length; default 1000. */
-  queue?: number;
-}
+/** `rotate:` of a file sink: `size_mb`, `daily`, `keep` (rotated files kept, default 7). */
+export type FileRotation = NonNullable<Extract<SinkConfig, { type: 'file' }>['rotate']>;
 
-/** The `audit:` section of the gateway config. */
-export interface AuditSection {
-  sinks: SinkConfig[];
-  fail_closed: boolean;
-  buffer: number;
-  webhook?: WebhookConfig;
-}
+/** `audit.webhook`: `url`, `secret_env` or `secret_file`, `events` (default DEFAULT_WEBHOOK_EVENTS). */
+export type WebhookConfig = NonNullable<AuditSection['webhook']>;

@@ -6,7 +6,7 @@ import { createFileSink } from './sinks/file.ts';
 import { createHttpSink } from './sinks/http.ts';
 import { createStdoutSink } from './sinks/stdout.ts';
 import { createSyslogSink } from './sinks/syslog.ts';
-import { createWebhook, type Webhook, type WebhookStats } from './webhook.ts';
+import { createWebhook, type Webhook, type WebhookOptions, type WebhookStats } from './webhook.ts';
 import type { SinkConfig, WebhookConfig } from './config.ts';
 import type { AuditRecord } from './types.ts';
 
@@ -26,8 +26,8 @@ export interface AuditOptions {
   retry?: RetryOptions;
   /** Drops are logged at most once per interval. Default 10000. */
   dropLogIntervalMs?: number;
-  /** Webhook retry delays (tests use small ones). */
-  webhookDelays?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Webhook delivery knobs that are not config (defaults in WebhookOptions; tests use small ones). */
+  webhookTuning?: Pick<WebhookOptions, 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts' | 'queueSize' | 'timeoutMs'>;
   /** Additional ready-made sinks (e.g. a custom stream); used as-is. */
   writers?: SinkWriter[];
 }
@@ -115,7 +115,7 @@ export function createAudit(options: AuditOptions): Audit {
 
   const queues = writers.map((writer) => new SinkQueue(writer, capacity, retry, onDrop, log));
   const webhook: Webhook | undefined = options.webhook
-    ? createWebhook(options.webhook, { env, logger: log, onDrop, ...options.webhookDelays })
+    ? createWebhook(options.webhook, { env, logger: log, onDrop, ...options.webhookTuning })
     : undefined;
 
   let recorded = 0;

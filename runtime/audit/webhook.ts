@@ -106,6 +106,12 @@ export interface WebhookOptions {
   /** First retry delay; doubles per attempt up to maxDelayMs. Default 1000 / 60000. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Attempts per delivery before it is given up (counted as dropped). Default 6. */
+  maxAttempts?: number;
+  /** Deliveries held, including the one being attempted, before new ones are dropped. Default 1000. */
+  queueSize?: number;
+  /** Deadline of one POST. Default 10000. */
+  timeoutMs?: number;
 }
 
 function readSecret(config: WebhookConfig, env: NodeJS.ProcessEnv): string {
@@ -152,8 +158,8 @@ export function createWebhook(config: WebhookConfig, options: WebhookOptions = {
     throw new AuditError('audit.webhook.events: must be a list of "event" or "event:decision" strings');
   }
   const selectors = parseSelectors(events);
-  const capacity = config.queue ?? 1000;
-  const timeoutMs = config.timeout_ms ?? 10_000;
+  const capacity = options.queueSize ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const onDrop = options.onDrop ?? (() => {});
   // Set by close(): no attempt may outlast the close deadline.
   let giveUpAt = Infinity;
@@ -180,7 +186,7 @@ export function createWebhook(config: WebhookConfig, options: WebhookOptions = {
     },
     async close() {},
   };
-  const retry = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 60_000, maxAttempts: config.max_attempts ?? 6 };
+  const retry = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 60_000, maxAttempts: options.maxAttempts ?? 6 };
   // The queue bound counts the delivery being attempted, as documented ("queue of 1000").
   const queue = new SinkQueue(writer, capacity, retry, onDrop, options.logger, { capacityIncludesInflight: true });
   let failedOffers = 0;

@@ -45,7 +45,7 @@ test('webhook fires signed events only for matching records and retries after a 
     sinks: [],
     webhook: { url, secret_env: 'HOOK_SECRET' },
     env: { HOOK_SECRET: SECRET },
-    webhookDelays: { baseDelayMs: 1, maxDelayMs: 5 },
+    webhookTuning: { baseDelayMs: 1, maxDelayMs: 5 },
     logger,
   });
   audit.record(fullRecord({ decision: 'allowed', request_id: 'ignored' }));
@@ -71,8 +71,8 @@ test('webhook: bounded queue drops and counts, gives up after max attempts, secr
   writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
   const { url, received } = await startServer(t, () => 503);
   const hook = createWebhook(
-    { url, secret_file: join(dir, 'secret'), events: ['tools/call'], queue: 2, max_attempts: 3 },
-    { baseDelayMs: 1, maxDelayMs: 2, logger: captureLogger().logger },
+    { url, secret_file: join(dir, 'secret'), events: ['tools/call'] },
+    { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3, queueSize: 2, logger: captureLogger().logger },
   );
   for (let i = 0; i < 5; i++) hook.offer(fullRecord({ request_id: `r${i}` }));
   assert.equal(hook.stats().dropped, 3, 'beyond the queue of 2');
@@ -103,8 +103,8 @@ test('webhook queue bound counts the delivery being retried; drops go to the dro
   const { url } = await startServer(t, () => 503);
   const drops: [string, number, string][] = [];
   const hook = createWebhook(
-    { url, secret_env: 'S', queue: 1 },
-    { env: { S: SECRET }, baseDelayMs: 60_000, maxDelayMs: 60_000, onDrop: (...drop) => void drops.push(drop) },
+    { url, secret_env: 'S' },
+    { env: { S: SECRET }, queueSize: 1, baseDelayMs: 60_000, maxDelayMs: 60_000, onDrop: (...drop) => void drops.push(drop) },
   );
   hook.offer(fullRecord({ decision: 'denied', request_id: 'first' }));
   await waitFor(() => hook.stats().failures === 1, 'first failure');
@@ -120,9 +120,9 @@ test('webhook deliveries given up are reported in the audit drop log', async (t)
   const { logger, lines } = captureLogger();
   const audit = createAudit({
     sinks: [],
-    webhook: { url, secret_env: 'HOOK_SECRET', max_attempts: 2 },
+    webhook: { url, secret_env: 'HOOK_SECRET' },
     env: { HOOK_SECRET: SECRET },
-    webhookDelays: { baseDelayMs: 1, maxDelayMs: 1 },
+    webhookTuning: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 },
     logger,
   });
   audit.record(fullRecord({ decision: 'denied' }));
