@@ -1,5 +1,6 @@
-import { open, readFile, readdir, stat, unlink, utimes } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { acquireFileLock, FileLockBusyError, type FileLock, type FileLockOptions } from '../shared/file-lock.ts';
 import { AuditError } from './errors.ts';
 
 /**
@@ -24,25 +25,8 @@ export async function listAuditFiles(path: string): Promise<string[]> {
   return names.includes(base) ? [...rotated, path] : rotated;
 }
 
-export interface LockOptions {
-  /** A lock file older than this is considered left over by a crashed process and removed. Default 10 min. */
-  staleMs?: number;
-  /** How long to keep trying to take a busy lock. Default 0 (fail at once). */
-  waitMs?: number;
-}
-
-/** True when the lock names a process id that no longer exists on this host (left by a crash). */
-async function holderIsGone(lock: string): Promise<boolean> {
-  const text = await readFile(lock, 'utf8').catch(() => '');
-  const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now, or foreign: rely on age
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
+/** Lock timing for withFileLock: `staleMs` (default 10 min) and `waitMs` (default 0, fail at once). */
+export type LockOptions = Pick<FileLockOptions, 'staleMs' | 'waitMs'>;
 
 /** The lock file shared by the file sink (one lock per batch write/rotation) and privacy erase (whole rewrite). */
 export function lockPath(path: string): string {
@@ -56,34 +40,16 @@ export function lockPath(path: string): string {
  */
 export async function withFileLock<T>(path: string, fn: (touch: () => Promise<void>) => Promise<T>, options: LockOptions = {}): Promise<T> {
   const lock = lockPath(path);
-  const staleMs = options.staleMs ?? 10 * 60_000;
-  const deadline = Date.now() + (options.waitMs ?? 0);
-  for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-    try {
-      const handle = await open(lock, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const info = await stat(lock).catch(() => undefined);
-      if (info && (Date.now() - info.mtimeMs > staleMs || (await holderIsGone(lock)))) {
-        await unlink(lock).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        throw Object.assign(new AuditError(`audit file ${path} is locked by another process (${lock})`), { code: 'ELOCKED' });
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-  const touch = async () => {
-    const now = new Date();
-    await utimes(lock, now, now).catch(() => undefined);
-  };
+  let held: FileLock;
   try {
-    return await fn(touch);
+    held = await acquireFileLock(lock, { staleMs: options.staleMs, waitMs: options.waitMs });
+  } catch (error) {
+    if (!(error instanceof FileLockBusyError)) throw error;
+    throw Object.assign(new AuditError(`audit file ${path} is locked by another process (${lock})`), { code: 'ELOCKED' });
+  }
+  try {
+    return await fn(held.touch);
   } finally {
-    await unlink(lock).catch(() => undefined);
+    await held.release();
   }
 }
