@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -40,6 +40,19 @@ describe('FileStore specifics', () => {
       Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createConnection(conn({ id: `c${i}`, keyHash: String(i).padStart(64, '0') }))),
     );
     assert.equal((await a.listConnections()).length, 20);
+  });
+
+  it('takes over a lock file left behind longer than 10 s ago', async () => {
+    const dir = join(root, 'stale-lock');
+    const s = new FileStore(dir);
+    await s.migrate();
+    const lock = `${s.path}.lock`;
+    writeFileSync(lock, '');
+    const old = new Date(Date.now() - 11_000);
+    utimesSync(lock, old, old);
+    await s.createConnection(conn());
+    assert.equal((await s.getConnection('c1'))?.id, 'c1');
+    assert.equal(existsSync(lock), false, 'lock released');
   });
 
   it('migrates a version-0 file and refuses a newer schema', async () => {

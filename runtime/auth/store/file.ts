@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { acquireFileLock, FileLockBusyError } from '../../shared/file-lock.ts';
 import { AuthError } from '../errors.ts';
 import { matchesUser, publicConnection } from './common.ts';
 import {
@@ -85,19 +86,13 @@ export class FileStore implements AuthStore {
   }
 
   private async lock(): Promise<() => Promise<void>> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open(this.lockPath, 'wx', 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return () => unlink(this.lockPath).catch(() => undefined);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new AuthError('store', `cannot lock ${this.lockPath}: ${(err as Error).message}`);
-        const info = await stat(this.lockPath).catch(() => null);
-        if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await unlink(this.lockPath).catch(() => undefined);
-        else if (attempt > 1000) throw new AuthError('store', `${this.lockPath} is held by another process`);
-        else await new Promise((r) => setTimeout(r, 10));
-      }
+    try {
+      // Waits up to 10 s for another process, polling every 10 ms.
+      const held = await acquireFileLock(this.lockPath, { staleMs: STALE_LOCK_MS, waitMs: 10_000, maxPollMs: 10 });
+      return held.release;
+    } catch (err) {
+      if (err instanceof FileLockBusyError) throw new AuthError('store', `${this.lockPath} is held by another process`);
+      throw new AuthError('store', `cannot lock ${this.lockPath}: ${(err as Error).message}`);
     }
   }
 
