@@ -1,4 +1,6 @@
+import { readlinkSync } from 'node:fs';
 import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
 
 export interface FileLockOptions {
   /** A lock file older than this is considered left over by a crashed process and removed. Default 10 min. */
@@ -24,11 +26,43 @@ export class FileLockBusyError extends Error {
   }
 }
 
-/** True when the lock names a process id that no longer exists on this host (left by a crash). */
+/**
+ * Where this process id means something: the host and the PID namespace (containers started separately on one
+ * host have their own). Another writer of the lock (e.g. `moodle-mcp privacy erase` in its own container on a
+ * shared volume) may be alive even when its pid does not exist here.
+ */
+const SELF = { host: hostname(), pidns: pidNamespace() };
+
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid'); // e.g. "pid:[4026531836]"; not on every platform
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder's pid when it can be checked from here, else undefined (then only the lock's age counts). */
+function localPid(text: string): number | undefined {
+  let pid: unknown;
+  if (text.trimStart().startsWith('{')) {
+    let holder: { pid?: unknown; host?: unknown; pidns?: unknown };
+    try {
+      holder = JSON.parse(text) as typeof holder;
+    } catch {
+      return undefined; // being written right now
+    }
+    if (holder.host !== SELF.host || holder.pidns !== SELF.pidns) return undefined; // another host or container
+    pid = holder.pid;
+  } else {
+    pid = Number(text.trim()); // "<pid>" written by an older version, read as before
+  }
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** True when the lock names a process that no longer exists on this host, in this PID namespace (left by a crash). */
 async function holderIsGone(lock: string): Promise<boolean> {
-  const text = await readFile(lock, 'utf8').catch(() => '');
-  const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now, or foreign: rely on age
+  const pid = localPid(await readFile(lock, 'utf8').catch(() => ''));
+  if (pid === undefined) return false; // being written right now, or foreign: rely on age
   try {
     process.kill(pid, 0);
     return false;
@@ -38,9 +72,10 @@ async function holderIsGone(lock: string): Promise<boolean> {
 }
 
 /**
- * Takes the lock file `lock` (created with O_EXCL, mode 0600, holding this process id). A lock older than
- * `staleMs`, or one whose holder process is gone, is removed and taken over. Throws FileLockBusyError when the
- * lock stays busy for `waitMs`; other file system errors are thrown as they are.
+ * Takes the lock file `lock` (created with O_EXCL, mode 0600, naming this process, host and PID namespace).
+ * A lock older than `staleMs`, or one whose holder process is gone from this host and PID namespace, is removed
+ * and taken over; a lock from elsewhere is judged by its age only. Throws FileLockBusyError when the lock stays
+ * busy for `waitMs`; other file system errors are thrown as they are.
  */
 export async function acquireFileLock(lock: string, options: FileLockOptions = {}): Promise<FileLock> {
   const staleMs = options.staleMs ?? 10 * 60_000;
@@ -49,7 +84,7 @@ export async function acquireFileLock(lock: string, options: FileLockOptions = {
   for (let delay = Math.min(5, maxPollMs); ; delay = Math.min(delay * 2, maxPollMs)) {
     try {
       const handle = await open(lock, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
+      await handle.writeFile(`${JSON.stringify({ pid: process.pid, ...SELF })}\n`);
       await handle.close();
       break;
     } catch (error) {
