@@ -44,11 +44,7 @@ describe('API keys', () => {
     const tampered = key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x');
     assert.equal(await authenticateBearer(`Bearer ${tampered}`, { store, keyring }), null);
     // The last-used write is fire-and-forget: poll the store until it lands (bounded by waitFor), no fixed sleep.
-    let lastUsedAt: string | undefined;
-    await waitFor(() => {
-      void store.getConnection(record.id).then((c) => (lastUsedAt = c?.lastUsedAt));
-      return lastUsedAt !== undefined;
-    }, 'the last-used time to be recorded');
+    await waitFor(async () => (await store.getConnection(record.id))?.lastUsedAt !== undefined, 'the last-used time to be recorded');
     assert.ok((await store.getConnection(record.id))?.lastUsedAt, 'last-used time recorded');
 
     await store.revokeConnection(record.id);

@@ -3,11 +3,11 @@
 // step-up from read to read+write (403 insufficient_scope), revocation.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SIMULATOR_PASSWORD, simulatorRoles } from '../../runtime/simulator/index.ts';
 import { REDIRECT, sdkProvider, sdkSignIn, type Sdk } from '../auth/oauth-harness.ts';
 import { freePort, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { connectClient, postInitialize } from '../helpers/mcp-client.ts';
 
 let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -34,13 +34,6 @@ async function signIn(sdk: Sdk, access: 'read' | 'write', username = simulatorRo
   assert.equal(r.finished, 'AUTHORIZED');
 }
 
-async function mcpClient(accessToken: string) {
-  const client = new Client({ name: 'oauth-e2e', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } });
-  await client.connect(transport);
-  return { client, transport };
-}
-
 // Recorded exchange #38: the student starts a discussion in the PM101 course forum.
 const writeCall = {
   name: 'mod_forum_add_discussion',
@@ -65,7 +58,7 @@ test('a person signs in, consents to read, and calls Moodle as themselves; a wri
   const sdk = sdkProvider('E2E assistant');
   await signIn(sdk, 'read');
   const { state } = sdk;
-  const { client, transport } = await mcpClient(state.tokens!.access_token);
+  const client = await connectClient(base, state.tokens!.access_token);
   const info = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
   assert.equal((info.structuredContent as { username: string }).username, 'emma.johansson');
 
@@ -76,7 +69,7 @@ test('a person signs in, consents to read, and calls Moodle as themselves; a wri
       authorization: `Bearer ${state.tokens!.access_token}`,
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      'mcp-session-id': transport.sessionId!,
+      'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!,
       'mcp-protocol-version': '2025-11-25',
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'moodle_call_function', arguments: writeCall } }),
@@ -98,7 +91,7 @@ test('with read+write consent the write goes through; after revocation the token
   const sdk = sdkProvider('E2E assistant');
   await signIn(sdk, 'write');
   const { state } = sdk;
-  const { client } = await mcpClient(state.tokens!.access_token);
+  const client = await connectClient(base, state.tokens!.access_token);
   const result = await client.callTool({ name: 'moodle_call_function', arguments: writeCall });
   assert.equal(result.isError, undefined, JSON.stringify(result.content));
   assert.deepEqual(result.structuredContent, { discussionid: 14, warnings: [] });
@@ -111,11 +104,7 @@ test('with read+write consent the write goes through; after revocation the token
     body: new URLSearchParams({ token: state.tokens!.refresh_token!, client_id: state.info!.client_id }).toString(),
   });
   assert.equal(revoked.status, 200);
-  const after = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${state.tokens!.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
-  });
+  const after = await postInitialize(base, state.tokens!.access_token);
   assert.equal(after.status, 401);
   assert.match(after.headers.get('www-authenticate') ?? '', /invalid_token/);
 });
