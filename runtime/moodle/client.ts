@@ -119,7 +119,8 @@ function normaliseBaseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new MoodleError('invalid_config', `The Moodle URL "${url}" is not a valid absolute URL.`);
+    // Whatever precedes an @ may be credentials: never repeat it.
+    throw new MoodleError('invalid_config', `The Moodle URL "${String(url).replace(/^([^/]*\/\/)?[^/]*@/, '$1***@')}" is not a valid absolute URL.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new MoodleError('invalid_config', `The Moodle URL must use http or https, not ${parsed.protocol}`);

@@ -184,6 +184,11 @@ test('bad inputs are refused before any request', async () => {
   assert.throws(() => createMoodleClient({ url: 'https://moodle.test?x=1' }), (e: MoodleError) => e.code === 'invalid_config');
   assert.throws(() => createMoodleClient({ url: 'https://moodle.test', timeoutMs: 0 }), (e: MoodleError) => e.code === 'invalid_config');
   assert.equal(createMoodleClient({ url: 'https://moodle.test/sub/' }).url, 'https://moodle.test/sub');
+  // An unparseable URL is named in the error, but never what precedes an @ (credentials).
+  assert.throws(
+    () => createMoodleClient({ url: 'https://admin:s3cret@moodle test' }),
+    (e: MoodleError) => e.code === 'invalid_config' && !e.message.includes('s3cret') && e.message.includes('https://***@moodle test'),
+  );
 });
 
 test('over a real socket (global fetch, keep-alive): answers, dropped connections retried, streaming cap', async () => {
