@@ -9,6 +9,8 @@ export type AuditEvent =
   | 'session.end'
   | 'auth.signin.ok'
   | 'auth.signin.failed'
+  | 'auth.token.rejected'
+  | 'auth.client_metadata.refused'
   | 'auth.token.issued'
   | 'auth.token.refreshed'
   | 'auth.token.revoked'

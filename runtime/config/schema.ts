@@ -157,6 +157,13 @@ export const configSchema = z
         access_token_ttl_seconds: z.number().int().positive().default(3600),
         refresh_token_ttl_seconds: z.number().int().positive().default(30 * 24 * 3600),
         allow_site_admin: z.boolean().default(false),
+        client_metadata: z
+          .object({
+            allow_private_addresses: z.boolean().default(false),
+            fetches_per_minute: z.number().int().positive().default(30),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -94,7 +94,7 @@ describe('Client ID Metadata Documents', () => {
   }) as typeof fetch;
   let h: Harness;
   before(async () => {
-    h = await startHarness({ fetch: fakeFetch });
+    h = await startHarness({ fetch: fakeFetch, clientMetadata: { resolve: async () => [{ address: '93.184.215.14', family: 4 }] } });
   });
   after(() => h.close());
 

@@ -16,6 +16,8 @@ import { runNodeHandler } from './node-bridge.ts';
 import { cookieNames, createProvider, derivedKey, ROUTES } from './provider.ts';
 import { SignInThrottle } from './throttle.ts';
 import { isLoopbackHostname } from '../../http/guards.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { checkedAddresses, createMetadataFetch, FetchRateLimit, MetadataFetchError, type MetadataFetchOptions } from './metadata-fetch.ts';
 
 export type { OAuthMoodle } from './context.ts';
 
@@ -38,8 +40,10 @@ export interface OAuthOptions {
   writeAllowed?: boolean;
   /** Failed sign-ins per client IP and per username within 15 minutes before 429. Default 10. */
   signInLimit?: number;
-  /** Outgoing HTTP for Client ID Metadata Documents (https client_id URLs). Default: global fetch. */
+  /** Outgoing HTTP for Client ID Metadata Documents (https client_id URLs). Default: createMetadataFetch(clientMetadata). */
   fetch?: typeof fetch;
+  /** Client ID Metadata Document fetches (config oauth.client_metadata); `resolve` and `ca` for tests. */
+  clientMetadata?: Pick<MetadataFetchOptions, 'allowPrivate' | 'resolve' | 'ca'> & { fetchesPerMinute?: number };
   /** Security events (sign-in, consent, revocation); never receives passwords or tokens. */
   audit?: (record: AuditRecord) => void;
 }
@@ -111,9 +115,41 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     if (before)
       audit({ event: 'auth.token.revoked', connection_id: record.id, client_id: record.client?.id, client_name: record.client?.name, moodle_user_id: record.moodleUser?.id, moodle_username: record.moodleUser?.username, auth_method: 'oauth', status: 200 });
   };
+  // Client ID Metadata Documents: the client_id URL is chosen by an anonymous caller, so before any fetch its host
+  // must resolve to public addresses only (checked again, and pinned, by the fetch itself) and the rate allows it.
+  const metadata = options.clientMetadata ?? {};
+  const fetchLimit = new FetchRateLimit(metadata.fetchesPerMinute ?? 30);
+  const requestInfo = new AsyncLocalStorage<{ clientIp?: string; userAgent?: string; decided: Map<string, Promise<boolean>> }>();
+  // oidc-provider may look a client up more than once per request: decide (and count, and audit) once per request.
+  const allowMetadataFetch = (clientId: string): Promise<boolean> => {
+    const decided = requestInfo.getStore()?.decided;
+    let decision = decided?.get(clientId);
+    if (!decision) {
+      decision = decideMetadataFetch(clientId);
+      decided?.set(clientId, decision);
+    }
+    return decision;
+  };
+  const decideMetadataFetch = async (clientId: string): Promise<boolean> => {
+    const refuse = (reason: string) => {
+      const info = requestInfo.getStore();
+      audit({ event: 'auth.client_metadata.refused', client_id: clientId.slice(0, 512), client_ip: info?.clientIp, user_agent: info?.userAgent, decision: 'denied', status: 400, reasons: [reason] });
+      return false;
+    };
+    const url = URL.parse(clientId);
+    if (!url) return refuse('client_id is not a URL');
+    try {
+      await checkedAddresses(url.hostname, metadata);
+    } catch (error) {
+      if (error instanceof MetadataFetchError) return refuse(error.message);
+      throw error;
+    }
+    return fetchLimit.take() || refuse(`more than ${metadata.fetchesPerMinute ?? 30} client_id metadata document fetches in a minute (oauth.client_metadata.fetches_per_minute)`);
+  };
   const provider = await createProvider({
     issuer, resources, store: options.store, keyring: options.keyring, accessTokenTtl: options.accessTokenTtl,
-    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, onRefreshTokenRotated, fetch: options.fetch,
+    refreshTokenTtl: options.refreshTokenTtl, secureCookies: secure, onGrantRevoked, onRefreshTokenRotated,
+    fetch: options.fetch ?? createMetadataFetch(metadata), allowMetadataFetch,
   });
   provider.on('server_error', () => undefined); // surfaced as 500 responses; never logged with request data here
   const forwarded = { proto: base.protocol.slice(0, -1), host: base.host };
@@ -145,7 +181,11 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     return jsonResponse(doc);
   }
 
-  async function handle(request: Request, clientIp?: string): Promise<Response | undefined> {
+  function handle(request: Request, clientIp?: string): Promise<Response | undefined> {
+    return requestInfo.run({ clientIp, userAgent: request.headers.get('user-agent') ?? undefined, decided: new Map() }, () => route(request, clientIp));
+  }
+
+  async function route(request: Request, clientIp?: string): Promise<Response | undefined> {
     const path = new URL(request.url).pathname;
     if (path === '/.well-known/oauth-protected-resource' || path === `/.well-known/oauth-protected-resource${resourcePath}`) {
       if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': '*' } });

@@ -35,8 +35,10 @@ export interface ProviderOptions {
   refreshTokenTtl: number;
   /** Secure cookies with __Host-/__Secure- names (https issuer); plain names on http loopback development. */
   secureCookies: boolean;
-  /** Outgoing HTTP for Client ID Metadata Documents (default: global fetch, with oidc-provider's SSRF guard). */
-  fetch?: typeof fetch;
+  /** Outgoing HTTP for Client ID Metadata Documents (metadata-fetch.ts: public addresses only, pinned, bounded). */
+  fetch: typeof fetch;
+  /** Asked before every metadata document fetch (address checks, rate limit); false refuses the client_id. */
+  allowMetadataFetch: (clientId: string) => Promise<boolean>;
   /** Called with a grant id whenever oidc-provider revokes a grant (revocation, refresh-token or code reuse). */
   onGrantRevoked: (grantId: string) => Promise<void>;
   /** Called when a refresh token is rotated (a refresh happened), before the token response is sent. */
@@ -74,7 +76,7 @@ async function signingKey(store: AuthStore, keyring: Keyring): Promise<JsonWebKe
 export async function createProvider(o: ProviderOptions): Promise<Provider> {
   const names = cookieNames(o.secureCookies);
   const configuration: Configuration = {
-    ...(o.fetch ? { fetch: o.fetch as never } : {}),
+    fetch: o.fetch as never,
     adapter: storeAdapter(o.store, { onGrantRevoked: o.onGrantRevoked, onRefreshTokenRotated: o.onRefreshTokenRotated }),
     jwks: { keys: [(await signingKey(o.store, o.keyring)) as never] },
     routes: ROUTES,
@@ -109,7 +111,7 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
-      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } as never,
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02', allowFetch: (_ctx: unknown, clientId: string) => o.allowMetadataFetch(clientId) } as never,
       resourceIndicators: {
         enabled: true,
         defaultResource: () => o.resources[0],
