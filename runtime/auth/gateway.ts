@@ -7,7 +7,7 @@ import type { ChallengeOptions } from './challenge.ts';
 import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './bearer.ts';
-import { createOAuth, type OAuth, type OAuthMoodle } from './oauth/index.ts';
+import type { OAuth, OAuthMoodle } from './oauth/index.ts';
 import { normaliseScopes } from './scopes.ts';
 import { openStore, scheduleStoreCleanup } from './store/index.ts';
 import type { AuthStore } from './store/types.ts';
@@ -66,6 +66,8 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
   let oauth: OAuth | undefined;
   if (config.oauth.enabled) {
     if (!o.moodle) throw new AuthError('config', 'oauth.enabled needs a Moodle client for the sign-in');
+    // Loaded only when OAuth is on: oidc-provider is large and warns on Node versions it does not support.
+    const { createOAuth } = await import('./oauth/index.ts');
     oauth = await createOAuth({
       issuer: o.publicUrl, store, keyring, moodle: o.moodle, service: config.moodle.service,
       profile: config.oauth.default_profile, profiles: config.profiles,

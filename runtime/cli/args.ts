@@ -10,15 +10,26 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
+/** True when the options (before a `--`) ask for help: `--help` or `-h` anywhere, or a leading `help`. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return argv[0] === 'help' || (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 /**
- * `argv[0]` when it is one of `subcommands`, with the arguments after it. Otherwise prints the usage (after
- * `<command>: unknown subcommand "…"` unless it is missing or --help) and returns the exit code: 0 for --help, 2 otherwise.
+ * `argv[0]` when it is one of `subcommands`, with the arguments after it. Otherwise, or when help is asked for
+ * anywhere (`keys create --help`), prints the usage and returns the exit code: 0 for help (usage on stdout), 2 for a
+ * missing or unknown subcommand (`<command>: unknown subcommand "…"` and the usage on stderr).
  */
-export function subcommand<S extends string>(command: string, argv: string[], subcommands: readonly S[], usage: string, stderr: Writable): { sub: S; rest: string[] } | number {
+export function subcommand<S extends string>(command: string, argv: string[], subcommands: readonly S[], usage: string, stderr: Writable, stdout: Writable = process.stdout): { sub: S; rest: string[] } | number {
   const [sub, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    stdout.write(`${usage}\n`);
+    return 0;
+  }
   if ((subcommands as readonly string[]).includes(sub)) return { sub: sub as S, rest };
-  stderr.write(`${sub && sub !== '--help' ? `${command}: unknown subcommand "${sub}"\n\n` : ''}${usage}\n`);
-  return sub === '--help' ? 0 : 2;
+  stderr.write(`${sub ? `${command}: unknown subcommand "${sub}"\n\n` : ''}${usage}\n`);
+  return 2;
 }
 
 /** How a command family reports errors besides plain usage errors. */

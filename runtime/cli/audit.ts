@@ -22,7 +22,7 @@ const USAGE = `Usage: moodle-mcp audit export [options]
 export async function runAuditCommand(argv: string[], deps: CliDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const picked = subcommand('audit', argv, ['export'], USAGE, stderr);
+  const picked = subcommand('audit', argv, ['export'], USAGE, stderr, stdout);
   if (typeof picked === 'number') return picked;
   try {
     const { values } = parseCommandArgs(picked.rest, {

@@ -14,7 +14,7 @@ const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID
 export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const picked = subcommand('connections', argv, ['list', 'revoke'], USAGE, stderr);
+  const picked = subcommand('connections', argv, ['list', 'revoke'], USAGE, stderr, stdout);
   if (typeof picked === 'number') return picked;
   const { sub, rest } = picked;
   let store: AuthStore | undefined;

@@ -4,10 +4,20 @@
  */
 import { loadCatalog } from '../catalog/index.ts';
 import { loadConfig } from '../config/index.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, wantsHelp } from './args.ts';
 import { formatDoctorReport, runDoctor } from './doctor.ts';
 
+const USAGE = `Usage: MOODLE_TOKEN=… moodle-mcp doctor [--url URL] [--config FILE]
+  Checks that Moodle is reachable, the token in $MOODLE_TOKEN is valid and not a site administrator's, the Moodle
+  release, and which functions the token's service enables compared with the generated catalog.
+  --url URL       Moodle base URL (default: moodle.url in the config, or $MOODLE_URL)
+  --config FILE   gateway config (default ./moodle-mcp.config.yaml, $MOODLE_MCP_CONFIG, or the installation's)`;
+
 export async function runDoctorCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return 0;
+  }
   const { values } = parseCommandArgs(argv, { config: { type: 'string' }, url: { type: 'string' } });
   const config = await loadConfig(values.config);
   const moodleUrl = values.url ?? config.moodle.url;

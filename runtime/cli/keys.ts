@@ -20,7 +20,7 @@ export async function runKeysCommand(argv: string[], deps: AuthCliDeps = {}): Pr
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
-  const picked = subcommand('keys', argv, ['create', 'list', 'revoke'], USAGE, stderr);
+  const picked = subcommand('keys', argv, ['create', 'list', 'revoke'], USAGE, stderr, stdout);
   if (typeof picked === 'number') return picked;
   const { sub, rest } = picked;
   let store: AuthStore | undefined;

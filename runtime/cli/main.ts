@@ -19,7 +19,8 @@ function usage(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Configuration: moodle-mcp.config.yaml (or --config FILE, or $MOODLE_MCP_CONFIG).',
+    'Every command answers --help. Configuration: --config FILE, $MOODLE_MCP_CONFIG, ./moodle-mcp.config.yaml,',
+    "or else the installation's moodle-mcp.config.yaml. MOODLE_MCP_DEBUG=1 prints stack traces of failures.",
   ].join('\n');
 }
 
@@ -43,8 +44,10 @@ main(process.argv.slice(2)).then(
   },
   (error) => {
     // Bad options (UsageError from args.ts) exit 2 like the other usage errors above; a bad config exits 1.
+    // One line; the stack only with MOODLE_MCP_DEBUG=1 (serve also prints it at logging.level debug).
     const known = error instanceof Error && (error.name === 'UsageError' || error.name === 'ConfigError');
-    console.error(known ? error.message : error);
+    const message = error instanceof Error ? error.message || error.name : String(error);
+    console.error(known ? error.message : process.env.MOODLE_MCP_DEBUG && error instanceof Error ? error.stack : `moodle-mcp: ${message.replace(/\s*\n\s*/g, ' ')}`);
     process.exitCode = known && error.name === 'UsageError' ? 2 : 1;
   },
 );

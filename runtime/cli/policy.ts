@@ -14,6 +14,7 @@ import { formatRestrictionReport, restrictionReport } from '../policy/restrictio
 import { buildPolicyInput } from '../policy/input.ts';
 import { formatDiff, groupFlips, listFlips, representativeIp, settingChanges } from '../policy/review.ts';
 import type { PolicyData } from '../policy/types.ts';
+import { wantsHelp } from './args.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,13 +43,17 @@ export async function runPolicyCommand(argv: string[], io: PolicyCommandIo = {})
   const err = io.err ?? ((s: string) => process.stderr.write(s));
   const args = argv[0] === 'policy' ? argv.slice(1) : argv;
   const [sub, ...rest] = args;
+  if (wantsHelp(args)) {
+    out(USAGE + '\n');
+    return 0;
+  }
   try {
     if (sub === 'explain') return await explain(rest, io.cwd ?? process.cwd(), out);
     if (sub === 'diff') return await diff(rest, io.cwd ?? process.cwd(), out);
     if (sub === 'courses') return await courses(rest, io.cwd ?? process.cwd(), out);
-    if (sub === undefined || sub === 'help' || sub === '--help') {
+    if (sub === undefined) {
       out(USAGE + '\n');
-      return sub === undefined ? 2 : 0;
+      return 2;
     }
     throw new UsageError(`unknown policy command ${JSON.stringify(sub)}`);
   } catch (e) {

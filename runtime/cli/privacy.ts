@@ -26,7 +26,7 @@ export interface PrivacyDeps extends CliDeps {
 export async function runPrivacyCommand(argv: string[], deps: PrivacyDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const picked = subcommand('privacy', argv, ['export', 'erase'], USAGE, stderr);
+  const picked = subcommand('privacy', argv, ['export', 'erase'], USAGE, stderr, stdout);
   if (typeof picked === 'number') return picked;
   const { sub, rest } = picked;
   let opened: { store: NonNullable<PrivacyDeps['store']>; own: boolean } | undefined;

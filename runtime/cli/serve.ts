@@ -1,33 +1,92 @@
 import { serve } from 'srvx';
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '../config/index.ts';
-import { createGateway } from '../gateway/create.ts';
+import pino, { type Logger } from 'pino';
+import { loadConfig, type GatewayConfig } from '../config/index.ts';
+import { createGateway, type Gateway } from '../gateway/create.ts';
 import { serveStdio } from '../mcp/stdio.ts';
 import type { Scope } from '../auth/types.ts';
 import { simulatorTokens } from '../simulator/index.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, wantsHelp } from './args.ts';
+
+const USAGE = `Usage: moodle-mcp serve [--config FILE] [--host HOST] [--port PORT]
+       moodle-mcp serve --stdio [--profile P] [--config FILE]
+  Runs the gateway: MCP over HTTP at /mcp, or over stdin/stdout for one local client (Claude Desktop, Claude Code)
+  as the person whose Moodle token is in $MOODLE_TOKEN (with $MOODLE_URL; no store or encryption key needed).
+  --config FILE   gateway config (default: $MOODLE_MCP_CONFIG, ./moodle-mcp.config.yaml, else the installation's)
+  --host HOST     listen address (overrides server.host and $MOODLE_MCP_HOST)
+  --port PORT     listen port, 0 for any free port (overrides server.port and $MOODLE_MCP_PORT)
+  --stdio         serve one client over stdin/stdout instead of HTTP
+  --profile P     the profile of the stdio connection (default: oauth.default_profile)`;
+
+/** The port given on the command line, or a UsageError naming the option. */
+function portOption(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw Object.assign(new Error(`--port must be an integer 0-65535, got "${raw}"`), { name: 'UsageError' });
+  return port;
+}
 
 /**
- * `moodle-mcp serve [--config FILE] [--stdio [--profile P]]`: the gateway over HTTP (`/mcp`), or over stdio for one
- * local client with the Moodle URL and token from the environment (MOODLE_URL, MOODLE_TOKEN).
+ * `moodle-mcp serve [--config FILE] [--host H] [--port P] [--stdio [--profile P]]`: the gateway over HTTP (`/mcp`), or
+ * over stdio for one local client with the Moodle URL and token from the environment (MOODLE_URL, MOODLE_TOKEN).
+ * A start-up failure is one line on stderr and exit code 1 (its stack only at logging.level debug or trace).
  */
 export async function runServe(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return 0;
+  }
   const { values } = parseCommandArgs(argv, {
     config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
     stdio: { type: 'boolean', default: false },
     profile: { type: 'string' },
   });
-  const config = await loadConfig(values.config);
+  const port = values.port === undefined ? undefined : portOption(values.port);
+  if (values.stdio && (values.host !== undefined || port !== undefined)) throw Object.assign(new Error('--host and --port are for HTTP; --stdio listens on no port'), { name: 'UsageError' });
+  // The command line overrides the config, at start and on every reload (SIGHUP).
+  const load = async () => {
+    const config = await loadConfig(values.config);
+    if (values.host !== undefined) config.server.host = values.host;
+    if (port !== undefined) config.server.port = port;
+    return config;
+  };
+  const config = await load();
+  try {
+    return await start(config, load, values);
+  } catch (error) {
+    const debug = config.logging.level === 'debug' || config.logging.level === 'trace';
+    console.error(`moodle-mcp serve: ${debug && error instanceof Error ? error.stack : oneLine(error)}`);
+    return 1;
+  }
+}
+
+/** An error as one line: its message (the class name only when the message is empty). */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
+async function start(config: GatewayConfig, load: () => Promise<GatewayConfig>, values: { stdio: boolean; profile?: string }): Promise<number> {
   const log = pino({ level: config.logging.level, base: { service: 'moodle-mcp' } }, pino.destination(2));
+  const profile = values.profile ?? config.oauth.default_profile;
+  if (values.stdio && !config.profiles[profile]) throw new Error(`--profile ${profile}: no such profile in the config (${Object.keys(config.profiles).join(', ') || 'none defined'})`);
   const gateway = await createGateway({ config, log, stdio: values.stdio });
+  try {
+    return await run(gateway, config, load, log, values);
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+}
+
+async function run(gateway: Gateway, config: GatewayConfig, load: () => Promise<GatewayConfig>, log: Logger, values: { stdio: boolean; profile?: string }): Promise<number> {
+  const profile = values.profile ?? config.oauth.default_profile;
   const moodleLabel = gateway.simulated
     ? 'the built-in Moodle SIMULATOR (a test double with recorded Moodle 4.5.6 data; set moodle.url or MOODLE_URL for a real site)'
     : gateway.moodleUrl;
 
   if (values.stdio) {
-    const profile = values.profile ?? config.oauth.default_profile;
-    if (!config.profiles[profile]) throw new Error(`--profile ${profile}: no such profile in the config`);
     const token = process.env.MOODLE_TOKEN || (gateway.simulated ? simulatorTokens['emma.johansson'] : '');
     if (!token) throw new Error('MOODLE_TOKEN is not set (the Moodle token of the person using this stdio server)');
     const connection = await gateway.identify({
@@ -79,7 +138,7 @@ export async function runServe(argv: string[]): Promise<number> {
     void (async () => {
       await gateway.policy.reload();
       try {
-        const restartNeeded = gateway.reloadConfig(await loadConfig(values.config));
+        const restartNeeded = gateway.reloadConfig(await load());
         if (restartNeeded.length > 0) log.warn({ sections: restartNeeded }, 'config reloaded: mode and profiles applied; these sections need a restart');
       } catch (error) {
         log.error({ error: (error as Error).message }, 'config reload failed: the previous profiles stay in force');

@@ -4,11 +4,20 @@
  */
 import { startSimulator } from '../simulator/index.ts';
 import { loadSimulatorData } from '../simulator/data.ts';
+import { wantsHelp } from './args.ts';
+
+const USAGE = `Usage: moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug]
+  Runs the Moodle simulator (a test double with recorded Moodle 4.5.6 data, not Moodle) and prints its URL,
+  the demo users' tokens and their password. --debug logs every request.`;
 
 export async function runSim(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return 0;
+  }
   const options = parseArgs(argv);
   if (typeof options === 'string') {
-    console.error(`moodle-mcp sim: ${options}\nUsage: moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug]`);
+    console.error(`moodle-mcp sim: ${options}\n${USAGE}`);
     return 2;
   }
   const running = await startSimulator(options);

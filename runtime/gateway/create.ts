@@ -33,7 +33,10 @@ export interface GatewayOptions {
   baseDir?: string;
   log?: Logger;
   env?: NodeJS.ProcessEnv;
-  /** stdio mode: the audit's stdout sink goes to stderr (stdout carries MCP). */
+  /**
+   * stdio mode: one local caller whose Moodle token comes from the environment. The audit's stdout sink goes to
+   * stderr (stdout carries MCP), and no auth is set up (no store, no encryption key, no OAuth): the HTTP app refuses.
+   */
   stdio?: boolean;
   /** Replaces the transport to Moodle (tests). */
   moodleFetch?: FetchLike;
@@ -128,7 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
     opened.push(() => rateLimiter.close());
 
-    const auth = await createGatewayAuth({
+    const auth = options.stdio ? undefined : await createGatewayAuth({
       config,
       publicUrl,
       simulated,
@@ -138,7 +141,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       env,
       log,
     });
-    opened.push(() => auth.close());
+    if (auth) opened.push(() => auth.close());
+    const challenge = auth?.challenge ?? { scope: 'api.read' };
 
     const registry = new ToolRegistry({
       catalog,
@@ -164,9 +168,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const identify = createIdentifier({
       moodle,
       allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
-      challenge: auth.challenge,
+      challenge,
     });
     async function authenticate(request: Request, clientIp: string): Promise<Connection> {
+      if (!auth) throw new Error('a stdio gateway serves no HTTP');
       try {
         return await identify(await auth.authenticate(request, clientIp));
       } catch (error) {
@@ -206,14 +211,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sessions,
       drain,
       authenticate,
-      oauth: (request, clientIp) => auth.handle(request, clientIp),
-      preflight: auth.oauth
+      oauth: async (request, clientIp) => auth?.handle(request, clientIp),
+      preflight: auth?.oauth
         ? createStepUp({
             writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
             getFunction: (name) => catalog.get(name),
             isDirect: (tool) => registry.directTools.has(tool),
             meta: registry.meta,
-            errorResponse: (error) => auth.oauth!.errorResponse(error),
+            errorResponse: (error) => auth!.oauth!.errorResponse(error),
           })
         : undefined,
       bodyLimit: config.server.body_limit_bytes,

@@ -13,13 +13,19 @@ function sink() {
   return { stream, text: () => text };
 }
 
-test('subcommand: a known one with the rest; --help is 0, nothing or an unknown one is 2, each with the usage', () => {
+test('subcommand: a known one with the rest; --help anywhere is 0 (usage on stdout), nothing or an unknown one is 2 (usage on stderr)', () => {
   const none = sink();
   assert.deepEqual(subcommand('keys', ['list', '--all'], ['create', 'list'], 'USAGE', none.stream), { sub: 'list', rest: ['--all'] });
   assert.equal(none.text(), '');
-  const help = sink();
-  assert.equal(subcommand('keys', ['--help'], ['list'], 'USAGE', help.stream), 0);
-  assert.equal(help.text(), 'USAGE\n');
+  for (const argv of [['--help'], ['-h'], ['help'], ['list', '--help'], ['create', '--name', 'x', '-h']]) {
+    const help = sink();
+    const errors = sink();
+    assert.equal(subcommand('keys', argv, ['create', 'list'], 'USAGE', errors.stream, help.stream), 0, argv.join(' '));
+    assert.equal(help.text(), 'USAGE\n');
+    assert.equal(errors.text(), '');
+  }
+  // After "--" it is an argument, not a request for help.
+  assert.deepEqual(subcommand('keys', ['list', '--', '--help'], ['list'], 'USAGE', none.stream), { sub: 'list', rest: ['--', '--help'] });
   const missing = sink();
   assert.equal(subcommand('keys', [], ['list'], 'USAGE', missing.stream), 2);
   assert.equal(missing.text(), 'USAGE\n');

@@ -85,3 +85,42 @@ test('a missing file is a ConfigError naming the file', async () => {
 test('without a file argument, $MOODLE_MCP_CONFIG is read from the env given, not from the process', async () => {
   await assert.rejects(loadConfig(undefined, { MOODLE_MCP_CONFIG: '/nonexistent/from-env.yaml' }), (e: unknown) => e instanceof ConfigError && /from-env\.yaml/.test(e.message));
 });
+
+test('paths: relative to the config file when written there, defaults relative to the installation, never the working directory', async () => {
+  const { INSTALL_ROOT } = await import('../../runtime/shared/install-root.ts');
+  const { join } = await import('node:path');
+  const { defaultConfigPath } = await import('../../runtime/config/index.ts');
+  const text = [
+    'profiles: { default: {} }',
+    'policy: { wasm: build/p.wasm }',
+    'secrets: { encryption_key_file: ../keys/k }',
+    'audit:',
+    '  sinks: [{ type: file, path: audit.jsonl }, { type: file, path: /var/log/a.jsonl }]',
+    '  webhook: { url: "https://siem.example.edu/h", secret_file: s.txt }',
+    'connections: [{ id: bot, key_env: BOT_KEY, moodle_token_file: tok, profile: default }]',
+  ].join('\n');
+  const config = parseConfig(text, '/etc/moodle-mcp/gw.yaml', {});
+  assert.equal(config.policy.wasm, '/etc/moodle-mcp/build/p.wasm');
+  assert.equal(config.policy.manifest, join(INSTALL_ROOT, 'policies/build/manifest.json'), 'a default: the installation');
+  assert.equal(config.policy.sources, join(INSTALL_ROOT, 'policies'));
+  assert.equal(config.store.dir, join(INSTALL_ROOT, 'data'));
+  assert.equal(config.secrets.encryption_key_file, '/etc/keys/k');
+  assert.deepEqual(config.audit.sinks.map((s) => (s.type === 'file' ? s.path : s.type)), ['/etc/moodle-mcp/audit.jsonl', '/var/log/a.jsonl']);
+  assert.equal(config.audit.webhook?.secret_file, '/etc/moodle-mcp/s.txt');
+  assert.equal(config.connections[0].moodle_token_file, '/etc/moodle-mcp/tok');
+  assert.equal(parseConfig('profiles: { default: {} }\nstore: { dir: ./state }', '/srv/gw/c.yaml', {}).store.dir, '/srv/gw/state');
+
+  // Without $MOODLE_MCP_CONFIG and without ./moodle-mcp.config.yaml, the installation's config.
+  const cwd = process.cwd();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const empty = mkdtempSync(join(tmpdir(), 'mmcp-cwd-'));
+  try {
+    process.chdir(empty);
+    assert.equal(defaultConfigPath({}), join(INSTALL_ROOT, 'moodle-mcp.config.yaml'));
+    assert.equal(defaultConfigPath({ MOODLE_MCP_CONFIG: 'x.yaml' }), join(empty, 'x.yaml'));
+  } finally {
+    process.chdir(cwd);
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
