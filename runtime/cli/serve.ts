@@ -1,5 +1,6 @@
 import { serve } from 'srvx';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type GatewayConfig } from '../config/index.ts';
 import { createGateway, type Gateway } from '../gateway/create.ts';
@@ -44,11 +45,14 @@ export async function runServe(argv: string[]): Promise<number> {
   });
   const port = values.port === undefined ? undefined : portOption(values.port);
   if (values.stdio && (values.host !== undefined || port !== undefined)) throw Object.assign(new Error('--host and --port are for HTTP; --stdio listens on no port'), { name: 'UsageError' });
-  // The command line overrides the config, at start and on every reload (SIGHUP).
+  // The command line overrides the config, at start and on every reload (SIGHUP). Port 0 (any free port) is picked
+  // once, before start: the public URL (the OAuth issuer) is derived from it.
+  let picked: number | undefined;
   const load = async () => {
     const config = await loadConfig(values.config);
     if (values.host !== undefined) config.server.host = values.host;
     if (port !== undefined) config.server.port = port;
+    if (config.server.port === 0 && !values.stdio) config.server.port = picked ??= await freePort(config.server.host);
     return config;
   };
   const config = await load();
@@ -59,6 +63,18 @@ export async function runServe(argv: string[]): Promise<number> {
     console.error(`moodle-mcp serve: ${debug && error instanceof Error ? error.stack : oneLine(error)}`);
     return 1;
   }
+}
+
+/** A port that is free on `host` now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** An error as one line: its message (the class name only when the message is empty). */
