@@ -21,7 +21,7 @@ export const DELIVERY_HEADER = 'x-moodle-mcp-delivery';
 export const EVENT_HEADER = 'x-moodle-mcp-event';
 
 /** Default selectors: failed sign-ins, denied tool calls, rate-limit hits. */
-export const DEFAULT_WEBHOOK_EVENTS = ['auth.signin.failed', 'tools/call:denied', 'rate_limit.hit'];
+export const DEFAULT_WEBHOOK_EVENTS = ['auth.signin.failed', 'auth.token.rejected', 'auth.client_metadata.refused', 'tools/call:denied', 'rate_limit.hit'];
 
 /** `sha256=<hex>` for a body sent at `timestamp` (unix seconds). */
 export function signWebhookBody(body: string | Buffer, timestamp: number | string, secret: string): string {

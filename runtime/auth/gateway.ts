@@ -72,7 +72,7 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
       issuer: o.publicUrl, store, keyring, moodle: o.moodle, service: config.moodle.service,
       profile: config.oauth.default_profile, profiles: config.profiles,
       accessTokenTtl: config.oauth.access_token_ttl_seconds, refreshTokenTtl: config.oauth.refresh_token_ttl_seconds,
-      allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit,
+      allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit, log: o.log,
       clientMetadata: { allowPrivate: config.oauth.client_metadata.allow_private_addresses, fetchesPerMinute: config.oauth.client_metadata.fetches_per_minute },
     });
   }

@@ -176,10 +176,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return await identify(await auth.authenticate(request, clientIp));
       } catch (error) {
         if (!((error instanceof AuthError && !error.missing) || error instanceof GatewayAuthError)) throw error;
-        // A presented credential that is refused is a security event (a missing one is the normal start of OAuth);
-        // a failure of the gateway's own (Moodle unreachable: 503) is no refusal of the caller: logged, not audited.
+        // A presented credential that is refused is a security event of its own, `auth.token.rejected` (a missing one
+        // is the normal start of OAuth; `auth.signin.failed` is a failed sign-in on the OAuth pages); a failure of the
+        // gateway's own (Moodle unreachable: 503) is no refusal of the caller: logged, not audited.
         if (error.status < 500)
-          securityEvent({ event: 'auth.signin.failed', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: error.status, reasons: [error.message] });
+          securityEvent({ event: 'auth.token.rejected', client_ip: clientIp, user_agent: request.headers.get('user-agent') ?? undefined, mcp_method: 'bearer', decision: 'denied', status: error.status, reasons: [error.message] });
         else log.warn({ err: error, clientIp }, 'authentication could not be completed');
         throw error;
       }

@@ -8,6 +8,7 @@ import {
   DELIVERY_HEADER,
   createWebhook,
   matchesWebhook,
+  DEFAULT_WEBHOOK_EVENTS,
   signWebhookBody,
   verifyWebhookSignature,
 } from '../../runtime/audit/webhook.ts';
@@ -29,8 +30,11 @@ test('signature scheme: HMAC-SHA256 over "<timestamp>.<body>", verified with tol
   assert.equal(verifyWebhookSignature(body, {}, SECRET), false);
 });
 
-test('selectors: event or event:decision; defaults are failed sign-ins, denied calls, rate-limit hits', () => {
-  const defaults = ['auth.signin.failed', 'tools/call:denied', 'rate_limit.hit'];
+test('selectors: event or event:decision; defaults are failed sign-ins, rejected tokens, refused client metadata, denied calls, rate-limit hits', () => {
+  const defaults = DEFAULT_WEBHOOK_EVENTS;
+  assert.deepEqual(defaults, ['auth.signin.failed', 'auth.token.rejected', 'auth.client_metadata.refused', 'tools/call:denied', 'rate_limit.hit']);
+  assert.equal(matchesWebhook(fullRecord({ event: 'auth.token.rejected', decision: 'denied' }), defaults), true);
+  assert.equal(matchesWebhook(fullRecord({ event: 'auth.client_metadata.refused', decision: 'denied' }), defaults), true);
   assert.equal(matchesWebhook(fullRecord({ decision: 'denied' }), defaults), true);
   assert.equal(matchesWebhook(fullRecord({ decision: 'allowed' }), defaults), false);
   assert.equal(matchesWebhook(fullRecord({ event: 'auth.signin.failed', decision: undefined }), defaults), true);

@@ -31,9 +31,14 @@ export function fakeMoodle(options: { users?: FakeUser[]; service?: string } = {
   const service = options.service ?? 'mcp';
   const tokens = new Map<string, FakeUser>();
   const calls: { fn: string; username?: string }[] = [];
+  // As Moodle's login/token.php: one permanent token per person (and service), created on first use, then the same.
+  const issued = new Map<string, string>();
   const issue = (u: FakeUser) => {
+    const existing = issued.get(u.username);
+    if (existing && tokens.has(existing)) return existing;
     const token = randomBytes(16).toString('hex');
     tokens.set(token, u);
+    issued.set(u.username, token);
     return token;
   };
   return {
@@ -45,9 +50,10 @@ export function fakeMoodle(options: { users?: FakeUser[]; service?: string } = {
     },
     async tokenLogin(username: string, password: string, svc: string) {
       calls.push({ fn: 'tokenLogin', username });
-      if (svc !== service) throw new MoodleError('servicenotavailable', 'Web service is not available (it doesn\'t exist or might be disabled)', { exception: 'moodle_exception' });
+      // Moodle checks the password first, the service then (a wrong password never reveals whether the service exists).
       const u = users.find((x) => x.username === username && x.password === password);
       if (!u) throw new MoodleError('invalidlogin', 'Invalid login, please try again', { exception: 'moodle_exception' });
+      if (svc !== service) throw new MoodleError('servicenotavailable', 'Web service is not available (it doesn\'t exist or might be disabled)', { exception: 'moodle_exception' });
       return { token: issue(u), privateToken: null };
     },
     async getSiteInfo(token: string): Promise<SiteInfo> {

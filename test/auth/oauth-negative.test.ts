@@ -146,11 +146,17 @@ describe('OAuth negative suite', () => {
     const before = (await h.store.listConnections({ includeRevoked: true })).length;
     const a = await authorize(h, s, { username: 'admin', password: 'Admin-pass-1!' });
     assert.equal(a.response.status, 401);
-    assert.match(a.page, /site administrator/);
-    assert.match(a.page, /oauth\.allow_site_admin in the config/, 'names the setting of OAuth sign-in');
+    assert.match(a.page, /This is a Moodle site administrator account\. Administrator accounts cannot connect through this gateway/, 'plain words for the person');
+    assert.doesNotMatch(a.page, /oauth\.allow_site_admin|config/, 'no operator setting on the person\'s page');
     const b = await authorize(h, s, { pasteToken: h.moodle.tokenFor('admin') });
     assert.equal(b.response.status, 401);
     assert.equal((await h.store.listConnections({ includeRevoked: true })).length, before);
+    // The operator's details are in the audit record, with a reason; no made-up Moodle errorcode.
+    const refusals = h.audit.filter((r) => r.event === 'auth.signin.failed' && r.moodle_username === 'admin');
+    assert.equal(refusals.length, 1);
+    assert.equal(refusals[0].moodle_errorcode, undefined);
+    assert.equal(refusals[0].decision, 'denied');
+    assert.match(refusals[0].reasons![0], /site administrator.*oauth\.allow_site_admin in the config/);
   });
 
   it("Moodle's invalidlogin and a disabled service get clear messages", async () => {
@@ -158,10 +164,29 @@ describe('OAuth negative suite', () => {
     const a = await authorize(h, s, { password: 'wrong' });
     assert.equal(a.response.status, 401);
     assert.match(a.page, /did not accept this username and password/);
-    const other = await startHarness({ service: 'disabled_service' });
+    const failed = h.audit.filter((r) => r.event === 'auth.signin.failed').at(-1)!;
+    assert.equal(failed.moodle_errorcode, 'invalidlogin');
+    assert.deepEqual(failed.reasons, ['Moodle rejected the username or password']);
+  });
+
+  it("the gateway's own misconfiguration (moodle.service missing or disabled in Moodle) is answered as one: 503, the person is told it is not their account, the operator gets the reason", async () => {
+    const errors: unknown[] = [];
+    const other = await startHarness({ service: 'disabled_service', signInLimit: 1, log: { error: (...args: unknown[]) => void errors.push(args) } as never });
     try {
-      const b = await authorize(other, await discover(other));
-      assert.match(b.page, /web service &quot;disabled_service&quot; is not available/);
+      const s = await discover(other);
+      for (let i = 0; i < 2; i++) {
+        const b = await authorize(other, s);
+        assert.equal(b.response.status, 503, 'not a 401: nothing is wrong with the credentials');
+        assert.match(b.page, /This gateway is not set up correctly: the Moodle web service it signs in to \(&quot;disabled_service&quot;\) does not exist or is disabled\. This is not a problem with your account/);
+      }
+      // Not counted as password guessing (limit 1: a second attempt would otherwise be 429).
+      const records = other.audit.filter((r) => r.event === 'auth.signin.failed');
+      assert.equal(records.length, 2);
+      assert.equal(records[0].status, 503);
+      assert.equal(records[0].decision, 'error');
+      assert.equal(records[0].moodle_errorcode, 'servicenotavailable');
+      assert.match(records[0].reasons![0], /moodle\.service "disabled_service" does not exist or is disabled in Moodle/);
+      assert.equal(errors.length, 2, 'logged for the operators');
     } finally {
       await other.close();
     }

@@ -200,13 +200,15 @@ test('stateless mode answers without sessions', async () => {
   }
 });
 
-test('a refused credential is audited as auth.signin.failed, without the credential', async () => {
+test('a refused bearer credential is audited as auth.token.rejected (not as a failed sign-in), without the credential', async () => {
   const response = await post(initialize, { authorization: 'Bearer planted-secret-credential' });
   assert.equal(response.status, 401);
   const records = await gw.audited();
-  const failed = records.filter((r) => r.event === 'auth.signin.failed');
+  const failed = records.filter((r) => r.event === 'auth.token.rejected');
   assert.ok(failed.length >= 1);
   assert.equal(failed.at(-1)?.status, 401);
+  assert.equal(failed.at(-1)?.decision, 'denied');
+  assert.deepEqual(records.filter((r) => r.event === 'auth.signin.failed'), []);
   assert.ok(!JSON.stringify(records).includes('planted-secret-credential'));
 });
 

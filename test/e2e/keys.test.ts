@@ -79,7 +79,7 @@ test('a stored key whose Moodle user has become a site administrator since is re
     assert.equal(refused.status, 403);
     assert.match(((await refused.json()) as { error: string }).error, /site administrator/);
     const records = await gw.audited();
-    const failed = records.find((r) => r.event === 'auth.signin.failed');
+    const failed = records.find((r) => r.event === 'auth.token.rejected');
     assert.equal(failed?.status, 403);
     assert.ok(!JSON.stringify(records).includes(key!) && !JSON.stringify(records).includes(env.AGENT_TOKEN), 'no secret in the audit trail');
   } finally {

@@ -30,7 +30,7 @@ export function formatSyslog(line: string, appName = 'moodle-mcp', host = hostna
   } catch {
     /* keep defaults */
   }
-  const warn = rec.decision === 'denied' || rec.decision === 'error' || rec.event === 'auth.signin.failed' || rec.event === 'rate_limit.hit';
+  const warn = rec.decision === 'denied' || rec.decision === 'error' || rec.event === 'auth.signin.failed' || rec.event === 'auth.token.rejected' || rec.event === 'auth.client_metadata.refused' || rec.event === 'rate_limit.hit';
   const pri = FACILITY * 8 + (warn ? 4 : 6);
   const timestamp = rec.timestamp && !Number.isNaN(Date.parse(rec.timestamp)) ? rec.timestamp : new Date().toISOString();
   return `<${pri}>1 ${timestamp} ${field(host, 255)} ${field(appName, 48)} ${field(String(pid), 128)} ${field(rec.event ?? '', 32)} - ${line.trimEnd()}`;

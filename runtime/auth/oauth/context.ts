@@ -1,4 +1,7 @@
 import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { MoodleError } from '../../moodle/errors.ts';
+import { AuthError } from '../errors.ts';
 import type { AuditRecord } from '../../audit/types.ts';
 import type { Keyring } from '../crypto.ts';
 import { checkMoodleToken, type GetSiteInfo } from '../moodle-user.ts';
@@ -34,27 +37,63 @@ export interface OAuthContext {
   names: ReturnType<typeof cookieNames>;
   audit: (rec: Omit<AuditRecord, 'timestamp'>) => void;
   throttle: SignInThrottle;
+  /** Operational log: sign-in failures an administrator must fix (service missing, Moodle unreachable). */
+  log?: Pick<Logger, 'error'>;
 }
 
 const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 15 minutes and try again.';
 
-// What a person sees when Moodle refuses (never the password or the token).
-function signInMessage(error: unknown, service: string): string {
-  const code = (error as { code?: string })?.code;
+/**
+ * A failed sign-in step, told three ways: `message` for the person (plain words, no config keys), `reason` for the
+ * audit record and the operators, and whose failure it is. The person's own (wrong password, unknown token) is a 401
+ * and counts towards the throttle; the gateway's or Moodle's (service missing or disabled, web services off, Moodle
+ * unreachable) is a 503 that tells the person to contact the administrator, and is logged as an error.
+ */
+export interface SignInFailure {
+  status: 401 | 503;
+  message: string;
+  reason: string;
+  /** Moodle's own errorcode, when Moodle gave one. */
+  moodleErrorcode?: string;
+  /** True when the person's input was wrong (password guessing): counted by the throttle. */
+  counts: boolean;
+  /** True when the gateway or Moodle must be fixed by an administrator. */
+  misconfigured: boolean;
+}
+
+const CONTACT = "This is not a problem with your account: please tell the administrator of this gateway.";
+
+/** Classifies a sign-in failure (never includes the password or the token). */
+export function signInFailure(error: unknown, service: string): SignInFailure {
+  if (error instanceof AuthError && error.code === 'forbidden')
+    return {
+      status: 401,
+      message: "This is a Moodle site administrator account. Administrator accounts cannot connect through this gateway, because they bypass Moodle's permission checks. Sign in with an ordinary (non-administrator) account.",
+      reason: error.message,
+      counts: false,
+      misconfigured: false,
+    };
+  const moodle = error instanceof MoodleError ? error : undefined;
+  const code = moodle && !moodle.isTransport ? moodle.code : undefined;
+  const failure = (status: 401 | 503, message: string, reason: string, counts = false): SignInFailure => ({ status, message, reason, moodleErrorcode: code, counts, misconfigured: status === 503 });
   switch (code) {
     case 'invalidlogin':
-      return 'Moodle did not accept this username and password. Check them and try again.';
-    case 'servicenotavailable':
-      return `The Moodle web service "${service}" is not available to you (it is disabled, or your account may not use it). Ask your Moodle administrator.`;
+      return failure(401, 'Moodle did not accept this username and password. Check them and try again.', 'Moodle rejected the username or password', true);
     case 'invalidtoken':
-      return 'Moodle did not accept this token (unknown, expired, or for another site).';
-    case 'forbidden':
-      return (error as Error).message;
-    case 'accessexception':
+      return failure(401, 'Moodle did not accept this token (unknown, expired, or for another site).', 'Moodle rejected the pasted token', true);
+    case 'usernotallowed':
+      return failure(401, `Your Moodle account may not use the web service "${service}" of this gateway. Ask your Moodle administrator to authorise you.`, `the account is not an authorised user of the restricted service "${service}"`);
+    case 'servicenotavailable':
+      return failure(503, `This gateway is not set up correctly: the Moodle web service it signs in to ("${service}") does not exist or is disabled. ${CONTACT}`, `moodle.service "${service}" does not exist or is disabled in Moodle (Site administration > Server > Web services > External services)`);
+    case 'enablewsdescription':
     case 'webservicesnotenabled':
-      return 'Moodle refused access to its web services for this account. Ask your Moodle administrator.';
+      return failure(503, `Moodle's web services are switched off, so this gateway cannot sign you in. ${CONTACT}`, 'web services are disabled in Moodle (Site administration > Advanced features > Enable web services)');
+    case 'accessexception':
+      return failure(401, 'Moodle refused access to its web services for this account. Ask your Moodle administrator.', 'Moodle refused web service access for this account');
+    case undefined:
+      return failure(503, 'Moodle could not be reached. Try again in a few minutes.', `Moodle could not be reached (${moodle?.code ?? (error instanceof Error ? error.name : 'error')})`);
     default:
-      return 'Moodle could not be reached or refused the sign-in. Try again later.';
+      return failure(401, 'Moodle refused the sign-in. Try again, or ask your Moodle administrator.', `Moodle refused the sign-in (${code})`);
   }
 }
 
@@ -64,7 +103,8 @@ export type MoodleSignIn = { username?: string } & ({ token: string; user: Moodl
 /**
  * The `login` (username + password → Moodle login/token.php) or `token` (pasted Moodle token) step of the sign-in and
  * connections pages: throttle, Moodle, site-admin guard (`allowSiteAdmin`). A failure Moodle reports is counted by the
- * throttle and audited as `auth.signin.failed` with the `client` fields and `detail` (never the password or the token).
+ * throttle when it is the person's, and every failure is audited as `auth.signin.failed` with the `client` fields, the
+ * reason and `detail` (never the password or the token); see {@link signInFailure}.
  */
 export async function signInWithMoodle(
   ctx: OAuthContext,
@@ -87,8 +127,13 @@ export async function signInWithMoodle(
     const user = await checkMoodleToken(ctx.moodle.getSiteInfo, token, o.allowSiteAdmin, 'oauth.allow_site_admin');
     return { username, token, user };
   } catch (error) {
-    ctx.throttle.fail(o.clientIp, username);
-    ctx.audit({ event: 'auth.signin.failed', ...o.client, client_ip: o.clientIp, moodle_username: username, auth_method: 'oauth', status: 401, moodle_errorcode: (error as { code?: string }).code, detail: o.detail });
-    return { username, error: signInMessage(error, ctx.service), status: 401 };
+    const failure = signInFailure(error, ctx.service);
+    if (failure.counts) ctx.throttle.fail(o.clientIp, username);
+    if (failure.misconfigured) ctx.log?.error({ reason: failure.reason }, 'OAuth sign-in failed through no fault of the person: fix the gateway or Moodle');
+    ctx.audit({
+      event: 'auth.signin.failed', ...o.client, client_ip: o.clientIp, moodle_username: username, auth_method: 'oauth', decision: failure.misconfigured ? 'error' : 'denied',
+      status: failure.status, moodle_errorcode: failure.moodleErrorcode, reasons: [failure.reason], detail: o.detail,
+    });
+    return { username, error: failure.message, status: failure.status };
   }
 }

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
 import type { AuditRecord } from '../../audit/types.ts';
 import type { Keyring } from '../crypto.ts';
 import { authErrorResponse } from '../challenge.ts';
@@ -46,6 +47,8 @@ export interface OAuthOptions {
   clientMetadata?: Pick<MetadataFetchOptions, 'allowPrivate' | 'resolve' | 'ca'> & { fetchesPerMinute?: number };
   /** Security events (sign-in, consent, revocation); never receives passwords or tokens. */
   audit?: (record: AuditRecord) => void;
+  /** Operational log (sign-in failures an administrator must fix). */
+  log?: Pick<Logger, 'error'>;
 }
 
 export interface OAuth {
@@ -157,7 +160,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
     allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, forwarded, secure,
-    manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10),
+    manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10), log: options.log,
   };
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
   const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;

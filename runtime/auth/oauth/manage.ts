@@ -37,7 +37,7 @@ export async function handleConnectionsPage(ctx: OAuthContext, request: Request,
   if (request.method === 'GET' && action === '') {
     if (!session) return signIn();
     const rows = (await ctx.store.listConnections({ moodleUserId: session.userId })).filter((c) => c.moodleUser?.username === session.username);
-    return htmlResponse(connectionsPage({ csrf: csrf.token, username: session.username, connections: rows, revokeAction: '/connections/revoke', logoutAction: '/connections/logout' }), {
+    return htmlResponse(connectionsPage({ csrf: csrf.token, username: session.username, connections: rows, revokeAction: '/connections/revoke', logoutAction: '/connections/logout', service: ctx.service }), {
       setCookie: [csrf.setCookie],
     });
   }

@@ -110,6 +110,8 @@ export interface ConnectionsView {
   connections: ConnectionRecord[];
   revokeAction: string;
   logoutAction: string;
+  /** The Moodle web service the gateway signs in to (moodle.service): the one whose token a person resets in Moodle. */
+  service: string;
 }
 
 /** "My connections": a person's own OAuth grants and API keys, each with a revoke button. */
@@ -125,6 +127,11 @@ export function connectionsPage(v: ConnectionsView): string {
     'My Moodle connections',
     `<p>Signed in as <strong>${escapeHtml(v.username)}</strong>.</p>
 ${rows ? `<table><tr><th>Client</th><th>Scopes</th><th>Created</th><th>Last used</th><th></th></tr>${rows}</table>` : '<p>You have no active connections.</p>'}
+<p>Revoking a connection stops this gateway from using it at once. Your Moodle token itself stays valid in Moodle:
+Moodle gives one token per person and web service, so all your OAuth connections here share it. To make that token
+useless everywhere, reset it in Moodle: <strong>Preferences &gt; Security keys</strong>, the
+<strong>${escapeHtml(v.service)}</strong> service, <strong>Reset</strong>. All your OAuth connections through this
+gateway then stop working; sign in again from your applications to connect anew.</p>
 <form method="post" action="${escapeHtml(v.logoutAction)}">${csrfField(v.csrf)}<button type="submit">Sign out</button></form>`,
   );
 }

@@ -125,7 +125,8 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     expiresWithSession: async () => false,
-    // Every authorization goes through sign-in and consent, so each grant gets its own fresh Moodle token.
+    // Every authorization goes through sign-in and consent (a new grant each time). Moodle's login/token.php answers
+    // the same token for a person and service every time, so a person's grants all hold one Moodle token.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
       const grantId = ctx.oidc.result?.consent?.grantId;
       return grantId ? ctx.oidc.provider.Grant.find(grantId as string) : undefined;
