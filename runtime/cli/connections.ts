@@ -8,7 +8,9 @@ import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
        moodle-mcp connections revoke ID
   Every API key and OAuth grant is a connection. Revoking one deletes its stored Moodle token and, for OAuth,
-  every token of its grant. --all includes revoked ones. --config FILE picks the gateway config.`;
+  every token of its grant. The Moodle token stays valid in Moodle (a person's OAuth grants share one): it is
+  reset in Moodle (Preferences > Security keys) or deleted there (Site administration > Server > Web services >
+  Manage tokens). --all includes revoked ones. --config FILE picks the gateway config.`;
 
 /** `moodle-mcp connections list|revoke`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = {}): Promise<number> {

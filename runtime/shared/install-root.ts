@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The folder of the moodle-mcp installation: the nearest folder above this module whose package.json is moodle-mcp's
- * (the checkout, or the installed package). Defaults (the shipped config, policies/build, data/) live there, so the
+ * (`moodle-mcp` or `@scope/moodle-mcp`: the checkout, or the installed package). Defaults (the shipped config, policies/build, data/) live there, so the
  * gateway behaves the same from any working directory.
  */
 export const INSTALL_ROOT: string = findInstallRoot(dirname(fileURLToPath(import.meta.url)));
@@ -14,7 +14,8 @@ function findInstallRoot(start: string): string {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'moodle-mcp') return dir;
+        const name = JSON.parse(readFileSync(manifest, 'utf8')).name;
+        if (name === 'moodle-mcp' || (typeof name === 'string' && name.endsWith('/moodle-mcp'))) return dir;
       } catch {
         // not ours (or unreadable): keep looking upwards
       }
