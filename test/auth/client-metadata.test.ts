@@ -92,6 +92,25 @@ describe('Client ID Metadata Documents: address checks', () => {
   });
 });
 
+describe('Client ID Metadata Documents: bounded in time', () => {
+  it('a resolver that never answers, and a server that never answers, are given up after timeoutMs', async () => {
+    const { checkedAddresses } = await import('../../runtime/auth/oauth/metadata-fetch.ts');
+    await assert.rejects(checkedAddresses('slow.example', { resolve: () => new Promise(() => undefined), timeoutMs: 200 }), /slow\.example does not resolve \(ETIMEOUT\)/);
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = silent.address() as { port: number };
+      const guarded = createMetadataFetch({ allowPrivate: true, timeoutMs: 300 });
+      await assert.rejects(guarded(`https://127.0.0.1:${port}/c.json`), /no answer within 300 ms/);
+      assert.equal(held.length, 1);
+    } finally {
+      held.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
+
 const hasOpenssl = (() => {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });

@@ -58,15 +58,21 @@ export interface MetadataFetchOptions {
 const defaultResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /** The host's addresses, each checked (unless private targets are allowed); throws MetadataFetchError naming the problem. */
-export async function checkedAddresses(hostname: string, o: Pick<MetadataFetchOptions, 'allowPrivate' | 'resolve'> = {}): Promise<LookupAddress[]> {
+export async function checkedAddresses(hostname: string, o: Pick<MetadataFetchOptions, 'allowPrivate' | 'resolve' | 'timeoutMs'> = {}): Promise<LookupAddress[]> {
   const host = hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: LookupAddress[];
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('DNS timeout'), { code: 'ETIMEOUT' })), o.timeoutMs ?? 5000);
+    });
     try {
-      addresses = await (o.resolve ?? defaultResolver)(host);
+      addresses = await Promise.race([(o.resolve ?? defaultResolver)(host), deadline]);
     } catch (error) {
       throw new MetadataFetchError(`client_id host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (addresses.length === 0) throw new MetadataFetchError(`client_id host ${host} does not resolve`);
