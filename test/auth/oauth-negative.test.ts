@@ -169,21 +169,21 @@ describe('OAuth negative suite', () => {
     assert.deepEqual(failed.reasons, ['Moodle rejected the username or password']);
   });
 
-  it("the gateway's own misconfiguration (moodle.service missing or disabled in Moodle) is answered as one: 503, the person is told it is not their account, the operator gets the reason", async () => {
+  it("the gateway's own misconfiguration (moodle.service missing or disabled in Moodle) is answered as one: a 401 like every sign-in failure, the person is told it is not their account, the operator gets the reason", async () => {
     const errors: unknown[] = [];
     const other = await startHarness({ service: 'disabled_service', signInLimit: 1, log: { error: (...args: unknown[]) => void errors.push(args) } as never });
     try {
       const s = await discover(other);
       for (let i = 0; i < 2; i++) {
         const b = await authorize(other, s);
-        assert.equal(b.response.status, 503, 'not a 401: nothing is wrong with the credentials');
+        assert.equal(b.response.status, 401, 'every sign-in failure is a 401');
         assert.match(b.page, /This gateway is not set up correctly: the Moodle web service it signs in to \(&quot;disabled_service&quot;\) does not exist or is disabled\. This is not a problem with your account/);
       }
       // Not counted as password guessing (limit 1: a second attempt would otherwise be 429).
       const records = other.audit.filter((r) => r.event === 'auth.signin.failed');
       assert.equal(records.length, 2);
-      assert.equal(records[0].status, 503);
-      assert.equal(records[0].decision, 'error');
+      assert.equal(records[0].status, 401);
+      assert.equal(records[0].decision, 'error', 'the gateway must be fixed, not the person');
       assert.equal(records[0].moodle_errorcode, 'servicenotavailable');
       assert.match(records[0].reasons![0], /moodle\.service "disabled_service" does not exist or is disabled in Moodle/);
       assert.equal(errors.length, 2, 'logged for the operators');

@@ -45,9 +45,10 @@ const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 1
 
 /**
  * A failed sign-in step, told three ways: `message` for the person (plain words, no config keys), `reason` for the
- * audit record and the operators, and whose failure it is. The person's own (wrong password, unknown token) is a 401
- * and counts towards the throttle; the gateway's or Moodle's (service missing or disabled, web services off, Moodle
- * unreachable) is a 503 that tells the person to contact the administrator, and is logged as an error.
+ * audit record and the operators, and whose failure it is. Every sign-in failure is a 401, the gateway's own
+ * misconfiguration included (service missing or disabled, web services off: the person is told it is not their
+ * account, the operators get the reason in the log); only the person's own (wrong password, unknown token) counts
+ * towards the throttle. Moodle being unreachable is an outage, not a refused sign-in: a 503.
  */
 export interface SignInFailure {
   status: 401 | 503;
@@ -75,7 +76,7 @@ export function signInFailure(error: unknown, service: string): SignInFailure {
     };
   const moodle = error instanceof MoodleError ? error : undefined;
   const code = moodle && !moodle.isTransport ? moodle.code : undefined;
-  const failure = (status: 401 | 503, message: string, reason: string, counts = false): SignInFailure => ({ status, message, reason, moodleErrorcode: code, counts, misconfigured: status === 503 });
+  const failure = (status: 401 | 503, message: string, reason: string, counts = false, misconfigured = false): SignInFailure => ({ status, message, reason, moodleErrorcode: code, counts, misconfigured });
   switch (code) {
     case 'invalidlogin':
       return failure(401, 'Moodle did not accept this username and password. Check them and try again.', 'Moodle rejected the username or password', true);
@@ -84,10 +85,10 @@ export function signInFailure(error: unknown, service: string): SignInFailure {
     case 'usernotallowed':
       return failure(401, `Your Moodle account may not use the web service "${service}" of this gateway. Ask your Moodle administrator to authorise you.`, `the account is not an authorised user of the restricted service "${service}"`);
     case 'servicenotavailable':
-      return failure(503, `This gateway is not set up correctly: the Moodle web service it signs in to ("${service}") does not exist or is disabled. ${CONTACT}`, `moodle.service "${service}" does not exist or is disabled in Moodle (Site administration > Server > Web services > External services)`);
+      return failure(401, `This gateway is not set up correctly: the Moodle web service it signs in to ("${service}") does not exist or is disabled. ${CONTACT}`, `moodle.service "${service}" does not exist or is disabled in Moodle (Site administration > Server > Web services > External services)`, false, true);
     case 'enablewsdescription':
     case 'webservicesnotenabled':
-      return failure(503, `Moodle's web services are switched off, so this gateway cannot sign you in. ${CONTACT}`, 'web services are disabled in Moodle (Site administration > Advanced features > Enable web services)');
+      return failure(401, `Moodle's web services are switched off, so this gateway cannot sign you in. ${CONTACT}`, 'web services are disabled in Moodle (Site administration > Advanced features > Enable web services)', false, true);
     case 'accessexception':
       return failure(401, 'Moodle refused access to its web services for this account. Ask your Moodle administrator.', 'Moodle refused web service access for this account');
     case undefined:
