@@ -58,7 +58,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? 32 * 1024 * 1024);
   const retries = Math.max(0, Math.floor(options.retries ?? 2));
   const retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
-  const fetchImpl: FetchLike = options.fetch ?? ((request) => fetch(request));
+  const fetchImpl: FetchLike | undefined = options.fetch;
   const restUrl = `${base}/webservice/rest/server.php`;
   const tokenUrl = `${base}/login/token.php`;
 

@@ -9,55 +9,67 @@ import { readTextCapped } from '../shared/read-capped.ts';
 export type FetchLike = (request: Request) => Promise<Response>;
 
 export interface ExchangeOptions {
-  fetch: FetchLike;
+  /** Transport taking a Request (tests pass the simulator's); default: Node's global fetch, called without a Request. */
+  fetch?: FetchLike;
   timeoutMs: number;
   maxResponseBytes: number;
   signal?: AbortSignal;
 }
 
+const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+
 /** POSTs `body` to `url` and returns the decoded JSON answer (any JSON value, `null` included). */
 export async function postForm(url: string, body: string, options: ExchangeOptions): Promise<unknown> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // One controller and one timer per exchange: cheaper on the hot path than a Request object, AbortSignal.timeout and
+  // AbortSignal.any (measured in bench/hotpath.bench.ts). The timer covers the whole exchange, body included.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const outer = options.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = controller.signal;
   const describeAbort = (cause: unknown) =>
-    timeout.aborted
+    timedOut
       ? new MoodleError('timeout', `Moodle did not answer within ${options.timeoutMs} ms.`, { cause })
       : new MoodleError('aborted', 'The call to Moodle was cancelled.', { cause });
-  let response: Response;
   try {
-    response = await options.fetch(
-      new Request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        signal,
-        // Never follow: a 307/308 would re-send the token or password to the redirect target, a 301/302 would turn
-        // the POST into a body-less GET whose answer is misread. Any 3xx becomes an http_status error below.
-        redirect: 'manual',
-      }),
-    );
-  } catch (error) {
-    if (signal.aborted) throw describeAbort(error);
-    throw networkError(url, error);
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => {});
-    const target = redirectTarget(url, response);
-    const redirect = target ? ` (a redirect to ${target}; set the Moodle URL to the site's address)` : '';
-    throw new MoodleError('http_status', `Moodle answered HTTP ${response.status}${redirect} instead of 200.`, { status: response.status });
-  }
-  let text: string;
-  try {
-    text = await readCapped(response, options.maxResponseBytes);
-  } catch (error) {
-    if (error instanceof MoodleError) throw error;
-    if (signal.aborted) throw describeAbort(error);
-    throw networkError(url, error);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MoodleError('bad_json', `Moodle's answer is not JSON (${text.length} characters; is the URL a Moodle site with REST enabled?).`);
+    let response: Response;
+    // Never follow: a 307/308 would re-send the token or password to the redirect target, a 301/302 would turn
+    // the POST into a body-less GET whose answer is misread. Any 3xx becomes an http_status error below.
+    const init: RequestInit = { method: 'POST', headers: FORM_HEADERS, body, signal, redirect: 'manual' };
+    try {
+      response = options.fetch ? await options.fetch(new Request(url, init)) : await fetch(url, init);
+    } catch (error) {
+      if (signal.aborted) throw describeAbort(error);
+      throw networkError(url, error);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      const target = redirectTarget(url, response);
+      const redirect = target ? ` (a redirect to ${target}; set the Moodle URL to the site's address)` : '';
+      throw new MoodleError('http_status', `Moodle answered HTTP ${response.status}${redirect} instead of 200.`, { status: response.status });
+    }
+    let text: string;
+    try {
+      text = await readCapped(response, options.maxResponseBytes);
+    } catch (error) {
+      if (error instanceof MoodleError) throw error;
+      if (signal.aborted) throw describeAbort(error);
+      throw networkError(url, error);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new MoodleError('bad_json', `Moodle's answer is not JSON (${text.length} characters; is the URL a Moodle site with REST enabled?).`);
+    }
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
   }
 }
 
