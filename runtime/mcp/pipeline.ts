@@ -138,7 +138,8 @@ export async function callFunction(
       throw toToolError(error);
     }
     if (restriction !== null) result = deps.filterResult(result, fn, restriction);
-    const rendered = successResult(result, deps.isWrapped(fn));
+    // A direct tool (named after its function) has an output schema; moodle_call_function has none: text only.
+    const rendered = successResult(result, deps.isWrapped(fn), tool === fn.name);
     const text = rendered.content[0];
     return finish(rendered, {
       decision: 'allowed',

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SIMULATOR_PASSWORD, simulatorRoles } from '../../runtime/simulator/index.ts';
 import { REDIRECT, sdkProvider, sdkSignIn, type Sdk } from '../auth/oauth-harness.ts';
 import { freePort, listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
-import { connectClient, postInitialize } from '../helpers/mcp-client.ts';
+import { answer, connectClient, postInitialize } from '../helpers/mcp-client.ts';
 
 let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -94,7 +94,7 @@ test('with read+write consent the write goes through; after revocation the token
   const client = await connectClient(base, state.tokens!.access_token);
   const result = await client.callTool({ name: 'moodle_call_function', arguments: writeCall });
   assert.equal(result.isError, undefined, JSON.stringify(result.content));
-  assert.deepEqual(result.structuredContent, { discussionid: 14, warnings: [] });
+  assert.deepEqual(answer(result), { discussionid: 14, warnings: [] });
   await client.close();
 
   const meta = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as { revocation_endpoint: string };

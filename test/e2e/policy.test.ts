@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { simulatorRoles, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { policyInput } from '../../runtime/mcp/pipeline.ts';
 import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
-import { connectClient, postInitialize, text } from '../helpers/mcp-client.ts';
+import { answer, connectClient, postInitialize, text } from '../helpers/mcp-client.ts';
 
 const STUDENT = simulatorTokens['emma.johansson'];
 const env = { CAMPUS_KEY: 'k-campus', PM101_KEY: 'k-pm101', LIMITED_KEY: 'k-limited', ADMIN_KEY: 'k-admin', STUDENT_TOKEN: STUDENT, ADMIN_TOKEN: simulatorRoles.admin.token };
@@ -86,7 +86,7 @@ test('course restriction: list results are filtered to the allowed courses', asy
   const client = await connect('k-pm101');
   const result = await call(client, 'core_enrol_get_users_courses', { userid: 6 });
   assert.equal(result.isError, undefined, text(result));
-  const courses = (result.structuredContent as { result: { id: number }[] }).result;
+  const courses = answer(result) as { id: number }[];
   assert.deepEqual(courses.map((c) => c.id), [2], 'Emma is enrolled in 2 and 4; only 2 is shown');
   await client.close();
 });
@@ -98,7 +98,7 @@ test('course restriction: search results (a site-level function) are filtered to
     const result = await call(c, 'core_course_search_courses', { criterianame: 'search', criteriavalue, ...paging });
     await c.close();
     assert.equal(result.isError, undefined, text(result));
-    return (result.structuredContent as { courses: { id: number }[] }).courses.map((course) => course.id);
+    return (answer(result) as { courses: { id: number }[] }).courses.map((course) => course.id);
   };
   assert.deepEqual(await search('k-pm101', 'project', { page: 0, perpage: 10 }), [2]);
   assert.deepEqual(await search('demo-student', 'data'), [4], 'without a restriction Moodle finds DS101 (course 4)');

@@ -30,3 +30,6 @@ export const postInitialize = (url: string, key: string, headers: Record<string,
 
 /** The first text content of a tool result. */
 export const text = (result: unknown) => (result as { content: { text: string }[] }).content[0].text;
+
+/** The JSON answer of a moodle_call_function result (its text: the meta-tool has no output schema, so no structured content). */
+export const answer = (result: unknown) => JSON.parse(text(result)) as unknown;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { MoodleError } from '../../runtime/moodle/errors.ts';
 import { argumentKeys, callFunction } from '../../runtime/mcp/pipeline.ts';
 import { ctx, harness, SECRET } from './harness.ts';
+import { text } from '../helpers/mcp-client.ts';
 
 test('an allowed call reaches Moodle, returns structured content and is audited without argument values', async () => {
   const h = harness();
@@ -21,10 +22,14 @@ test('an allowed call reaches Moodle, returns structured content and is audited 
   assert.ok(!JSON.stringify(rec).includes(SECRET));
 });
 
-test('a bare scalar result is wrapped as { result }', async () => {
+test('a bare scalar result of a direct tool is wrapped as { result }; through moodle_call_function it is the text alone', async () => {
   const h = harness();
-  const result = await callFunction(h.deps, ctx, 'core_message_get_unread_conversations_count', {}, 'moodle_call_function');
-  assert.deepEqual(result.structuredContent, { result: 3 });
+  const direct = await callFunction(h.deps, ctx, 'core_message_get_unread_conversations_count', {}, 'core_message_get_unread_conversations_count');
+  assert.deepEqual(direct.structuredContent, { result: 3 });
+  assert.equal(text(direct), '3');
+  const meta = await callFunction(h.deps, ctx, 'core_message_get_unread_conversations_count', {}, 'moodle_call_function');
+  assert.equal(meta.structuredContent, undefined, 'moodle_call_function declares no output schema');
+  assert.equal(text(meta), '3');
 });
 
 test('invalid arguments are an isError result naming the field, and Moodle is not called', async () => {
