@@ -5,6 +5,8 @@ import type { ComponentSchemas, JsonSchema } from '../../runtime/catalog/types.t
  * `generated/zod/<component>.ts` statements: a `schemas` record `{ [function]: { input, output } }` of Zod 4
  * schemas converted with json-schema-to-zod. Output objects get `additionalProperties: true` first so that
  * Zod keeps (instead of silently dropping) keys Moodle adds beyond its description.
+ * Each schema is built on first use (`lazySchemas`): a component such as `moodle` has hundreds of functions, and
+ * building all their schemas when one is called held ~80 MB (bench/hotpath.bench.ts measures memory).
  * The file is marked `@ts-nocheck`: the schemas are typed by generated/types, and type-checking thousands of
  * inferred Zod types would dominate `tsc` for nothing.
  */
@@ -12,12 +14,13 @@ export function zodStatements(schemas: ComponentSchemas): string[] {
   const entries = Object.entries(schemas).map(([name, { input, output }]) => {
     const inputZod = convert(input);
     const outputZod = convert(looseObjects(output) as JsonSchema);
-    return `  ${JSON.stringify(name)}: {\n    input: ${inputZod},\n    output: ${outputZod},\n  },`;
+    return `  ${JSON.stringify(name)}: lazySchemas(\n    () => ${inputZod},\n    () => ${outputZod},\n  ),`;
   });
   return [
     '// @ts-nocheck',
     "import { z } from 'zod';",
-    `/** Zod schemas of this component's functions: \`input\` validates arguments, \`output\` Moodle's answer. */\nexport const schemas: Record<string, { input: z.ZodType; output: z.ZodType }> = {\n${entries.join('\n')}\n};`,
+    "import { lazySchemas, type ZodSchemas } from './index.ts';",
+    `/** Zod schemas of this component's functions: \`input\` validates arguments, \`output\` Moodle's answer. */\nexport const schemas: ZodSchemas = {\n${entries.join('\n')}\n};`,
   ];
 }
 
@@ -26,7 +29,22 @@ export function zodIndexStatements(components: string[]): string[] {
   const loaders = components.map((c) => `  ${JSON.stringify(c)}: () => import(${JSON.stringify(`./${c}.ts`)}),`);
   return [
     "import type { z } from 'zod';",
-    '/** Zod schemas of one component: `{ [function]: { input, output } }`. */\nexport type ZodSchemas = Record<string, { input: z.ZodType; output: z.ZodType }>;',
+    '/** Zod schemas of one component: `{ [function]: { input, output } }`. */\nexport type ZodSchemas = Record<string, { readonly input: z.ZodType; readonly output: z.ZodType }>;',
+    [
+      '/** A function\'s input and output schemas, each built on first use and then kept. */',
+      'export function lazySchemas(input: () => z.ZodType, output: () => z.ZodType): { readonly input: z.ZodType; readonly output: z.ZodType } {',
+      '  let builtInput: z.ZodType | undefined;',
+      '  let builtOutput: z.ZodType | undefined;',
+      '  return {',
+      '    get input() {',
+      '      return (builtInput ??= input());',
+      '    },',
+      '    get output() {',
+      '      return (builtOutput ??= output());',
+      '    },',
+      '  };',
+      '}',
+    ].join('\n'),
     `const loaders: Record<string, () => Promise<{ schemas: ZodSchemas }>> = {\n${loaders.join('\n')}\n};`,
     `/** Components that have Zod schemas. */\nexport const zodComponents: readonly string[] = Object.keys(loaders);`,
     [
