@@ -153,7 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const pipeline = createPipelineDeps({
       catalog,
-      validate: createValidator(),
+      validate: createValidator((fn) => catalog.schemas(fn.name).input),
       courses: createCourseResolver({ callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }) }),
       courseRestriction: (profile) => policyData.profiles[profile]?.courses ?? null,
       rateLimiter,

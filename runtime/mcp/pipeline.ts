@@ -114,9 +114,9 @@ export async function callFunction(
     if (!validation.ok) {
       throw new ToolError('invalid_arguments', `Arguments for ${fn.name} do not match its schema.`, 400, { issues: validation.issues });
     }
-    // Facts are gathered from the validated value (Moodle's defaults filled in); Moodle gets what the client sent.
+    // The validated value (coerced where Moodle would accept it, defaults filled in) is what the policy decides on
+    // and exactly what Moodle gets.
     const args = validation.value;
-    const sent = rawArgs as Record<string, unknown>;
 
     const restriction = deps.courseRestriction(ctx.connection.profile);
     const facts = await deps.resolveCourses(fn, args, ctx, restriction !== null);
@@ -133,7 +133,7 @@ export async function callFunction(
 
     let result: unknown;
     try {
-      result = await deps.callMoodle(ctx, fn, sent ?? {});
+      result = await deps.callMoodle(ctx, fn, args);
     } catch (error) {
       throw toToolError(error);
     }

@@ -131,3 +131,13 @@ test('argumentKeys lists key paths, never values', () => {
     'q.ids[]',
   ]);
 });
+
+test('Moodle receives exactly the validated value the policy decided on, not the raw arguments', async () => {
+  const validated = { courseid: 2, options: [] };
+  const h = harness({ validate: () => ({ ok: true, value: validated }) });
+  const raw = { courseid: '2' };
+  await callFunction(h.deps, ctx, 'core_course_get_contents', raw, 'core_course_get_contents');
+  assert.deepEqual(h.inputs[0].courses, [2]);
+  assert.equal(h.calls.length, 1);
+  assert.equal(h.calls[0].args, validated, 'the very object the validator returned');
+});
