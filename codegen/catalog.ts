@@ -1,5 +1,6 @@
 import type { Catalog, CatalogFunction, ComponentSchemas, CourseRef } from '../runtime/catalog/types.ts';
 import { annotationsFor, titleFor } from './annotations.ts';
+import { functionGuide, loadDescriptionOverrides, unknownDescribed } from './descriptions.ts';
 import { ruleCourseRefs, ruleOutputCourseRefs } from './course-refs.ts';
 import { CodegenError } from './errors.ts';
 import type { FunctionOverride, Overrides } from './overrides.ts';
@@ -32,6 +33,9 @@ export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, optio
   for (const name of Object.keys(overrides)) {
     if (!known.has(name) && !options.enabled) throw new CodegenError(`overrides: functions.${name}: no such function in ${options.source}`);
   }
+  const described = loadDescriptionOverrides();
+  const unknown = options.enabled ? [] : unknownDescribed(described, known);
+  if (unknown.length) throw new CodegenError(`descriptions: functions.${unknown[0]}: no such function in ${options.source}`);
   const excluded: { name: string; reason: string }[] = [];
   const functions: CatalogFunction[] = [];
   const schemas: Record<string, ComponentSchemas> = {};
@@ -40,7 +44,7 @@ export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, optio
       excluded.push({ name: fn.name, reason: "not enabled in the token's external service" });
       continue;
     }
-    const entry = catalogFunction(fn, overrides[fn.name]);
+    const entry = { ...catalogFunction(fn, overrides[fn.name]), ...functionGuide(fn, described) };
     functions.push(entry);
     (schemas[fn.component] ??= {})[fn.name] = { input: inputSchema(fn.parameters), output: outputSchema(fn.returns) };
   }

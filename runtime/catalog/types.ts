@@ -69,6 +69,12 @@ export interface CatalogFunction {
   outputCourseRefs: string[];
   /** Services (on the introspected site) that enable this function. */
   services: string[];
+  /** What it does and returns in a few words, and whether it writes (codegen/descriptions.ts): search result lines. */
+  summary?: string;
+  /** Description for models (direct tools, moodle_describe_function): does, returns, arguments, where ids come from. */
+  guide?: string;
+  /** Its parameters' names and descriptions, for the function search index. */
+  searchText?: string;
 }
 
 export interface Catalog {

@@ -15,11 +15,11 @@ export const META_TOOLS: Tool[] = [
     name: META.search,
     title: 'Search Moodle functions',
     description:
-      'Keyword search over the Moodle web-service functions you may use (name, description, component). Returns name, one-line summary and access (read/write). Use moodle_describe_function for the arguments, then moodle_call_function.',
+      'Ranked search over the Moodle web-service functions you may use: ask in plain words ("enrol a student in a course", "my grades"). Each result has the name, a summary of what it does and returns and whether it writes, and its access (read/write). Use moodle_describe_function for the arguments, then moodle_call_function.',
     inputSchema: {
       type: 'object',
       properties: {
-        query: { type: 'string', minLength: 1, maxLength: 200, description: 'Keywords, e.g. "forum discussions" or "assignment grades"' },
+        query: { type: 'string', minLength: 1, maxLength: 200, description: 'What you want to do or find, e.g. "reply to a forum post" or "assignment grades"' },
         access: { type: 'string', enum: ['read', 'write'], description: 'Only read or only write functions' },
         component: { type: 'string', description: 'Only this Moodle component, e.g. mod_forum' },
         limit: { type: 'integer', minimum: 1, maximum: 50, default: 15 },
@@ -47,7 +47,7 @@ export const META_TOOLS: Tool[] = [
   {
     name: META.describe,
     title: 'Describe a Moodle function',
-    description: 'Full description of one Moodle function you may use: its input JSON Schema (arguments), output JSON Schema, access and the capabilities Moodle checks.',
+    description: 'Full description of one Moodle function you may use: what it does and returns, the arguments that matter and where to get the ids it expects, its input JSON Schema (arguments), output JSON Schema, access and the capabilities Moodle checks.',
     inputSchema: { type: 'object', properties: { name: functionName }, required: ['name'], additionalProperties: false },
     outputSchema: {
       type: 'object',

@@ -80,7 +80,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
         return metaOk({
           name: fn.name,
           title: fn.title,
-          description: fn.description,
+          description: fn.guide ?? fn.description,
           component: fn.component,
           access: fn.access,
           capabilities: fn.capabilities,

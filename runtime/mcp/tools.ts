@@ -6,6 +6,7 @@ import type { Decision, PolicyInput } from '../policy/types.ts';
 import type { CallContext } from './context.ts';
 import { META_TOOLS, summarize } from './meta-tools.ts';
 import { policyInput } from './pipeline.ts';
+import { FunctionSearchIndex } from './search-index.ts';
 import { wrapOutputSchema } from './render.ts';
 
 export interface ToolRegistryOptions {
@@ -26,6 +27,7 @@ export class ToolRegistry {
   readonly directTools = new Map<string, Tool>();
   private readonly wrapped = new Set<string>();
   private readonly visible = new LRUCache<string, Set<string>>({ max: 500 });
+  private index: FunctionSearchIndex | undefined;
 
   constructor(private readonly options: ToolRegistryOptions) {
     const isDirect = compilePatterns(options.direct);
@@ -37,7 +39,7 @@ export class ToolRegistry {
       this.directTools.set(fn.name, {
         name: fn.name,
         title: fn.title,
-        description: `${fn.description}${fn.access === 'write' ? ' (writes to Moodle)' : ''}`,
+        description: fn.guide ?? `${fn.description}${fn.access === 'write' ? ' (writes to Moodle)' : ''}`,
         inputSchema: input as Tool['inputSchema'],
         outputSchema: schema as Tool['outputSchema'],
         annotations: fn.annotations,
@@ -79,35 +81,27 @@ export class ToolRegistry {
     return [...(this.options.meta ? META_TOOLS : []), ...direct];
   }
 
-  /** Keyword search over the functions this caller may list. */
+  /** The search index over the catalog: built once per catalog load, on the first search. */
+  private get searchIndex(): FunctionSearchIndex {
+    this.index ??= new FunctionSearchIndex(this.options.catalog.functions);
+    return this.index;
+  }
+
+  /** Ranked search (search-index.ts) over the functions this caller may list. */
   search(ctx: CallContext, query: string, filters: { access?: string; component?: string; limit?: number }) {
     const names = this.visibleFunctions(ctx);
-    const words = query.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-    const scored = this.options.catalog.functions
-      .filter((fn) => names.has(fn.name))
-      .filter((fn) => !filters.access || fn.access === filters.access)
-      .filter((fn) => !filters.component || fn.component === filters.component)
-      .map((fn) => {
-        const name = fn.name.toLowerCase();
-        const text = `${fn.description} ${fn.title}`.toLowerCase();
-        let score = 0;
-        for (const word of words) {
-          if (name.includes(word)) score += 3;
-          if (fn.component.toLowerCase().includes(word)) score += 2;
-          if (text.includes(word)) score += 1;
-        }
-        return { fn, score };
-      })
-      .filter((entry) => entry.score > 0)
-      .sort((a, b) => b.score - a.score || a.fn.name.localeCompare(b.fn.name));
+    const byName = (name: string) => this.options.catalog.get(name);
+    const hits = this.searchIndex.search(query, (name) => {
+      if (!names.has(name)) return false;
+      const fn = byName(name);
+      return !!fn && (!filters.access || fn.access === filters.access) && (!filters.component || fn.component === filters.component);
+    });
     return {
-      total: scored.length,
-      functions: scored.slice(0, filters.limit ?? 15).map(({ fn }) => ({
-        name: fn.name,
-        summary: summarize(fn.description) || fn.title,
-        access: fn.access,
-        component: fn.component,
-      })),
+      total: hits.length,
+      functions: hits.slice(0, filters.limit ?? 15).map(({ name }) => {
+        const fn = byName(name) as CatalogFunction;
+        return { name: fn.name, summary: fn.summary ?? (summarize(fn.description) || fn.title), access: fn.access, component: fn.component };
+      }),
     };
   }
 }
