@@ -16,6 +16,7 @@ import { loadSimulatorData, simulatorTokens, SIMULATOR_PASSWORD, SIMULATOR_SERVI
 import { FaultQueue, hugeBody, type Fault, type FaultRule } from './faults.ts';
 import { indexRecorded } from './recorded.ts';
 import { handleRest, type RestContext, type SimResponse } from './rest.ts';
+import { createDemoAnswers } from './demo-answers.ts';
 import { createSiteAnswers } from './site-answers.ts';
 import { handleTokenLogin } from './token-endpoint.ts';
 import { createWorld } from './world.ts';
@@ -61,7 +62,7 @@ const RAW = Symbol('raw');
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const data = loadSimulatorData();
   const world = createWorld(data);
-  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: createSiteAnswers(data, world), debug: options.debug ?? false };
+  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: new Map([...createSiteAnswers(data, world), ...createDemoAnswers(data, world)]), debug: options.debug ?? false };
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultQueue();
   const stats = { rest: 0, token: 0, other: 0 };

@@ -15,12 +15,14 @@ export type SiteAnswer = (params: Record<string, unknown>, user: SimUser) => unk
 /** Site-data answers by function name; functions not listed get synthesised answers. */
 export function createSiteAnswers(data: SimulatorData, world: World): Map<string, SiteAnswer> {
   const returnsOf = (fn: string) => (data.functions.get(fn) as FunctionDescription).returns;
-  const recordedCourse = recordedCourses(data);
+  // Each function's recorded course objects (their fields differ in type: showgrades is a bool in one, an int in the other).
+  const recordedCourse = recordedCourses(data, 'core_enrol_get_users_courses');
+  const recordedListed = recordedCourses(data, 'core_course_get_courses');
   const siteInfoTemplate = data.exchanges.exchanges.find(
     (e) => e.function === 'core_webservice_get_site_info' && e.category === 'read' && !e.is_error,
   )?.response_json as Record<string, unknown> | undefined;
 
-  const courseRecord = (course: SiteCourse) => ({
+  const courseRecord = (course: SiteCourse, recorded = recordedCourse) => ({
     id: course.id,
     shortname: course.shortname,
     fullname: course.fullname,
@@ -29,7 +31,7 @@ export function createSiteAnswers(data: SimulatorData, world: World): Map<string
     category: course.category,
     visible: 1,
     format: 'topics',
-    ...recordedCourse.get(course.id),
+    ...recorded.get(course.id),
   });
   const cmAnswer = (m: SimModule) =>
     synthesize(returnsOf('core_course_get_course_module'), {
@@ -81,17 +83,17 @@ export function createSiteAnswers(data: SimulatorData, world: World): Map<string
       (params) => {
         const ids = ((params.options as { ids?: number[] } | undefined)?.ids ?? []) as number[];
         const courses = ids.length ? ids.map((id) => world.courseById(id)).filter((c): c is SiteCourse => !!c) : Object.values(data.site.courses);
-        return synthesize(returnsOf('core_course_get_courses'), courses.map(courseRecord));
+        return synthesize(returnsOf('core_course_get_courses'), courses.map((c) => courseRecord(c, recordedListed)));
       },
     ],
   ]);
 }
 
-/** Course objects seen in recorded answers (core_course_get_courses, core_enrol_get_users_courses), by id. */
-function recordedCourses(data: SimulatorData): Map<number, Record<string, unknown>> {
+/** Course objects seen in recorded answers of `fn` (core_course_get_courses or core_enrol_get_users_courses), by id. */
+function recordedCourses(data: SimulatorData, fn: string): Map<number, Record<string, unknown>> {
   const courses = new Map<number, Record<string, unknown>>();
   for (const e of data.exchanges.exchanges) {
-    if ((e.function === 'core_course_get_courses' || e.function === 'core_enrol_get_users_courses') && Array.isArray(e.response_json)) {
+    if (e.function === fn && Array.isArray(e.response_json)) {
       for (const c of e.response_json as Record<string, unknown>[]) courses.set(c.id as number, { ...courses.get(c.id as number), ...c });
     }
   }

@@ -1,0 +1,330 @@
+/**
+ * Answers to the common reads a newcomer makes in the demo, computed from the seeded site (site-4.5.6.json), the
+ * demo content laid over it (data/site-content-4.5.6.json: sections, posts, assignment and quiz settings) and
+ * recorded answers, which give every object its full Moodle shape (a recorded object of the same kind is the
+ * template; the site's ids, names and dates replace its values). Consistent across calls and users, and per user
+ * as Moodle answers: a student sees their own submissions, grades, attempts and completion; a teacher (in their
+ * courses) and the manager see everyone's.
+ *
+ * Per-user data the site does not hold follows fixed rules (deterministic, so every call agrees):
+ * - students are the enrolled users who are not the teachers (dlindqvist, praman);
+ * - assignment 1's submissions and grades are the recorded ones; for the others a student submitted when
+ *   (userid + assignment id) % 4 != 0, one to three days before the due date, and was graded when the due date had
+ *   passed at recording time, 55 + (7·userid + 11·assignment id) % 45 out of 100;
+ * - a student attempted a quiz when (userid + quiz id) % 3 != 0, scoring sumgrades − userid % 3 (at least 1);
+ * - an activity with completion is complete for a student when (userid + cmid) % 3 != 0.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Exchange, SimulatorData, SiteCourse } from './data.ts';
+import type { FunctionDescription } from './descriptions.ts';
+import { noPermissions } from './errors.ts';
+import type { SiteAnswer } from './site-answers.ts';
+import { synthesize } from './synthesize.ts';
+import type { SimModule, SimUser, World } from './world.ts';
+
+export const CONTENT_PATH = fileURLToPath(new URL('./data/site-content-4.5.6.json', import.meta.url));
+
+interface Post { id: number; parent: number; userid: number; subject: string; message: string; created: number }
+interface SiteContent {
+  recorded_at: number;
+  sections: Record<string, { id: number; section: number; name: string; summary: string; cmids: number[] }[]>;
+  assignments: Record<string, { duedate: number; allowsubmissionsfromdate: number; intro: string }>;
+  quizzes: Record<string, { timeopen: number; timeclose: number; timelimit: number; attempts: number; grade: number; sumgrades: number; intro: string }>;
+  posts: Record<string, Post[]>;
+}
+
+type Obj = Record<string, unknown>;
+const TEACHER_USERNAMES = new Set(['dlindqvist', 'praman']);
+const WWW = 'http://127.0.0.1:8080';
+
+/** Demo answers by function name (they take precedence over the generic site answers). */
+export function createDemoAnswers(data: SimulatorData, world: World): Map<string, SiteAnswer> {
+  const content = JSON.parse(readFileSync(CONTENT_PATH, 'utf8')) as SiteContent;
+  const recorded = (id: number) => structuredClone(data.exchanges.exchanges.find((e: Exchange) => e.id === id)?.response_json) as any;
+  const returnsOf = (fn: string) => (data.functions.get(fn) as FunctionDescription).returns;
+  const shaped = (fn: string, value: unknown) => synthesize(returnsOf(fn), value);
+
+  const users = Object.entries(data.site.users).map(([username, u]) => ({ username, ...u }));
+  const userById = new Map(users.map((u) => [u.id, u]));
+  const teacherIds = new Set(users.filter((u) => TEACHER_USERNAMES.has(u.username)).map((u) => u.id));
+  const courses = Object.values(data.site.courses);
+  const isStudentIn = (course: SiteCourse, id: number) => course.enrolled.includes(id) && !teacherIds.has(id);
+  const studentsOf = (course: SiteCourse) => course.enrolled.filter((id) => !teacherIds.has(id));
+  const seesEveryone = (user: SimUser, course: SiteCourse) => user.isPrivileged || (user.isTeacher && course.enrolled.includes(user.id));
+  const reachable = (user: SimUser, ids: number[] | undefined) =>
+    (ids && ids.length ? ids.map((id) => world.courseById(id)).filter((c): c is SiteCourse => !!c) : courses.filter((c) => c.enrolled.includes(user.id))).filter((c) =>
+      world.canAccessCourse(user, c),
+    );
+  const modulesOf = (course: SiteCourse, modname: string) => course.modules.filter((m) => m.modname === modname).map((m) => ({ ...m, course }) as SimModule);
+  const fullname = (id: number) => userById.get(id)?.name ?? '';
+
+  // ---- templates: recorded objects that carry every key Moodle sends ----------------------------------------
+  const contents2 = recorded(8) as Obj[];
+  const sectionTemplate = { ...contents2[0], modules: [] };
+  const moduleTemplates = new Map<string, Obj>();
+  for (const s of contents2) for (const m of s.modules as Obj[]) if (!moduleTemplates.has(m.modname as string)) moduleTemplates.set(m.modname as string, m);
+  const userTemplate = (recorded(7) as Obj[])[2];
+  const forumTemplate = (recorded(16) as Obj[])[1];
+  const discussionTemplate = recorded(17).discussions[0] as Obj;
+  const postTemplate = recorded(18).posts[0] as Obj;
+  const assignCourseTemplate = recorded(12).courses[0] as Obj;
+  const assignTemplate = (assignCourseTemplate.assignments as Obj[])[0];
+  const recordedSubmissions = recorded(13).assignments[0].submissions as Obj[];
+  const recordedGrades = recorded(14).assignments[0].grades as Obj[];
+  const gradeItemsTemplate = recorded(19).usergrades[0] as Obj;
+  const eventTemplate = (recorded(24).events as Obj[])[0];
+  const completionTemplate = recorded(29).statuses[0] as Obj;
+  const quizTemplate = recorded(30).quizzes[0] as Obj;
+  const attemptTemplate = recorded(31).attempts[0] as Obj;
+  const groupTemplate = (recorded(27) as Obj[])[0];
+  const recordedMembership = new Map((recorded(7) as Obj[]).map((u) => [u.id as number, (u.groups as Obj[] | undefined) ?? []]));
+
+  // ---- per-user rules (see the module comment) ----------------------------------------------------------------
+  const assignSettings = (instance: number) => content.assignments[String(instance)]!;
+  function submission(assign: number, userid: number): Obj | undefined {
+    if (assign === 1) return recordedSubmissions.find((s) => s.userid === userid);
+    if ((userid + assign) % 4 === 0) return undefined;
+    const due = assignSettings(assign).duedate;
+    const time = due - 86400 * ((userid % 3) + 1);
+    return { ...recordedSubmissions[0], id: 1000 + assign * 100 + userid, userid, timecreated: time, timemodified: time, status: 'submitted', gradingstatus: grade(assign, userid) ? 'graded' : 'notgraded', plugins: submissionPlugins(userid) };
+  }
+  function submissionPlugins(userid: number) {
+    const plugins = structuredClone(recordedSubmissions[0].plugins) as Obj[];
+    const online = (plugins[0]?.editorfields as Obj[] | undefined)?.[0];
+    if (online) online.text = `<p>Submission by ${fullname(userid)}.</p>`;
+    return plugins;
+  }
+  function grade(assign: number, userid: number): Obj | undefined {
+    if (assign === 1) return recordedGrades.find((g) => g.userid === userid);
+    if ((userid + assign) % 4 === 0 || assignSettings(assign).duedate > content.recorded_at) return undefined;
+    const value = 55 + ((7 * userid + 11 * assign) % 45);
+    return { ...recordedGrades[0], id: 1000 + assign * 100 + userid, userid, grade: `${value}.00000`, grader: 4, timecreated: content.recorded_at, timemodified: content.recorded_at };
+  }
+  const gradeValue = (assign: number, userid: number) => (grade(assign, userid) ? Number.parseFloat(grade(assign, userid)!.grade as string) : null);
+  function attempts(quiz: number, userid: number): Obj[] {
+    if ((userid + quiz) % 3 === 0) return [];
+    const q = content.quizzes[String(quiz)]!;
+    const start = q.timeopen + 86400 * ((userid % 5) + 1);
+    return [{ ...attemptTemplate, id: quiz === 1 && userid === 6 ? 1 : 1000 + quiz * 100 + userid, quiz, userid, attempt: 1, uniqueid: 1000 + quiz * 100 + userid, state: 'finished', timestart: start, timefinish: start + 600, timemodified: start + 600, sumgrades: Math.max(1, q.sumgrades - (userid % 3)) }];
+  }
+  const quizGrade = (quiz: number, userid: number) => {
+    const best = attempts(quiz, userid)[0];
+    const q = content.quizzes[String(quiz)]!;
+    return best ? Math.round(((best.sumgrades as number) / q.sumgrades) * q.grade * 100) / 100 : null;
+  };
+  const completes = (userid: number, cmid: number) => (userid + cmid) % 3 !== 0;
+
+  // ---- object builders ------------------------------------------------------------------------------------------
+  function moduleObject(m: SimModule, user: SimUser): Obj {
+    const template = moduleTemplates.get(m.modname) ?? moduleTemplates.get('page')!;
+    const module: Obj = { ...structuredClone(template), id: m.cmid, name: m.name, instance: m.instance, modname: m.modname, url: `${WWW}/mod/${m.modname}/view.php?id=${m.cmid}`, contextid: 100 + m.cmid };
+    const completion = module.completiondata as Obj | undefined;
+    if (completion) {
+      const tracked = isStudentIn(m.course, user.id);
+      const done = tracked && completes(user.id, m.cmid);
+      Object.assign(completion, { istrackeduser: tracked, state: done ? 1 : 0, timecompleted: done ? content.recorded_at : 0, isoverallcomplete: done });
+    }
+    return module;
+  }
+  function forumObject(course: SiteCourse, forum: SiteCourse['forums'][number]): Obj {
+    const cm = course.modules.find((m) => m.modname === 'forum' && m.instance === forum.id);
+    return { ...forumTemplate, id: forum.id, course: course.id, type: forum.type, name: forum.name, intro: forum.type === 'news' ? 'General news and announcements' : `Questions and ideas about ${course.fullname}`, cmid: cm?.cmid ?? 0, numdiscussions: forum.discussions.length };
+  }
+  function assignmentObject(m: SimModule): Obj {
+    const s = assignSettings(m.instance);
+    return { ...structuredClone(assignTemplate), id: m.instance, cmid: m.cmid, course: m.course.id, name: m.name, intro: s.intro, duedate: s.duedate, allowsubmissionsfromdate: s.allowsubmissionsfromdate, gradingduedate: s.duedate + 7 * 86400 };
+  }
+  function quizObject(m: SimModule): Obj {
+    const q = content.quizzes[String(m.instance)]!;
+    const section = content.sections[String(m.course.id)]?.find((s) => s.cmids.includes(m.cmid))?.section ?? 0;
+    return { ...structuredClone(quizTemplate), id: m.instance, coursemodule: m.cmid, course: m.course.id, name: m.name, intro: q.intro, section, timeopen: q.timeopen, timeclose: q.timeclose, timelimit: q.timelimit, attempts: q.attempts, grade: q.grade, sumgrades: q.sumgrades };
+  }
+  const courseWarnings = (user: SimUser, ids: number[] | undefined) =>
+    (ids ?? []).filter((id) => { const c = world.courseById(id); return !c || !world.canAccessCourse(user, c); }).map((id) => ({ item: 'course', itemid: id, warningcode: '1', message: 'No access rights in course context' }));
+
+  const answers = new Map<string, SiteAnswer>();
+
+  answers.set('core_course_get_contents', (params, user) => {
+    const course = world.courseById(params.courseid as number)!;
+    const byCmid = new Map(course.modules.map((m) => [m.cmid, { ...m, course } as SimModule]));
+    const sections = content.sections[String(course.id)] ?? [{ id: 0, section: 0, name: 'General', summary: '', cmids: course.modules.map((m) => m.cmid) }];
+    return shaped('core_course_get_contents', sections.map((s) => ({
+      ...sectionTemplate, id: s.id, section: s.section, name: s.name, summary: s.summary,
+      modules: s.cmids.map((cmid) => byCmid.get(cmid)).filter((m): m is SimModule => !!m).map((m) => moduleObject(m, user)),
+    })));
+  });
+
+  answers.set('core_enrol_get_enrolled_users', (params) => {
+    const course = world.courseById(params.courseid as number)!;
+    const groups = data.site.groups.filter((g) => g.courseid === course.id);
+    const students = studentsOf(course);
+    return shaped('core_enrol_get_enrolled_users', course.enrolled.map((id) => {
+      const u = userById.get(id)!;
+      const teacher = teacherIds.has(id);
+      const roles = [{ roleid: teacher ? (u.username === 'dlindqvist' ? 3 : 4) : 5, name: '', shortname: teacher ? (u.username === 'dlindqvist' ? 'editingteacher' : 'teacher') : 'student', sortorder: 0 }];
+      const recordedGroups = course.id === 2 ? recordedMembership.get(id) : undefined;
+      const member = recordedGroups ?? (!teacher && groups.length ? [groups[students.indexOf(id) % groups.length]!].map((g) => ({ id: g.id, name: g.name, description: '', descriptionformat: 1 })) : []);
+      const user: Obj = { ...userTemplate, id, fullname: u.name, email: u.email, roles, groups: member };
+      delete user.enrolledcourses;
+      return user;
+    }));
+  });
+
+  answers.set('core_group_get_course_groups', (params) =>
+    shaped('core_group_get_course_groups', data.site.groups.filter((g) => g.courseid === params.courseid).map((g) => ({ ...groupTemplate, id: g.id, courseid: g.courseid, name: g.name, description: `<p>${g.name}</p>`, idnumber: '' }))),
+  );
+
+  answers.set('mod_forum_get_forums_by_courses', (params, user) =>
+    shaped('mod_forum_get_forums_by_courses', reachable(user, params.courseids as number[]).flatMap((c) => c.forums.map((f) => forumObject(c, f)))),
+  );
+
+  answers.set('mod_forum_get_forum_discussions', (params) => {
+    const m = world.moduleByInstance('forum', params.forumid as number)!;
+    const forum = m.course.forums.find((f) => f.id === m.instance)!;
+    const discussions = forum.discussions.map((d) => {
+      const posts = content.posts[String(d.id)] ?? [];
+      const first = posts[0];
+      const last = posts.at(-1) ?? first;
+      return { ...discussionTemplate, id: d.firstpost, discussion: d.id, name: d.name, subject: d.name, message: first?.message ?? '', userid: d.userid, userfullname: fullname(d.userid),
+        usermodified: last?.userid ?? d.userid, usermodifiedfullname: fullname(last?.userid ?? d.userid), created: first?.created ?? 0, modified: first?.created ?? 0, timemodified: last?.created ?? 0, numreplies: Math.max(0, posts.length - 1) };
+    });
+    return shaped('mod_forum_get_forum_discussions', { discussions: discussions.sort((a, b) => (b.timemodified as number) - (a.timemodified as number)), warnings: [] });
+  });
+
+  answers.set('mod_forum_get_discussion_posts', (params) => {
+    const id = params.discussionid as number;
+    const course = world.discussionCourse(id)!;
+    const posts = (content.posts[String(id)] ?? []).map((p) => ({
+      ...structuredClone(postTemplate), id: p.id, subject: p.subject, replysubject: `Re: ${p.subject.replace(/^Re: /, '')}`, message: p.message, discussionid: id,
+      hasparent: p.parent !== 0, parentid: p.parent || null, timecreated: p.created, timemodified: p.created,
+      author: { ...(postTemplate.author as Obj), id: p.userid, fullname: fullname(p.userid), groups: [], urls: { profile: `${WWW}/user/view.php?id=${p.userid}&course=${course.id}`, profileimage: `${WWW}/theme/image.php/boost/core/1795320626/u/f1` } },
+    }));
+    const sortedDesc = params.sortdirection !== 'ASC';
+    posts.sort((a, b) => (sortedDesc ? b.timecreated - a.timecreated : a.timecreated - b.timecreated));
+    return shaped('mod_forum_get_discussion_posts', { posts, forumid: course.forums.find((f) => f.discussions.some((d) => d.id === id))?.id ?? 0, courseid: course.id, ratinginfo: undefined, warnings: [] });
+  });
+
+  answers.set('mod_assign_get_assignments', (params, user) => {
+    const list = reachable(user, params.courseids as number[]).map((c) => ({ ...assignCourseTemplate, id: c.id, fullname: c.fullname, shortname: c.shortname, timemodified: content.recorded_at, assignments: modulesOf(c, 'assign').map(assignmentObject) }));
+    return shaped('mod_assign_get_assignments', { courses: list, warnings: courseWarnings(user, params.assignmentids as number[] | undefined) });
+  });
+
+  answers.set('mod_assign_get_submissions', (params, user) => {
+    const assignments: Obj[] = [];
+    const warnings: Obj[] = [];
+    for (const id of (params.assignmentids as number[]) ?? []) {
+      const m = world.moduleByInstance('assign', id);
+      if (!m || !seesEveryone(user, m.course)) {
+        warnings.push({ item: 'module', itemid: id, warningcode: '1', message: 'No access rights in module context' });
+        continue;
+      }
+      assignments.push({ assignmentid: id, submissions: studentsOf(m.course).map((s) => submission(id, s)).filter(Boolean) });
+    }
+    return shaped('mod_assign_get_submissions', { assignments, warnings });
+  });
+
+  answers.set('mod_assign_get_grades', (params, user) => {
+    const assignments: Obj[] = [];
+    const warnings: Obj[] = [];
+    for (const id of (params.assignmentids as number[]) ?? []) {
+      const m = world.moduleByInstance('assign', id);
+      if (!m) continue;
+      const who = seesEveryone(user, m.course) ? studentsOf(m.course) : [user.id];
+      const grades = who.map((s) => grade(id, s)).filter(Boolean);
+      if (grades.length) assignments.push({ assignmentid: id, grades });
+      else warnings.push({ item: 'assignment', itemid: id, warningcode: '3', message: 'No grades found' });
+    }
+    return shaped('mod_assign_get_grades', { assignments, warnings });
+  });
+
+  answers.set('mod_assign_get_submission_status', (params, user) => {
+    const id = params.assignid as number;
+    const m = world.moduleByInstance('assign', id)!;
+    const target = (params.userid as number | undefined) || user.id;
+    if (target !== user.id && !seesEveryone(user, m.course)) throw noPermissions('Grade assignment');
+    const template = recorded(15) as Obj;
+    const sub = submission(id, target);
+    const g = grade(id, target);
+    const last = template.lastattempt as Obj;
+    const lastattempt = { ...last, submission: sub ? { ...sub, assignment: id, latest: 1 } : undefined, graded: !!g, gradingstatus: g ? 'graded' : 'notgraded', canedit: !g && isStudentIn(m.course, target), cansubmit: false, usergroups: [] };
+    const feedback = g ? { ...(template.feedback as Obj), grade: { ...g, assignment: id }, gradefordisplay: `${Number.parseFloat(g.grade as string).toFixed(2)}&nbsp;/&nbsp;100.00`, gradeddate: g.timemodified } : undefined;
+    return shaped('mod_assign_get_submission_status', { lastattempt, feedback, warnings: [] });
+  });
+
+  answers.set('mod_quiz_get_quizzes_by_courses', (params, user) =>
+    shaped('mod_quiz_get_quizzes_by_courses', { quizzes: reachable(user, params.courseids as number[]).flatMap((c) => modulesOf(c, 'quiz').map(quizObject)), warnings: courseWarnings(user, params.courseids as number[]) }),
+  );
+
+  answers.set('mod_quiz_get_user_attempts', (params, user) => {
+    const m = world.moduleByInstance('quiz', params.quizid as number)!;
+    const target = (params.userid as number | undefined) || user.id;
+    if (target !== user.id && !seesEveryone(user, m.course)) throw noPermissions('View quiz reports');
+    return shaped('mod_quiz_get_user_attempts', { attempts: attempts(m.instance, target), warnings: [] });
+  });
+
+  answers.set('mod_quiz_get_user_best_grade', (params, user) => {
+    const m = world.moduleByInstance('quiz', params.quizid as number)!;
+    const target = (params.userid as number | undefined) || user.id;
+    if (target !== user.id && !seesEveryone(user, m.course)) throw noPermissions('View quiz reports');
+    const value = quizGrade(m.instance, target);
+    return shaped('mod_quiz_get_user_best_grade', value === null ? { hasgrade: false, warnings: [] } : { hasgrade: true, grade: value, warnings: [] });
+  });
+
+  answers.set('gradereport_user_get_grade_items', (params, user) => {
+    const course = world.courseById(params.courseid as number)!;
+    const asked = params.userid as number | undefined;
+    const everyone = seesEveryone(user, course);
+    if (asked && asked !== user.id && !everyone) throw noPermissions('View all user grades');
+    const who = asked ? [asked] : everyone ? studentsOf(course) : [user.id];
+    const items = (gradeItemsTemplate.gradeitems as Obj[]);
+    const modTemplate = items[0]!;
+    const totalTemplate = items.at(-1)!;
+    const usergrades = who.filter((id) => course.enrolled.includes(id)).map((id) => {
+      const graded: Obj[] = [];
+      let sum = 0;
+      let max = 0;
+      for (const m of course.modules) {
+        if (m.modname !== 'assign' && m.modname !== 'quiz') continue;
+        const value = m.modname === 'assign' ? gradeValue(m.instance, id) : quizGrade(m.instance, id);
+        const top = m.modname === 'assign' ? 100 : content.quizzes[String(m.instance)]!.grade;
+        if (value !== null) { sum += value; max += top; }
+        graded.push({ ...modTemplate, id: 100 + m.cmid, itemname: m.name, itemmodule: m.modname, iteminstance: m.instance, cmid: m.cmid, graderaw: value, gradeformatted: value === null ? '-' : value.toFixed(2), grademax: top,
+          rangeformatted: `0&ndash;${top}`, percentageformatted: value === null ? '-' : `${((100 * value) / top).toFixed(2)} %`, feedback: '', feedbackformat: 1, weightraw: 0, weightformatted: '-' });
+      }
+      graded.push({ ...totalTemplate, id: 10 + course.id, graderaw: max ? sum : null, gradeformatted: max ? sum.toFixed(2) : '-', grademax: max || 100, percentageformatted: max ? `${((100 * sum) / max).toFixed(2)} %` : '-' });
+      const u = userById.get(id)!;
+      return { ...gradeItemsTemplate, courseid: course.id, courseidnumber: course.shortname, userid: id, userfullname: u.name, useridnumber: '', gradeitems: graded };
+    });
+    return shaped('gradereport_user_get_grade_items', { usergrades, warnings: [] });
+  });
+
+  answers.set('core_completion_get_activities_completion_status', (params, user) => {
+    const course = world.courseById(params.courseid as number)!;
+    const target = params.userid as number;
+    if (target !== user.id && !seesEveryone(user, course)) throw noPermissions('View activity completion');
+    const statuses = course.modules.filter((m) => m.modname !== 'forum' || m.instance > 4).map((m) => {
+      const done = isStudentIn(course, target) && completes(target, m.cmid);
+      return { ...completionTemplate, cmid: m.cmid, modname: m.modname, instance: m.instance, state: done ? 1 : 0, timecompleted: done ? content.recorded_at : 0, istrackeduser: isStudentIn(course, target), isoverallcomplete: done };
+    });
+    return shaped('core_completion_get_activities_completion_status', { statuses, warnings: [] });
+  });
+
+  answers.set('core_calendar_get_calendar_events', (params, user) => {
+    const events = (params.events ?? {}) as { courseids?: number[] };
+    const list: Obj[] = [];
+    for (const c of reachable(user, events.courseids)) {
+      for (const m of modulesOf(c, 'assign')) {
+        const s = assignSettings(m.instance);
+        list.push({ ...eventTemplate, id: 500 + m.cmid, name: `${m.name} is due`, description: s.intro, courseid: c.id, categoryid: null, userid: 4, modulename: 'assign', instance: m.instance, eventtype: 'due', timestart: s.duedate, timeduration: 0 });
+      }
+      for (const m of modulesOf(c, 'quiz')) {
+        const q = content.quizzes[String(m.instance)]!;
+        list.push({ ...eventTemplate, id: 600 + m.cmid, name: `${m.name} closes`, description: q.intro, courseid: c.id, categoryid: null, userid: 4, modulename: 'quiz', instance: m.instance, eventtype: 'close', timestart: q.timeclose, timeduration: 0 });
+      }
+    }
+    return shaped('core_calendar_get_calendar_events', { events: list.sort((a, b) => (a.timestart as number) - (b.timestart as number)), warnings: [] });
+  });
+
+  return answers;
+}
