@@ -144,8 +144,15 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     (ids ?? []).filter((id) => { const c = world.courseById(id); return !c || !world.canAccessCourse(user, c); }).map((id) => ({ item: 'course', itemid: id, warningcode: '1', message: 'No access rights in course context' }));
 
   const answers = new Map<string, SiteAnswer>();
+  /** Registers an answer; calls about the site course (0 or 1), which has no activities, get `empty`. */
+  const set = (fn: string, empty: unknown, answer: SiteAnswer) =>
+    answers.set(fn, (params, user) => {
+      const courseid = params.courseid as number | undefined;
+      if (courseid !== undefined && !world.courseById(courseid)) return shaped(fn, empty);
+      return answer(params, user);
+    });
 
-  answers.set('core_course_get_contents', (params, user) => {
+  set('core_course_get_contents', [], (params, user) => {
     const course = world.courseById(params.courseid as number)!;
     const byCmid = new Map(course.modules.map((m) => [m.cmid, { ...m, course } as SimModule]));
     const sections = content.sections[String(course.id)] ?? [{ id: 0, section: 0, name: 'General', summary: '', cmids: course.modules.map((m) => m.cmid) }];
@@ -155,7 +162,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     })));
   });
 
-  answers.set('core_enrol_get_enrolled_users', (params) => {
+  set('core_enrol_get_enrolled_users', [], (params) => {
     const course = world.courseById(params.courseid as number)!;
     const groups = data.site.groups.filter((g) => g.courseid === course.id);
     const students = studentsOf(course);
@@ -171,15 +178,15 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     }));
   });
 
-  answers.set('core_group_get_course_groups', (params) =>
+  set('core_group_get_course_groups', [], (params) =>
     shaped('core_group_get_course_groups', data.site.groups.filter((g) => g.courseid === params.courseid).map((g) => ({ ...groupTemplate, id: g.id, courseid: g.courseid, name: g.name, description: `<p>${g.name}</p>`, idnumber: '' }))),
   );
 
-  answers.set('mod_forum_get_forums_by_courses', (params, user) =>
+  set('mod_forum_get_forums_by_courses', [], (params, user) =>
     shaped('mod_forum_get_forums_by_courses', reachable(user, params.courseids as number[]).flatMap((c) => c.forums.map((f) => forumObject(c, f)))),
   );
 
-  answers.set('mod_forum_get_forum_discussions', (params) => {
+  set('mod_forum_get_forum_discussions', { discussions: [], warnings: [] }, (params) => {
     const m = world.moduleByInstance('forum', params.forumid as number)!;
     const forum = m.course.forums.find((f) => f.id === m.instance)!;
     const discussions = forum.discussions.map((d) => {
@@ -192,7 +199,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_forum_get_forum_discussions', { discussions: discussions.sort((a, b) => (b.timemodified as number) - (a.timemodified as number)), warnings: [] });
   });
 
-  answers.set('mod_forum_get_discussion_posts', (params) => {
+  set('mod_forum_get_discussion_posts', { posts: [], warnings: [] }, (params) => {
     const id = params.discussionid as number;
     const course = world.discussionCourse(id)!;
     const posts = (content.posts[String(id)] ?? []).map((p) => ({
@@ -205,12 +212,12 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_forum_get_discussion_posts', { posts, forumid: course.forums.find((f) => f.discussions.some((d) => d.id === id))?.id ?? 0, courseid: course.id, ratinginfo: undefined, warnings: [] });
   });
 
-  answers.set('mod_assign_get_assignments', (params, user) => {
+  set('mod_assign_get_assignments', { courses: [], warnings: [] }, (params, user) => {
     const list = reachable(user, params.courseids as number[]).map((c) => ({ ...assignCourseTemplate, id: c.id, fullname: c.fullname, shortname: c.shortname, timemodified: content.recorded_at, assignments: modulesOf(c, 'assign').map(assignmentObject) }));
-    return shaped('mod_assign_get_assignments', { courses: list, warnings: courseWarnings(user, params.assignmentids as number[] | undefined) });
+    return shaped('mod_assign_get_assignments', { courses: list, warnings: courseWarnings(user, params.courseids as number[] | undefined) });
   });
 
-  answers.set('mod_assign_get_submissions', (params, user) => {
+  set('mod_assign_get_submissions', { assignments: [], warnings: [] }, (params, user) => {
     const assignments: Obj[] = [];
     const warnings: Obj[] = [];
     for (const id of (params.assignmentids as number[]) ?? []) {
@@ -224,7 +231,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_assign_get_submissions', { assignments, warnings });
   });
 
-  answers.set('mod_assign_get_grades', (params, user) => {
+  set('mod_assign_get_grades', { assignments: [], warnings: [] }, (params, user) => {
     const assignments: Obj[] = [];
     const warnings: Obj[] = [];
     for (const id of (params.assignmentids as number[]) ?? []) {
@@ -238,7 +245,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_assign_get_grades', { assignments, warnings });
   });
 
-  answers.set('mod_assign_get_submission_status', (params, user) => {
+  set('mod_assign_get_submission_status', { warnings: [] }, (params, user) => {
     const id = params.assignid as number;
     const m = world.moduleByInstance('assign', id)!;
     const target = (params.userid as number | undefined) || user.id;
@@ -252,18 +259,18 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_assign_get_submission_status', { lastattempt, feedback, warnings: [] });
   });
 
-  answers.set('mod_quiz_get_quizzes_by_courses', (params, user) =>
+  set('mod_quiz_get_quizzes_by_courses', { quizzes: [], warnings: [] }, (params, user) =>
     shaped('mod_quiz_get_quizzes_by_courses', { quizzes: reachable(user, params.courseids as number[]).flatMap((c) => modulesOf(c, 'quiz').map(quizObject)), warnings: courseWarnings(user, params.courseids as number[]) }),
   );
 
-  answers.set('mod_quiz_get_user_attempts', (params, user) => {
+  set('mod_quiz_get_user_attempts', { attempts: [], warnings: [] }, (params, user) => {
     const m = world.moduleByInstance('quiz', params.quizid as number)!;
     const target = (params.userid as number | undefined) || user.id;
     if (target !== user.id && !seesEveryone(user, m.course)) throw noPermissions('View quiz reports');
     return shaped('mod_quiz_get_user_attempts', { attempts: attempts(m.instance, target), warnings: [] });
   });
 
-  answers.set('mod_quiz_get_user_best_grade', (params, user) => {
+  set('mod_quiz_get_user_best_grade', { hasgrade: false, warnings: [] }, (params, user) => {
     const m = world.moduleByInstance('quiz', params.quizid as number)!;
     const target = (params.userid as number | undefined) || user.id;
     if (target !== user.id && !seesEveryone(user, m.course)) throw noPermissions('View quiz reports');
@@ -271,7 +278,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('mod_quiz_get_user_best_grade', value === null ? { hasgrade: false, warnings: [] } : { hasgrade: true, grade: value, warnings: [] });
   });
 
-  answers.set('gradereport_user_get_grade_items', (params, user) => {
+  set('gradereport_user_get_grade_items', { usergrades: [], warnings: [] }, (params, user) => {
     const course = world.courseById(params.courseid as number)!;
     const asked = params.userid as number | undefined;
     const everyone = seesEveryone(user, course);
@@ -299,7 +306,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('gradereport_user_get_grade_items', { usergrades, warnings: [] });
   });
 
-  answers.set('core_completion_get_activities_completion_status', (params, user) => {
+  set('core_completion_get_activities_completion_status', { statuses: [], warnings: [] }, (params, user) => {
     const course = world.courseById(params.courseid as number)!;
     const target = params.userid as number;
     if (target !== user.id && !seesEveryone(user, course)) throw noPermissions('View activity completion');
@@ -310,7 +317,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     return shaped('core_completion_get_activities_completion_status', { statuses, warnings: [] });
   });
 
-  answers.set('core_calendar_get_calendar_events', (params, user) => {
+  set('core_calendar_get_calendar_events', { events: [], warnings: [] }, (params, user) => {
     const events = (params.events ?? {}) as { courseids?: number[] };
     const list: Obj[] = [];
     for (const c of reachable(user, events.courseids)) {
