@@ -78,6 +78,9 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
   const quizTemplate = recorded(30).quizzes[0] as Obj;
   const attemptTemplate = recorded(31).attempts[0] as Obj;
   const groupTemplate = (recorded(27) as Obj[])[0];
+  const actionEventTemplate = recorded(22).events[0] as Obj;
+  const upcomingEventTemplate = recorded(23).events[0] as Obj;
+  const upcomingTemplate = recorded(23) as Obj;
   const recordedMembership = new Map((recorded(7) as Obj[]).map((u) => [u.id as number, (u.groups as Obj[] | undefined) ?? []]));
 
   // ---- per-user rules (see the module comment) ----------------------------------------------------------------
@@ -331,6 +334,45 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
       }
     }
     return shaped('core_calendar_get_calendar_events', { events: list.sort((a, b) => (a.timestart as number) - (b.timestart as number)), warnings: [] });
+  });
+
+  /**
+   * The user's activity deadlines as the timeline lists them: for a student the assignments not yet submitted and
+   * quizzes not yet attempted, for a teacher the assignments with submissions to grade.
+   */
+  function actionEvents(user: SimUser, from: number, to: number | null, courseFilter?: number): Obj[] {
+    const list: Obj[] = [];
+    for (const c of courses.filter((x) => x.enrolled.includes(user.id) && (courseFilter === undefined || x.id === courseFilter))) {
+      const course = { ...(actionEventTemplate.course as Obj), id: c.id, fullname: c.fullname, shortname: c.shortname, fullnamedisplay: c.fullname, idnumber: '', viewurl: `${WWW}/course/view.php?id=${c.id}` };
+      for (const m of modulesOf(c, 'assign')) {
+        const s = assignSettings(m.instance);
+        const toGrade = teacherIds.has(user.id) ? studentsOf(c).filter((id) => submission(m.instance, id) && !grade(m.instance, id)).length : 0;
+        const pending = isStudentIn(c, user.id) ? !submission(m.instance, user.id) : toGrade > 0;
+        if (!pending) continue;
+        const action = { ...(actionEventTemplate.action as Obj | undefined), name: isStudentIn(c, user.id) ? 'Add submission' : 'Grade', itemcount: isStudentIn(c, user.id) ? 1 : toGrade, actionable: true, url: `${WWW}/mod/assign/view.php?id=${m.cmid}` };
+        list.push({ ...actionEventTemplate, id: 500 + m.cmid, name: `${m.name} is due`, description: s.intro, activityname: m.name, instance: m.instance, modulename: 'assign', component: 'mod_assign', eventtype: 'due', timestart: s.duedate, timesort: s.duedate, overdue: s.duedate < content.recorded_at, course, action });
+      }
+      for (const m of modulesOf(c, 'quiz')) {
+        const q = content.quizzes[String(m.instance)]!;
+        if (!isStudentIn(c, user.id) || attempts(m.instance, user.id).length) continue;
+        const action = { ...(actionEventTemplate.action as Obj | undefined), name: 'Attempt quiz now', itemcount: 1, actionable: true, url: `${WWW}/mod/quiz/view.php?id=${m.cmid}` };
+        list.push({ ...actionEventTemplate, id: 600 + m.cmid, name: `${m.name} closes`, description: q.intro, activityname: m.name, activitystr: 'Quiz closes', instance: m.instance, modulename: 'quiz', component: 'mod_quiz', eventtype: 'close', timestart: q.timeclose, timesort: q.timeclose, overdue: false, course, action });
+      }
+    }
+    return list.filter((e) => (e.timesort as number) >= from && (to === null || (e.timesort as number) <= to)).sort((a, b) => (a.timesort as number) - (b.timesort as number));
+  }
+
+  answers.set('core_calendar_get_action_events_by_timesort', (params, user) => {
+    const events = actionEvents(user, (params.timesortfrom as number) ?? 0, (params.timesortto as number | null) ?? null).slice(0, (params.limitnum as number) || 20);
+    return shaped('core_calendar_get_action_events_by_timesort', { events, firstid: events[0]?.id ?? 0, lastid: events.at(-1)?.id ?? 0 });
+  });
+
+  answers.set('core_calendar_get_calendar_upcoming_view', (params, user) => {
+    const courseid = params.courseid as number;
+    const upcoming = actionEvents(user, content.recorded_at, null, courseid > 1 ? courseid : undefined).map((e) => ({
+      ...upcomingEventTemplate, ...e, course: { ...(upcomingEventTemplate.course as Obj), ...(e.course as Obj) }, isactionevent: true, iscourseevent: false, url: (e.action as Obj).url, popupname: e.name,
+    }));
+    return shaped('core_calendar_get_calendar_upcoming_view', { ...upcomingTemplate, events: upcoming, courseid: courseid || 1 });
   });
 
   return answers;

@@ -123,6 +123,18 @@ test('demo-teacher: their courses, with everyone\'s submissions, grades and atte
   await client.close();
 });
 
+test('what is due: the timeline and the upcoming view of the student and the teacher', async () => {
+  for (const key of ['demo-student', 'demo-teacher']) {
+    const client = await connectClient(server.url, key);
+    const { events } = await call(client, 'core_calendar_get_action_events_by_timesort', { timesortfrom: 1794000000 });
+    nonEmpty(events, `${key}: timeline`);
+    assert.ok(events.every((e: Any) => e.action?.name), `${key}: every timeline event has an action`);
+    const upcoming = await call(client, 'core_calendar_get_calendar_upcoming_view', {});
+    nonEmpty(upcoming.events, `${key}: upcoming view`);
+    await client.close();
+  }
+});
+
 test('demo-manager: every course of the site', async () => {
   const client = await connectClient(server.url, 'demo-manager');
   const me = (await call(client, 'core_webservice_get_site_info', {})).userid;
