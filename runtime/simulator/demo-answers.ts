@@ -169,7 +169,13 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
     const course = world.courseById(params.courseid as number)!;
     const groups = data.site.groups.filter((g) => g.courseid === course.id);
     const students = studentsOf(course);
-    return shaped('core_enrol_get_enrolled_users', course.enrolled.map((id) => {
+    // Options Moodle applies: groupid, limitfrom, limitnumber (others are accepted and ignored by the double).
+    const options = new Map(((params.options as { name: string; value: string }[] | undefined) ?? []).map((o) => [o.name, o.value]));
+    const inGroup = (member: Obj[]) => !options.has('groupid') || member.some((g) => String(g.id) === options.get('groupid'));
+    const from = Number(options.get('limitfrom') ?? 0);
+    const count = Number(options.get('limitnumber') ?? 0);
+    const page = (list: Obj[]) => (count > 0 ? list.slice(from, from + count) : list.slice(from));
+    return shaped('core_enrol_get_enrolled_users', page(course.enrolled.map((id) => {
       const u = userById.get(id)!;
       const teacher = teacherIds.has(id);
       const roles = [{ roleid: teacher ? (u.username === 'dlindqvist' ? 3 : 4) : 5, name: '', shortname: teacher ? (u.username === 'dlindqvist' ? 'editingteacher' : 'teacher') : 'student', sortorder: 0 }];
@@ -178,7 +184,7 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
       const user: Obj = { ...userTemplate, id, fullname: u.name, email: u.email, roles, groups: member };
       delete user.enrolledcourses;
       return user;
-    }));
+    }).filter((user) => inGroup(user.groups as Obj[]))));
   });
 
   set('core_group_get_course_groups', [], (params) =>

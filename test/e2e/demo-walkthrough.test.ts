@@ -158,3 +158,13 @@ test('answers are consistent across calls: the same discussion lists the same po
   await student.close();
   await teacher.close();
 });
+
+test('participants: Moodle\'s options groupid, limitfrom and limitnumber apply', async () => {
+  const client = await connectClient(server.url, 'demo-teacher');
+  const all = await call(client, 'core_enrol_get_enrolled_users', { courseid: 3 });
+  const page = await call(client, 'core_enrol_get_enrolled_users', { courseid: 3, options: [{ name: 'limitfrom', value: '2' }, { name: 'limitnumber', value: '3' }] });
+  assert.deepEqual(page.map((u: Any) => u.id), all.slice(2, 5).map((u: Any) => u.id));
+  const alpha = await call(client, 'core_enrol_get_enrolled_users', { courseid: 2, options: [{ name: 'groupid', value: '1' }] });
+  assert.ok(alpha.length > 0 && alpha.every((u: Any) => u.groups.some((g: Any) => g.id === 1)));
+  await client.close();
+});
