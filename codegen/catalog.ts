@@ -1,7 +1,8 @@
-import type { Catalog, CatalogFunction, ComponentSchemas, CourseRef } from '../runtime/catalog/types.ts';
+import type { Catalog, CatalogEntity, CatalogFunction, ComponentSchemas, CourseRef, CourseRefVia } from '../runtime/catalog/types.ts';
 import { annotationsFor, titleFor } from './annotations.ts';
+import { argumentLeaves, isIdLike, NOT_ENTITIES, ruleOutputCourseRefs, ruleReferences, type EntityReference } from './course-refs.ts';
+import { ENTITY_TYPES, viaFor } from './entities.ts';
 import { functionGuide, loadDescriptionOverrides, unknownDescribed } from './descriptions.ts';
-import { ruleCourseRefs, ruleOutputCourseRefs } from './course-refs.ts';
 import { CodegenError } from './errors.ts';
 import type { FunctionOverride, Overrides } from './overrides.ts';
 import { inputSchema } from './schema/input.ts';
@@ -16,12 +17,31 @@ export interface CatalogOptions {
   site?: { release: string; version: string };
   /** Live introspection: the functions the token's service enables; others are excluded. */
   enabled?: ReadonlySet<string>;
+  /** Keep the gateway's own plugin functions (local_moodlemcp_*) as tools; by default they are excluded. */
+  includePluginFunctions?: boolean;
+}
+
+/** The gateway's own Moodle plugin (codegen/moodle/local_moodlemcp): its functions serve the gateway, not the clients. */
+export const PLUGIN_FUNCTION_PREFIX = 'local_moodlemcp_';
+
+/** Every classified argument of one function, for the generated report (generated/course-refs.md). */
+export interface FunctionCoverage {
+  name: string;
+  access: 'read' | 'write';
+  /** Course-bound references as in the catalog (with via), unclassified id-like arguments included. */
+  courseRefs: CourseRef[];
+  /** Course-free references (not course refs), with their entity. */
+  courseFree: EntityReference[];
+  /** Result paths naming the answer's course ('result' via). */
+  resultCourseRefs: string[];
 }
 
 export interface CatalogBuild {
   catalog: Catalog;
   /** JSON Schemas per component (`generated/schemas/<component>.json`). */
   schemas: Record<string, ComponentSchemas>;
+  /** Per function (sorted by name), every classified argument. */
+  coverage: FunctionCoverage[];
 }
 
 /**
@@ -38,14 +58,22 @@ export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, optio
   if (unknown.length) throw new CodegenError(`descriptions: functions.${unknown[0]}: no such function in ${options.source}`);
   const excluded: { name: string; reason: string }[] = [];
   const functions: CatalogFunction[] = [];
+  const coverage: FunctionCoverage[] = [];
   const schemas: Record<string, ComponentSchemas> = {};
   for (const fn of [...doc.functions].sort((a, b) => compare(a.name, b.name))) {
     if (options.enabled && !options.enabled.has(fn.name)) {
       excluded.push({ name: fn.name, reason: "not enabled in the token's external service" });
       continue;
     }
-    const entry = { ...catalogFunction(fn, overrides[fn.name]), ...functionGuide(fn, described) };
+    if (fn.name.startsWith(PLUGIN_FUNCTION_PREFIX) && !options.includePluginFunctions) {
+      excluded.push({ name: fn.name, reason: "the gateway's own plugin function (codegen --include-plugin-functions keeps it)" });
+      continue;
+    }
+    const built = catalogEntry(fn, overrides[fn.name]);
+    const entry = { ...built.entry, ...functionGuide(fn, described) };
+    const courseFree = built.courseFree;
     functions.push(entry);
+    coverage.push({ name: fn.name, access: entry.access, courseRefs: entry.courseRefs, courseFree, resultCourseRefs: entry.resultCourseRefs ?? [] });
     (schemas[fn.component] ??= {})[fn.name] = { input: inputSchema(fn.parameters), output: outputSchema(fn.returns) };
   }
   const catalog: Catalog = {
@@ -56,17 +84,34 @@ export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, optio
       branch: doc.moodle.branch,
       source: options.source,
     },
-    ...(options.enabled ? { excluded } : {}),
+    ...(options.enabled || excluded.length ? { excluded } : {}),
+    entities: catalogEntities(),
     functions,
   };
-  return { catalog, schemas };
+  return { catalog, schemas, coverage };
+}
+
+/** The catalog's entity map (codegen/entities.ts, in the contract's shape). */
+export function catalogEntities(): Record<string, CatalogEntity> {
+  return Object.fromEntries(Object.entries(ENTITY_TYPES).map(([name, e]) => [
+    name,
+    { courseBound: e.courseBound, ...(e.moodle ? { moodle: e.moodle } : {}), description: e.description },
+  ]));
 }
 
 /** One catalog entry: rules first, then the reviewed override. */
 export function catalogFunction(fn: FunctionDescription, override?: FunctionOverride): CatalogFunction {
+  return catalogEntry(fn, override).entry;
+}
+
+function catalogEntry(fn: FunctionDescription, override?: FunctionOverride): { entry: CatalogFunction; courseFree: EntityReference[] } {
   const title = titleFor(fn.name, fn.component);
   const access = override?.access ?? fn.type;
-  return {
+  const references = classify(fn, override);
+  const resultRefs = resultCourseRefs(fn, access, override);
+  const courseRefs = references.filter((ref) => ENTITY_TYPES[ref.entity]!.courseBound).map((ref) => courseRef(ref, resultRefs.length > 0));
+  const courseFree = references.filter((ref) => !ENTITY_TYPES[ref.entity]!.courseBound);
+  const entry: CatalogFunction = {
     name: fn.name,
     title,
     description: normaliseWhitespace(fn.description),
@@ -81,27 +126,77 @@ export function catalogFunction(fn: FunctionDescription, override?: FunctionOver
     annotations: annotationsFor(fn.name, title, access, override?.destructive),
     inputSchemaRef: `schemas/${fn.component}.json#/${fn.name}/input`,
     outputSchemaRef: `schemas/${fn.component}.json#/${fn.name}/output`,
-    courseRefs: courseRefs(fn, override),
+    courseRefs,
+    ...(resultRefs.length ? { resultCourseRefs: resultRefs } : {}),
     outputCourseRefs: outputCourseRefs(fn, override),
     services: [...(fn.service_memberships ?? [])].sort(compare),
   };
+  return { entry, courseFree };
 }
 
-function courseRefs(fn: FunctionDescription, override?: FunctionOverride): CourseRef[] {
-  const remove = new Set(override?.removeCourseRefs ?? []);
-  const added = (override?.courseRefs ?? []).map((ref) => ({ ...ref, source: 'override' }) as CourseRef);
+/**
+ * Every classified argument of a function: rule-found references, corrected by the override, plus every id-like
+ * argument that neither classifies (entity `unclassified`: course-bound, unresolvable, so it fails closed).
+ * Sorted by path.
+ */
+export function classify(fn: FunctionDescription, override?: FunctionOverride): EntityReference[] {
+  const at = `overrides: functions.${fn.name}`;
+  const remove = new Set(override?.removeReferences ?? []);
+  const added = (override?.references ?? []).map((ref) => ({ ...ref, source: 'override' }) as EntityReference);
   for (const ref of added) remove.add(ref.path);
-  const rule = ruleCourseRefs(fn);
+  const { references: rule, levels } = ruleReferences(fn);
   const known = new Set(rule.map((ref) => ref.path));
-  for (const path of override?.removeCourseRefs ?? []) {
-    if (!known.has(path)) throw new CodegenError(`overrides: functions.${fn.name}.removeCourseRefs: no rule-found ref ${path}`);
+  for (const path of override?.removeReferences ?? []) {
+    if (!known.has(path)) throw new CodegenError(`${at}.removeReferences: no rule-found reference ${path}`);
   }
-  const paths = nodePaths(fn.parameters);
+  const leaves = new Set(argumentLeaves(fn.parameters).map((leaf) => leaf.path));
   for (const ref of added) {
-    if (!paths.has(ref.path)) throw new CodegenError(`overrides: functions.${fn.name}.courseRefs: ${ref.path} is not an argument path`);
+    if (!leaves.has(ref.path)) throw new CodegenError(`${at}.references: ${ref.path} is not an argument path (of a value)`);
+    if (ref.levelPath && !leaves.has(ref.levelPath)) throw new CodegenError(`${at}.references: ${ref.levelPath} is not an argument path`);
+    if (ref.levelPath) levels.add(ref.levelPath);
   }
-  const refs = [...rule.filter((ref) => !remove.has(ref.path)), ...added];
-  return refs.map(normaliseRef);
+  const references = [...rule.filter((ref) => !remove.has(ref.path)), ...added];
+  const classified = new Set(references.map((ref) => ref.path));
+  for (const leaf of argumentLeaves(fn.parameters)) {
+    if (classified.has(leaf.path) || levels.has(leaf.path) || remove.has(leaf.path)) continue;
+    if (isIdLike(leaf.name) && !Object.hasOwn(NOT_ENTITIES, leaf.name)) {
+      references.push({ path: leaf.path, entity: 'unclassified', source: 'rule:unclassified-id' });
+    }
+  }
+  return references.map(normaliseReference).sort((a, b) => compare(a.path, b.path));
+}
+
+/** A course-bound reference as a catalog CourseRef, with how it resolves. */
+function courseRef(ref: EntityReference, resultVia: boolean): CourseRef {
+  const via: CourseRefVia[] = [...viaFor(ref.entity)];
+  // module_instance needs its module for both Moodle's lookup and the resolver.
+  const usable = ref.entity === 'module_instance' && !ref.module ? [] : via;
+  if (resultVia && ref.entity !== 'course') {
+    const at = usable.indexOf('resolver');
+    usable.splice(at === -1 ? usable.length : at, 0, 'result');
+  }
+  return {
+    path: ref.path,
+    entity: ref.entity,
+    ...(ref.module ? { module: ref.module } : {}),
+    ...(ref.levelPath ? { levelPath: ref.levelPath } : {}),
+    via: usable,
+    source: ref.source,
+  };
+}
+
+/** Result paths naming the course of a READ function's single-object answer (overrides.yaml resultCourseRefs). */
+function resultCourseRefs(fn: FunctionDescription, access: string, override?: FunctionOverride): string[] {
+  const paths = override?.resultCourseRefs ?? [];
+  if (!paths.length) return [];
+  const at = `overrides: functions.${fn.name}.resultCourseRefs`;
+  if (access !== 'read') throw new CodegenError(`${at}: only READ functions may be checked on their result (this one writes)`);
+  const known = fn.returns ? nodePaths(fn.returns) : new Set<string>();
+  for (const path of paths) {
+    if (!known.has(path)) throw new CodegenError(`${at}: ${path} is not a result path`);
+    if (path.includes('[]')) throw new CodegenError(`${at}: ${path} is inside a list: the answer's course must be a single value`);
+  }
+  return [...paths];
 }
 
 function outputCourseRefs(fn: FunctionDescription, override?: FunctionOverride): string[] {
@@ -116,12 +211,12 @@ function outputCourseRefs(fn: FunctionDescription, override?: FunctionOverride):
 }
 
 /** Fixed key order so that the JSON output is stable. */
-function normaliseRef(ref: CourseRef): CourseRef {
+function normaliseReference(ref: EntityReference): EntityReference {
   return {
     path: ref.path,
-    kind: ref.kind,
+    entity: ref.entity,
     ...(ref.module ? { module: ref.module } : {}),
-    ...(ref.entity ? { entity: ref.entity } : {}),
+    ...(ref.levelPath ? { levelPath: ref.levelPath } : {}),
     source: ref.source,
   };
 }

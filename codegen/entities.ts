@@ -51,6 +51,11 @@ const COURSE_BOUND: Record<string, Omit<EntityType, 'courseBound'>> = {
     chain: '<module>.course (every activity table has a course column; e.g. forum.course, quiz.course)',
     moodle: 'core_course_get_course_module_by_instance',
   },
+  activity_instance: {
+    description: 'an activity instance whose module is named by another argument (not fixed by the function)',
+    chain: '<module>.course, the module being the value of the sibling module/component argument',
+    resolver: false,
+  },
   course_section: { description: 'a course section', chain: 'course_sections.course' },
   group: { description: 'a group', chain: 'groups.courseid', moodle: 'core_group_get_groups' },
   grouping: { description: 'a grouping', chain: 'groupings.courseid', moodle: 'core_group_get_groupings' },
@@ -182,6 +187,18 @@ const COURSE_BOUND: Record<string, Omit<EntityType, 'courseBound'>> = {
     chain: 'depends on the custom field handler (component + area)',
     resolver: false,
   },
+  opaque_payload: {
+    description: 'a serialised form, JSON document or key/value list whose content (course, module, group, event ids, ...) ' +
+      'depends on another argument (form class, fragment callback, table handler, report source)',
+    chain: 'none: the gateway cannot read ids out of it',
+    resolver: false,
+  },
+  unclassified: {
+    description: 'an argument named like an id that no rule or override classifies (a new Moodle version or plugin); ' +
+      'treated as course-bound and unresolvable until codegen/course-refs.ts or codegen/overrides.yaml classifies it',
+    chain: 'unknown',
+    resolver: false,
+  },
   customfield_instance: {
     description: 'the instance a custom field value belongs to (a course for course custom fields)',
     chain: 'depends on the field handler: customfield_field.categoryid -> customfield_category.component/area',
@@ -223,6 +240,7 @@ const COURSE_FREE: Record<string, { description: string; courseFreeReason: strin
   search_area: { description: 'a search area id (component-area name)', courseFreeReason: 'names a kind of content, not an instance' },
   string_id: { description: 'a language string or admin page identifier', courseFreeReason: 'not an entity' },
   stored_progress: { description: 'a stored progress bar id', courseFreeReason: 'a progress record (percentage) of a background task' },
+  ai_provider: { description: 'an AI provider instance', courseFreeReason: 'site configuration of the AI subsystem' },
   analytics_model: { description: 'an analytics model', courseFreeReason: 'site configuration' },
   policy_version: { description: 'a site policy version', courseFreeReason: 'site policies are site-wide' },
   admin_preset: { description: 'an admin preset', courseFreeReason: 'site configuration' },

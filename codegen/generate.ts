@@ -1,5 +1,6 @@
 import type { Catalog } from '../runtime/catalog/types.ts';
 import { buildCatalog, compare, type CatalogOptions } from './catalog.ts';
+import { courseRefsReport } from './emit/course-refs-report.ts';
 import { jsonFile } from './emit/header.ts';
 import { openApiDocument } from './emit/openapi.ts';
 import { emitTypeScript } from './emit/ts-files.ts';
@@ -17,6 +18,8 @@ export interface GenerateOptions extends CatalogOptions {
 
 export interface GenerateResult {
   catalog: Catalog;
+  /** Id-like arguments that no rule or override classifies (`function: path`); listed in course-refs.md. */
+  unclassified: string[];
   /** Every file of `generated/`, path relative to it → content. */
   files: Map<string, string>;
 }
@@ -30,13 +33,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const started = performance.now();
   const step = (message: string) => say(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-  const { catalog, schemas } = buildCatalog(options.document, options.overrides, options);
+  const { catalog, schemas, coverage } = buildCatalog(options.document, options.overrides, options);
   const components = Object.keys(schemas).sort(compare);
   step(`catalog: ${catalog.functions.length} functions in ${components.length} components` +
     (catalog.excluded?.length ? `, ${catalog.excluded.length} excluded` : ''));
 
   const files = new Map<string, string>();
   files.set('catalog.json', jsonFile(catalog as unknown as Record<string, unknown>));
+  files.set('course-refs.md', courseRefsReport(coverage, { release: catalog.moodle.release, source: catalog.moodle.source }));
+  const unclassified = coverage.flatMap((fn) => fn.courseRefs.filter((ref) => ref.entity === 'unclassified').map((ref) => `${fn.name}: ${ref.path}`));
+  step(`references: ${coverage.filter((fn) => fn.courseRefs.length).length} functions with course-bound references, ${unclassified.length} unclassified id-like arguments`);
   for (const component of components) files.set(`schemas/${component}.json`, jsonFile(schemas[component]));
   step(`JSON Schemas: ${components.length} files`);
 
@@ -59,7 +65,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   for (const [path, text] of emitTypeScript(tsFiles)) files.set(path, text);
   step(`emitted ${files.size} files through ts-morph`);
-  return { catalog, files: new Map([...files].sort(([a], [b]) => compare(a, b))) };
+  return { catalog, unclassified, files: new Map([...files].sort(([a], [b]) => compare(a, b))) };
 }
 
 function typesIndex(components: string[]): string[] {

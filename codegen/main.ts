@@ -1,9 +1,14 @@
 /**
  * `make generate` / `make check-generated`:
- *   node --import tsx codegen/main.ts [--snapshot FILE] [--url URL] [--out DIR] [--check]
+ *   node --import tsx codegen/main.ts [--snapshot FILE] [--url URL] [--out DIR] [--check] [--include-plugin-functions]
  * With --url, MOODLE_TOKEN must hold a web-service token of a site administrator whose service includes
  * core_webservice_get_site_info and local_moodlemcp_export_functions (the plugin in codegen/moodle/).
+ * The plugin's own functions (local_moodlemcp_*) are left out of the tools unless --include-plugin-functions.
+ * A snapshot is recorded in the catalog by the SHA-256 of its content (never its path), so the output does not
+ * depend on where the file lies.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string', default: resolve(ROOT, 'generated') },
       check: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'include-plugin-functions': { type: 'boolean', default: false },
     },
   });
   const log = values.quiet ? () => {} : (line: string) => console.log(line);
@@ -43,11 +49,19 @@ async function main(argv: string[]): Promise<number> {
     source = { document: live.document, source: `site:${live.url}`, site: live.site, enabled: live.enabled };
   } else {
     const file = values.snapshot ? resolve(values.snapshot) : DEFAULT_SNAPSHOT;
-    source = { document: loadSnapshot(file), source: `snapshot:${relative(ROOT, file).split('\\').join('/')}` };
+    source = { document: loadSnapshot(file), source: `snapshot:sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}` };
+    log(`snapshot: ${relative(ROOT, file).split('\\').join('/') || file}`);
   }
   log(`source: ${source.source} (${source.document.functions.length} functions)`);
 
-  const { catalog, files } = await generate({ ...source, overrides, progress: log });
+  const { catalog, files, unclassified } = await generate({
+    ...source, overrides, includePluginFunctions: values['include-plugin-functions'], progress: log,
+  });
+  if (unclassified.length) {
+    // Not fatal (a live site may run plugins nobody reviewed): each is course-bound and unresolvable, so it fails closed.
+    console.error(`warning: ${unclassified.length} id-like arguments no rule classifies (refused under a course restriction; see generated/course-refs.md):`);
+    for (const line of unclassified) console.error(`  - ${line}`);
+  }
   if (catalog.excluded?.length) {
     log(`excluded ${catalog.excluded.length} functions not enabled by the token's service:`);
     for (const { name } of catalog.excluded) log(`  - ${name}`);

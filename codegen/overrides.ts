@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { Access, CourseRef } from '../runtime/catalog/types.ts';
+import type { Access } from '../runtime/catalog/types.ts';
+import type { EntityReference } from './course-refs.ts';
+import { ENTITY_TYPES } from './entities.ts';
 import { CodegenError } from './errors.ts';
 import { isObject } from './sources/validate.ts';
 
@@ -12,10 +14,12 @@ export const DEFAULT_OVERRIDES = fileURLToPath(new URL('./overrides.yaml', impor
 export interface FunctionOverride {
   reason: string;
   access?: Access;
-  /** Course references to add (replacing a rule-found ref with the same path). */
-  courseRefs?: Omit<CourseRef, 'source'>[];
-  /** Rule-found course reference paths to drop. */
-  removeCourseRefs?: string[];
+  /** Entity references to add (replacing a rule-found reference with the same path); course-bound or course-free. */
+  references?: Omit<EntityReference, 'source'>[];
+  /** Rule-found reference paths to drop. */
+  removeReferences?: string[];
+  /** READ functions only: result paths (outside lists) naming the course of the answer ('result' via). */
+  resultCourseRefs?: string[];
   /** Output course paths to add. */
   outputCourseRefs?: string[];
   /** Forces the MCP destructiveHint. */
@@ -24,8 +28,8 @@ export interface FunctionOverride {
 
 export type Overrides = Record<string, FunctionOverride>;
 
-const KINDS = new Set(['course', 'cm', 'instance', 'unresolvable']);
-const FIELDS = new Set(['reason', 'access', 'courseRefs', 'removeCourseRefs', 'outputCourseRefs', 'destructive']);
+const FIELDS = new Set(['reason', 'access', 'references', 'removeReferences', 'resultCourseRefs', 'outputCourseRefs', 'destructive']);
+const REF_FIELDS = new Set(['path', 'entity', 'module', 'levelPath']);
 
 /** Reads and validates codegen/overrides.yaml; every entry must have a `reason`. */
 export function loadOverrides(path: string = DEFAULT_OVERRIDES): Overrides {
@@ -52,15 +56,19 @@ export function parseOverrides(doc: unknown, origin = 'overrides'): Overrides {
     if (typeof raw.reason !== 'string' || raw.reason.trim() === '') fail(`${at}.reason`, 'every override needs a reason');
     if (raw.access !== undefined && raw.access !== 'read' && raw.access !== 'write') fail(`${at}.access`, 'expected read or write');
     if (raw.destructive !== undefined && typeof raw.destructive !== 'boolean') fail(`${at}.destructive`, 'expected a boolean');
-    const refs = raw.courseRefs ?? [];
-    if (!Array.isArray(refs)) return fail(`${at}.courseRefs`, 'expected a list');
+    const refs = raw.references ?? [];
+    if (!Array.isArray(refs)) return fail(`${at}.references`, 'expected a list');
     refs.forEach((ref: unknown, i: number) => {
-      if (!isObject(ref) || typeof ref.path !== 'string') return fail(`${at}.courseRefs[${i}].path`, 'expected a path');
-      if (!KINDS.has(ref.kind as string)) fail(`${at}.courseRefs[${i}].kind`, 'expected course, cm, instance or unresolvable');
-      if (ref.kind === 'instance' && typeof ref.module !== 'string') fail(`${at}.courseRefs[${i}].module`, 'instance refs need a module');
-      if (ref.kind === 'unresolvable' && typeof ref.entity !== 'string') fail(`${at}.courseRefs[${i}].entity`, 'unresolvable refs need an entity');
+      const here = `${at}.references[${i}]`;
+      if (!isObject(ref) || typeof ref.path !== 'string') return fail(`${here}.path`, 'expected a path');
+      for (const key of Object.keys(ref)) if (!REF_FIELDS.has(key)) fail(`${here}.${key}`, `unknown field (allowed: ${[...REF_FIELDS].join(', ')})`);
+      if (typeof ref.entity !== 'string' || !Object.hasOwn(ENTITY_TYPES, ref.entity)) {
+        fail(`${here}.entity`, `expected an entity type of codegen/entities.ts, got ${JSON.stringify(ref.entity)}`);
+      }
+      if ((ref.entity === 'module_instance') !== (typeof ref.module === 'string')) fail(`${here}.module`, 'module_instance references (only) need a module');
+      if ((ref.entity === 'context_instance') !== (typeof ref.levelPath === 'string')) fail(`${here}.levelPath`, 'context_instance references (only) need a levelPath');
     });
-    for (const list of ['removeCourseRefs', 'outputCourseRefs'] as const) {
+    for (const list of ['removeReferences', 'resultCourseRefs', 'outputCourseRefs'] as const) {
       if (raw[list] !== undefined && (!Array.isArray(raw[list]) || !(raw[list] as unknown[]).every((p) => typeof p === 'string'))) {
         fail(`${at}.${list}`, 'expected a list of paths');
       }

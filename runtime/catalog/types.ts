@@ -9,27 +9,41 @@ export type Access = 'read' | 'write';
 /** A JSON Schema (draft 2020-12) object. */
 export type JsonSchema = Record<string, unknown>;
 
+/** How the gateway resolves a reference to a course, in order of preference. */
+export type CourseRefVia = 'argument' | 'moodle' | 'result' | 'resolver';
+
 /**
- * An argument path that names a course or a course-bound entity.
+ * An argument path that names a course or a course-bound entity (codegen/entities.ts is the vocabulary).
  * Path syntax: dots for object keys, `[]` for every item of a list: `courseid`, `courseids[]`,
  * `options.ids[]`, `enrolments[].courseid`, `events.courseids[]`.
  */
 export interface CourseRef {
+  /** Argument path (dots for keys, [] for list items). */
   path: string;
-  /**
-   * - `course`: the value is a course id;
-   * - `cm`: a course-module id (resolved with core_course_get_course_module);
-   * - `instance`: a module instance id of `module` (resolved with core_course_get_course_module_by_instance);
-   * - `unresolvable`: a course-bound entity that the gateway cannot map to a course (`entity` says which);
-   *   under a course restriction such a call is denied.
-   */
-  kind: 'course' | 'cm' | 'instance' | 'unresolvable';
-  /** Module name for `instance` refs (`forum`, `assign`, `quiz`, ...). */
+  /** Entity type: 'course', 'course_module', 'module_instance', 'group', 'forum_discussion', ... (Catalog.entities). */
+  entity: string;
+  /** module_instance only: the module name (forum, quiz, assign, ...). */
   module?: string;
-  /** Entity name for `unresolvable` refs (`discussion`, `post`, `group`, ...). */
-  entity?: string;
+  /** entity 'context_instance' only: path of the sibling contextlevel argument (the ref's value is the instanceid). */
+  levelPath?: string;
+  /**
+   * How the gateway resolves it, in order of preference: 'argument' (the value IS a course id), 'moodle' (a Moodle
+   * core function the caller may call, Catalog.entities[entity].moodle), 'result' (READ functions only: the answer's
+   * course, at the function's resultCourseRefs paths, is checked before it is released), 'resolver'
+   * (local_moodlemcp_resolve_courses, when the site enables it). Empty: the call is refused under a course restriction.
+   */
+  via: CourseRefVia[];
   /** `rule:<name>` when found by a codegen rule, `override` when set in codegen/overrides.yaml. */
   source: string;
+}
+
+/** One entity type of the catalog (codegen/entities.ts). */
+export interface CatalogEntity {
+  /** Whether a course restriction must check it (course-free entities are not course refs). */
+  courseBound: boolean;
+  /** Moodle core function used for the 'moodle' via. */
+  moodle?: string;
+  description: string;
 }
 
 /** MCP tool annotations (2025-06-18 / 2025-11-25). */
@@ -63,8 +77,10 @@ export interface CatalogFunction {
   /** `schemas/<component>.json#/<name>/input` and `#/<name>/output`: where the JSON Schemas live. */
   inputSchemaRef: string;
   outputSchemaRef: string;
-  /** Argument paths naming courses or course-bound entities. Empty when none. */
+  /** Every argument path naming a course or a course-bound entity. Empty when none. */
   courseRefs: CourseRef[];
+  /** READ functions whose single-object answer names its course: the result paths holding that course id. */
+  resultCourseRefs?: string[];
   /** Output paths whose values are course ids (for filtering list results), same path syntax (`[].id`, `courses[].id`). */
   outputCourseRefs: string[];
   /** Services (on the introspected site) that enable this function. */
@@ -79,9 +95,12 @@ export interface CatalogFunction {
 
 export interface Catalog {
   format: 'moodle-mcp-catalog/1';
+  /** `source`: `snapshot:sha256:<hex>` (content hash of the description file) or `site:<url>`. */
   moodle: { release: string; version: string; branch: string; source: string };
   /** Functions left out because the token's service does not enable them (live introspection only). */
   excluded?: { name: string; reason: string }[];
+  /** Every entity type that course refs name (codegen/entities.ts), by name. */
+  entities: Record<string, CatalogEntity>;
   functions: CatalogFunction[];
 }
 

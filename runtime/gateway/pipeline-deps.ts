@@ -32,7 +32,7 @@ export function createPipelineDeps(c: {
     async resolveCourses(fn, args, ctx, lookups) {
       if (fn.courseRefs.length === 0) return { courses: [], resolved: true };
       // Without a restriction only the ids written in the arguments are gathered (for the audit): no Moodle round trip.
-      const refs = lookups ? fn.courseRefs : fn.courseRefs.filter((r) => r.kind === 'course');
+      const refs = lookups ? fn.courseRefs : fn.courseRefs.filter((r) => r.entity === 'course');
       return c.courses.resolve({ name: fn.name, courseRefs: refs }, args, ctx.connection.moodleToken);
     },
     courseRestriction: c.courseRestriction,

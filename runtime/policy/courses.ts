@@ -32,6 +32,8 @@ export interface CourseResolver {
   clear(): void;
 }
 
+const RESOLVED_HERE = new Set(['course', 'course_module', 'module_instance']);
+
 type Lookup = { kind: 'cm'; id: number } | { kind: 'instance'; module: string; id: number };
 
 const lookupKey = (l: Lookup) => (l.kind === 'cm' ? `cm:${l.id}` : `instance:${l.module}:${l.id}`);
@@ -99,17 +101,19 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
         }
         for (const value of values) {
           const id = asId(value);
-          if (ref.kind === 'unresolvable') {
-            unresolved.add(`${ref.path} (${ref.entity ?? 'entity'})`);
+          // Until the resolver and the other lookups are wired in (issue 10), only courses, course modules and module
+          // instances resolve; every other course-bound entity is unresolved.
+          if (!RESOLVED_HERE.has(ref.entity) || (ref.entity === 'module_instance' && !ref.module)) {
+            unresolved.add(`${ref.path} (${ref.entity})`);
           } else if (id === undefined) {
             unresolved.add(ref.path);
-          } else if (ref.kind === 'course') {
+          } else if (ref.entity === 'course') {
             courses.add(id); // 0 (all courses) and 1 (the site course) count as courses: fail closed
           } else if (id === 0) {
             // No course module or instance has id 0: Moodle's "none" default (e.g. cmid=0). Not a reference.
-          } else if (ref.kind === 'cm') {
+          } else if (ref.entity === 'course_module') {
             want(ref, { kind: 'cm', id });
-          } else if (ref.kind === 'instance' && ref.module) {
+          } else if (ref.entity === 'module_instance' && ref.module) {
             want(ref, { kind: 'instance', module: ref.module, id });
           } else {
             unresolved.add(ref.path);

@@ -19,21 +19,24 @@ export interface RestrictionEntry {
   entities: string[];
 }
 
+/** Entities the gateway maps to courses with Moodle lookups today (the other course-bound ones are unresolvable). */
+const LOOKUP_ENTITIES = new Set(['course_module', 'module_instance']);
+
 /** How every catalog function behaves under a course restriction (for the README and reviewers). */
 export function restrictionReport(functions: CatalogFunction[], siteLevel: readonly string[]): RestrictionEntry[] {
   const site = new Set(siteLevel);
   return functions
     .map((fn) => {
-      const kinds = new Set(fn.courseRefs.map((r) => r.kind));
-      const entities = [...new Set(fn.courseRefs.filter((r) => r.kind === 'unresolvable').map((r) => r.entity ?? r.path))].sort();
+      const kinds = new Set(fn.courseRefs.map((r) => r.entity));
+      const entities = [...new Set(fn.courseRefs.filter((r) => !LOOKUP_ENTITIES.has(r.entity) && r.entity !== 'course').map((r) => r.entity))].sort();
       const cls: RestrictionClass =
         fn.courseRefs.length === 0
           ? site.has(fn.name)
             ? 'site-level'
             : 'denied'
-          : kinds.has('unresolvable')
+          : entities.length
             ? 'partly unresolvable'
-            : kinds.has('cm') || kinds.has('instance')
+            : kinds.has('course_module') || kinds.has('module_instance')
               ? 'lookup'
               : 'resolvable';
       return { name: fn.name, class: cls, filtered: fn.outputCourseRefs.length > 0, entities };

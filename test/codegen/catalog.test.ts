@@ -10,7 +10,7 @@ import { loadCatalog, schemasOf } from './helpers.ts';
 
 const catalog = loadCatalog();
 const byName = new Map(catalog.functions.map((f) => [f.name, f]));
-const refs = (name: string) => byName.get(name)!.courseRefs.map(({ path, kind, module, entity }: CourseRef) => ({ path, kind, ...(module ? { module } : {}), ...(entity ? { entity } : {}) }));
+const refs = (name: string) => byName.get(name)!.courseRefs.map(({ path, entity, module }: CourseRef) => ({ path, entity, ...(module ? { module } : {}) }));
 
 test('catalog: format, Moodle release, 759 functions sorted by name, schema refs resolve', () => {
   assert.equal(catalog.format, 'moodle-mcp-catalog/1');
@@ -62,19 +62,25 @@ test('annotations: deletes are destructive, creates are not idempotent', () => {
 });
 
 test('course references of the key functions', () => {
-  assert.deepEqual(refs('core_enrol_get_enrolled_users'), [{ path: 'courseid', kind: 'course' }]);
-  assert.deepEqual(refs('mod_forum_get_forums_by_courses'), [{ path: 'courseids[]', kind: 'course' }]);
-  assert.deepEqual(refs('mod_forum_get_forum_discussions'), [{ path: 'forumid', kind: 'instance', module: 'forum' }]);
-  assert.deepEqual(refs('mod_assign_get_submissions'), [{ path: 'assignmentids[]', kind: 'instance', module: 'assign' }]);
-  assert.deepEqual(refs('enrol_manual_enrol_users'), [{ path: 'enrolments[].courseid', kind: 'course' }]);
-  assert.deepEqual(refs('core_group_create_groups'), [{ path: 'groups[].courseid', kind: 'course' }]);
-  assert.ok(refs('core_calendar_get_calendar_events').some((r) => r.path === 'events.courseids[]' && r.kind === 'course'));
-  assert.deepEqual(refs('core_course_get_course_module'), [{ path: 'cmid', kind: 'cm' }]);
-  assert.deepEqual(refs('core_course_get_courses'), [{ path: 'options.ids[]', kind: 'course' }]);
-  assert.deepEqual(refs('mod_quiz_get_user_attempts'), [{ path: 'quizid', kind: 'instance', module: 'quiz' }]);
-  assert.deepEqual(refs('mod_forum_get_discussion_posts'), [{ path: 'discussionid', kind: 'unresolvable', entity: 'discussion' }]);
-  assert.deepEqual(refs('core_group_add_group_members'), [{ path: 'members[].groupid', kind: 'unresolvable', entity: 'group' }]);
-  assert.deepEqual(refs('mod_lesson_get_page_data').map((r) => r.path), ['lessonid'], 'a sub-entity next to an instance is not listed');
+  assert.deepEqual(refs('core_enrol_get_enrolled_users'), [{ path: 'courseid', entity: 'course' }]);
+  assert.deepEqual(refs('mod_forum_get_forums_by_courses'), [{ path: 'courseids[]', entity: 'course' }]);
+  assert.deepEqual(refs('mod_forum_get_forum_discussions'), [
+    { path: 'forumid', entity: 'module_instance', module: 'forum' },
+    { path: 'groupid', entity: 'group' },
+  ], 'the group id beside the forum id is kept');
+  assert.deepEqual(refs('mod_assign_get_submissions'), [{ path: 'assignmentids[]', entity: 'module_instance', module: 'assign' }]);
+  assert.deepEqual(refs('enrol_manual_enrol_users'), [{ path: 'enrolments[].courseid', entity: 'course' }]);
+  assert.deepEqual(refs('core_group_create_groups'), [{ path: 'groups[].courseid', entity: 'course' }]);
+  assert.ok(refs('core_calendar_get_calendar_events').some((r) => r.path === 'events.courseids[]' && r.entity === 'course'));
+  assert.deepEqual(refs('core_course_get_course_module'), [{ path: 'cmid', entity: 'course_module' }]);
+  assert.deepEqual(refs('core_course_get_courses'), [{ path: 'options.ids[]', entity: 'course' }]);
+  assert.deepEqual(refs('mod_quiz_get_user_attempts'), [{ path: 'quizid', entity: 'module_instance', module: 'quiz' }]);
+  assert.deepEqual(refs('mod_forum_get_discussion_posts'), [{ path: 'discussionid', entity: 'forum_discussion' }]);
+  assert.deepEqual(refs('core_group_add_group_members'), [{ path: 'members[].groupid', entity: 'group' }]);
+  assert.deepEqual(refs('mod_lesson_get_page_data'), [
+    { path: 'lessonid', entity: 'module_instance', module: 'lesson' },
+    { path: 'pageid', entity: 'lesson_page' },
+  ], 'a sub-entity next to an instance is kept');
   assert.deepEqual(refs('core_course_get_categories'), [], 'category ids are not course references');
   assert.equal(byName.get('core_course_get_courses')!.courseRefs[0].source, 'override');
   assert.equal(byName.get('core_enrol_get_enrolled_users')!.courseRefs[0].source, 'rule:course-id');
@@ -95,10 +101,13 @@ test('overrides: every entry has a reason; unknown functions, paths and fields a
   assert.ok(Object.values(overrides).every((o) => o.reason.trim().length > 0));
   assert.throws(() => parseOverrides({ functions: { x: { access: 'write' } } }), /reason/);
   assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', acess: 'write' } } }), /unknown field/);
-  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', courseRefs: [{ path: 'a', kind: 'instance' }] } } }), /module/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', references: [{ path: 'a', entity: 'module_instance' }] } } }), /module/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', references: [{ path: 'a', entity: 'context_instance' }] } } }), /levelPath/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', references: [{ path: 'a', entity: 'discussion' }] } } }), /entity type of codegen\/entities\.ts/);
+  assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', courseRefs: [] } } }), /unknown field/);
   const doc = loadSnapshot();
   assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { nope_fn: { reason: 'r' } } }), { source: 't' }), /no such function/);
-  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', courseRefs: [{ path: 'options.nope[]', kind: 'course' }] } } }), { source: 't' }), /not an argument path/);
+  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', references: [{ path: 'options.nope[]', entity: 'course' }] } } }), { source: 't' }), /not an argument path/);
 });
 
 test('overrides: an output course reference that is not a result path is refused (else the filter keeps every item)', () => {

@@ -25,7 +25,7 @@ const fn = (name: string, access: 'read' | 'write', courseRefs: CatalogFunction[
 });
 
 const functions = new Map([
-  ['core_course_get_contents', fn('core_course_get_contents', 'read', [{ path: 'courseid', kind: 'course', source: 'rule:courseid' }])],
+  ['core_course_get_contents', fn('core_course_get_contents', 'read', [{ path: 'courseid', entity: 'course', via: ['argument'], source: 'rule:courseid' }])],
   ['core_course_create_courses', fn('core_course_create_courses', 'write')],
   ['core_message_get_unread_conversations_count', fn('core_message_get_unread_conversations_count', 'read')],
 ]);

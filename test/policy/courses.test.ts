@@ -5,7 +5,12 @@ import { createCourseResolver, type CallMoodle } from '../../runtime/policy/cour
 import { parsePath, valuesAt } from '../../runtime/policy/paths.ts';
 import { PolicyError } from '../../runtime/policy/errors.ts';
 
-const ref = (path: string, kind: CourseRef['kind'], extra: Partial<CourseRef> = {}): CourseRef => ({ path, kind, source: 'rule:test', ...extra });
+const ENTITY = { course: 'course', cm: 'course_module', instance: 'module_instance' } as const;
+const VIA = { course: ['argument'], cm: ['moodle', 'resolver'], instance: ['moodle', 'resolver'] } as const;
+const ref = (path: string, kind: 'course' | 'cm' | 'instance' | 'unresolvable', extra: Partial<CourseRef> = {}): CourseRef =>
+  kind === 'unresolvable'
+    ? { path, entity: 'forum_discussion', via: ['resolver'], source: 'rule:test', ...extra }
+    : { path, entity: ENTITY[kind], via: [...VIA[kind]], source: 'rule:test', ...extra };
 
 /** A fake Moodle: course modules 10..12 in course 2, 20 in course 3; forum instance 7 → course 3. Tokens see everything except 'guest'. */
 function fakeMoodle() {
@@ -133,8 +138,8 @@ describe('course resolution', () => {
     await r.resolve(cm, { cmid: 404 }, 't'); // failures are not cached
     assert.equal(m.calls.length, failures + 1);
 
-    const discussion = { name: 'f', courseRefs: [ref('discussionid', 'unresolvable', { entity: 'discussion' }), ref('courseid', 'course')] };
-    assert.deepEqual(await r.resolve(discussion, { discussionid: 5, courseid: 2 }, 't'), { courses: [2], resolved: false, unresolved: ['discussionid (discussion)'] });
+    const discussion = { name: 'f', courseRefs: [ref('discussionid', 'unresolvable', { entity: 'forum_discussion' }), ref('courseid', 'course')] };
+    assert.deepEqual(await r.resolve(discussion, { discussionid: 5, courseid: 2 }, 't'), { courses: [2], resolved: false, unresolved: ['discussionid (forum_discussion)'] });
     assert.deepEqual(await r.resolve(discussion, { courseid: 2 }, 't'), { courses: [2], resolved: true });
 
     const broken = { name: 'f', courseRefs: [ref('a..b', 'course')] };

@@ -14,7 +14,7 @@ const flip = (profile: string, f: CatalogFunction, after: Flip['after']): Flip =
 describe('policy diff grouping', () => {
   it('decides listings with the profile\'s own scopes, an address it allows, no courses, no usage and no site admin', () => {
     const profile = { scopes: ['api.read'], ip_allow: ['10.0.0.0/8'], allow: ['*'], deny: [], allow_site_admin: false };
-    const refs = { ...fn('core_course_a'), courseRefs: [{ path: 'courseid', kind: 'course', source: 'rule:courseid' }] } as CatalogFunction;
+    const refs = { ...fn('core_course_a'), courseRefs: [{ path: 'courseid', entity: 'course', via: ['argument'], source: 'rule:courseid' }] } as CatalogFunction;
     assert.deepEqual(listInput('p1', profile, refs), {
       action: 'tools/list',
       connection: { id: 'review', profile: 'p1', scopes: ['api.read'], auth_method: 'review', site_admin: false },
