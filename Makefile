@@ -18,11 +18,13 @@ run: setup policy ## run the gateway (against the built-in Moodle simulator when
 sim:             ## run the Moodle simulator alone (a test double)
 	$(NODE) runtime/cli/main.ts sim
 
-generate:        ## regenerate generated/ (bundled snapshot, or MOODLE_URL + MOODLE_TOKEN for a live site)
-	$(NODE) codegen/main.ts $(if $(MOODLE_URL),--url "$(MOODLE_URL)") $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
+CODEGEN_SOURCE = $(if $(MOODLE_URL),--url "$(MOODLE_URL)") $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
 
-check-generated: ## fail when generated/ is stale against codegen and the snapshot
-	$(NODE) codegen/main.ts --check
+generate:        ## regenerate generated/ (bundled snapshot, SNAPSHOT=file, or MOODLE_URL + MOODLE_TOKEN for a live site)
+	$(NODE) codegen/main.ts $(CODEGEN_SOURCE)
+
+check-generated: ## fail when generated/ is stale against codegen and the source (same SNAPSHOT / MOODLE_URL as generate)
+	$(NODE) codegen/main.ts --check $(CODEGEN_SOURCE)
 
 policy:          ## compile policies/*.rego to WASM (go tool opa)
 	bash scripts/policy-build.sh

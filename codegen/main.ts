@@ -7,8 +7,6 @@
  * A snapshot is recorded in the catalog by the SHA-256 of its content (never its path), so the output does not
  * depend on where the file lies.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,7 +15,7 @@ import { generate } from './generate.ts';
 import { staleFiles, writeFiles } from './output-files.ts';
 import { loadOverrides } from './overrides.ts';
 import { fetchLiveSource, siteRoot } from './sources/live.ts';
-import { DEFAULT_SNAPSHOT, loadSnapshot } from './sources/snapshot.ts';
+import { DEFAULT_SNAPSHOT, loadSnapshot, snapshotSource } from './sources/snapshot.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     source = { document: live.document, source: `site:${live.url}`, site: live.site, enabled: live.enabled };
   } else {
     const file = values.snapshot ? resolve(values.snapshot) : DEFAULT_SNAPSHOT;
-    source = { document: loadSnapshot(file), source: `snapshot:sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}` };
+    source = { document: loadSnapshot(file), source: snapshotSource(file) };
     log(`snapshot: ${relative(ROOT, file).split('\\').join('/') || file}`);
   }
   log(`source: ${source.source} (${source.document.functions.length} functions)`);
