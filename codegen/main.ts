@@ -61,8 +61,8 @@ async function main(argv: string[]): Promise<number> {
     for (const line of unclassified) console.error(`  - ${line}`);
   }
   if (catalog.excluded?.length) {
-    log(`excluded ${catalog.excluded.length} functions not enabled by the token's service:`);
-    for (const { name } of catalog.excluded) log(`  - ${name}`);
+    log(`excluded ${catalog.excluded.length} functions:`);
+    for (const { name, reason } of catalog.excluded) log(`  - ${name} (${reason})`);
   }
 
   if (values.check) {

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { generate } from '../../codegen/generate.ts';
 import { loadOverrides } from '../../codegen/overrides.ts';
 import { listFiles, staleFiles, writeFiles } from '../../codegen/output-files.ts';
-import { loadSnapshot } from '../../codegen/sources/snapshot.ts';
+import { DEFAULT_SNAPSHOT, loadSnapshot, snapshotSource } from '../../codegen/sources/snapshot.ts';
 import { HEADER } from '../../codegen/emit/header.ts';
 import { GENERATED } from './helpers.ts';
 
 test('two generations write byte-identical files, equal to the committed generated/', async () => {
-  const options = { document: loadSnapshot(), overrides: loadOverrides(), source: 'snapshot:codegen/sources/snapshot/functions-4.5.6.json' };
+  const options = { document: loadSnapshot(), overrides: loadOverrides(), source: snapshotSource(DEFAULT_SNAPSHOT) };
   const first = await generate(options);
   const second = await generate(options);
   const dir = mkdtempSync(join(tmpdir(), 'codegen-'));

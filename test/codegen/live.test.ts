@@ -72,8 +72,12 @@ test('fetchLiveSource reads site info and the exported document over form-encode
 test('functions outside the token\'s service are excluded and listed', async () => {
   const live = await fetchLiveSource({ url, token: TOKEN });
   const { catalog } = await generate({ document: live.document, overrides: loadOverrides(), source: `site:${live.url}`, site: live.site, enabled: live.enabled });
-  assert.deepEqual(catalog.functions.map((f) => f.name), [...enabled].sort());
-  assert.deepEqual(catalog.excluded, [{ name: 'core_backup_submit_copy_form', reason: "not enabled in the token's external service" }]);
+  // The plugin's own export function is enabled (codegen needs it) but is not a tool (issue 11 item 9).
+  assert.deepEqual(catalog.functions.map((f) => f.name), [...enabled].filter((n) => !n.startsWith('local_moodlemcp_')).sort());
+  assert.deepEqual(catalog.excluded, [
+    { name: 'core_backup_submit_copy_form', reason: "not enabled in the token's external service" },
+    { name: 'local_moodlemcp_export_functions', reason: "the gateway's own plugin function (codegen --include-plugin-functions keeps it)" },
+  ]);
   assert.equal(catalog.moodle.release, '4.5.7 (Build: 20251006)');
 });
 
@@ -116,10 +120,10 @@ test('codegen/main.ts --url writes the catalog and prints the excluded functions
   try {
     const run = await runMain(['--url', url, '--out', out], TOKEN);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /excluded 1 functions not enabled by the token's service:\n {2}- core_backup_submit_copy_form/);
+    assert.match(run.stdout, /excluded 2 functions:\n {2}- core_backup_submit_copy_form \(not enabled in the token's external service\)\n {2}- local_moodlemcp_export_functions \(the gateway's own plugin function/);
     assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TOKEN));
     const catalog = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as Catalog;
-    assert.equal(catalog.functions.length, 4);
+    assert.equal(catalog.functions.length, 3);
     assert.match(catalog.moodle.source, /^site:http:\/\/127\.0\.0\.1:\d+$/);
     const withCredentials = await runMain(['--url', url.replace('//', '//admin:s3cret-pw@'), '--out', out], TOKEN);
     assert.equal(withCredentials.status, 2);

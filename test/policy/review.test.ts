@@ -74,9 +74,9 @@ describe('course restriction report', () => {
       ({ name, component: 'moodle', access: 'read', courseRefs, outputCourseRefs }) as unknown as CatalogFunction;
     const entries = restrictionReport(
       [
-        f('a_direct', [{ path: 'courseid', kind: 'course' }]),
-        f('b_lookup', [{ path: 'cmid', kind: 'cm' }, { path: 'courseid', kind: 'course' }]),
-        f('c_partly', [{ path: 'discussionid', kind: 'unresolvable', entity: 'discussion' }, { path: 'forumid', kind: 'instance', module: 'forum' }]),
+        f('a_direct', [{ path: 'courseid', entity: 'course' }]),
+        f('b_lookup', [{ path: 'cmid', entity: 'course_module' }, { path: 'courseid', entity: 'course' }]),
+        f('c_partly', [{ path: 'discussionid', entity: 'forum_discussion' }, { path: 'forumid', entity: 'module_instance', module: 'forum' }]),
         f('d_site', [], ['[].id']),
         f('e_none', []),
       ],
@@ -85,12 +85,12 @@ describe('course restriction report', () => {
     assert.deepEqual(entries.map((e) => [e.name, e.class, e.filtered, e.entities]), [
       ['a_direct', 'resolvable', false, []],
       ['b_lookup', 'lookup', false, []],
-      ['c_partly', 'partly unresolvable', false, ['discussion']],
+      ['c_partly', 'partly unresolvable', false, ['forum_discussion']],
       ['d_site', 'site-level', true, []],
       ['e_none', 'denied', false, []],
     ]);
     const md = formatRestrictionReport(entries);
     assert.ok(md.includes('| site-level | 1 | 1 |'));
-    assert.ok(md.includes('**partly unresolvable** (1): `c_partly` (discussion)'));
+    assert.ok(md.includes('**partly unresolvable** (1): `c_partly` (forum_discussion)'));
   });
 });
