@@ -103,14 +103,14 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
           const id = asId(value);
           // Until the resolver and the other lookups are wired in (issue 10), only courses, course modules and module
           // instances resolve; every other course-bound entity is unresolved.
-          if (!RESOLVED_HERE.has(ref.entity) || (ref.entity === 'module_instance' && !ref.module)) {
+          if (id === 0 && ref.entity !== 'course') {
+            // No entity has id 0: Moodle's "none" default (cmid=0, groupid=0). Not a reference.
+          } else if (!RESOLVED_HERE.has(ref.entity) || (ref.entity === 'module_instance' && !ref.module)) {
             unresolved.add(`${ref.path} (${ref.entity})`);
           } else if (id === undefined) {
             unresolved.add(ref.path);
           } else if (ref.entity === 'course') {
             courses.add(id); // 0 (all courses) and 1 (the site course) count as courses: fail closed
-          } else if (id === 0) {
-            // No course module or instance has id 0: Moodle's "none" default (e.g. cmid=0). Not a reference.
           } else if (ref.entity === 'course_module') {
             want(ref, { kind: 'cm', id });
           } else if (ref.entity === 'module_instance' && ref.module) {
