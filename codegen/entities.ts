@@ -249,6 +249,11 @@ const COURSE_FREE: Record<string, { description: string; courseFreeReason: strin
   blog_entry: {
     description: 'a blog entry', courseFreeReason: 'entries belong to their author (post.userid); course associations are optional tags',
   },
+  rating_scale: {
+    description: "the scaleid of the rating API: a positive value is a maximum of points, a negative one a scale (-scale.id)",
+    courseFreeReason: "a grading scale setting, not an entity lookup: the component's rating_validate callback refuses any " +
+      "value other than the rated activity's own scale (the activity is the sibling context reference, which is checked)",
+  },
   context_item: {
     description: "an item id inside a sibling context reference's component area (comments, ratings, files)",
     courseFreeReason: 'rows are keyed by (context, component, area, itemid): the sibling context reference is the one checked',
