@@ -55,7 +55,7 @@ const NAMES: Record<string, string> = {
   ...names('lti_tool_type', 'tooltypeid'),
   // course-free
   ...names('user', 'userid userids gradeduserid requesteduserid reviewerid studentid blockeduserid unblockeduserid otheruserid ' +
-    'currentuserid referenceuserid touserid rateduserid foruserid behalfid authorid'),
+    'currentuserid referenceuserid touserid rateduserid foruserid behalfid authorid useridto useridfrom'),
   ...names('course_category', 'categoryid categoryids parentcategoryid'),
   ...names('cohort', 'cohortid cohortids'),
   ...names('role', 'roleid'),
@@ -75,7 +75,7 @@ const NAMES: Record<string, string> = {
   ...names('content_item', 'contentitemid'),
   ...names('draft_area', 'draftitemid draftid attachmentsid inlineattachmentsid'),
   ...names('user_device', 'appid pushid uuid deviceid'),
-  ...names('client_token', 'clientmsgid clientnoteid uniqueid orderid beepid elementid pageinstance'),
+  ...names('client_token', 'clientmsgid clientnoteid uniqueid orderid beepid elementid pageinstance stateId'),
   ...names('search_area', 'areaids'),
   ...names('string_id', 'stringid admintreeid'),
   ...names('analytics_model', 'modelid'),
@@ -138,7 +138,7 @@ function names(entity: string, list: string, into: Record<string, string> = {}):
 
 /** Whether an argument is named like an entity id (…id, …ids, id, instance…, context…): such arguments must be classified. */
 export function isIdLike(name: string): boolean {
-  return /(id|ids)$/.test(name) || /^(instance|context)/.test(name);
+  return /(id|ids)$/i.test(name) || /^(instance|context)/i.test(name);
 }
 
 /** Every value leaf of a parameter tree, with catalog-style paths and its siblings. */

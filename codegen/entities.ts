@@ -156,6 +156,11 @@ const COURSE_BOUND: Record<string, Omit<EntityType, 'courseBound'>> = {
     description: 'a marking guide frequently used comment',
     chain: `gradingform_guide_comments.definitionid -> grading_definitions.areaid -> grading_areas.contextid${CONTEXT}`,
   },
+  comment: { description: 'a comment', chain: `comments.contextid${CONTEXT}` },
+  issued_badge: {
+    description: 'an issued badge, by its hash (text)', chain: 'badge_issued.uniquehash -> badge_issued.badgeid -> badge.courseid',
+    resolver: false,
+  },
   course_competency: { description: 'a competency linked to a course', chain: 'competency_coursecomp.courseid' },
   contentbank_content: { description: 'a content bank item', chain: `contentbank_content.contextid${CONTEXT}` },
   analytics_prediction: { description: 'an analytics prediction (insight)', chain: `analytics_predictions.contextid${CONTEXT}` },
