@@ -57,9 +57,9 @@ export function courseRefsReport(coverage: FunctionCoverage[], source: { release
     out.push(`| \`${name}\` | ${type.courseBound ? 'yes' : 'no'} | ${via} | ${cell(`${type.description}: ${why}`)} | ${used.get(name) ?? 0} |`);
   }
 
-  out.push('', '## Functions', '', '| function | access | course-bound references: path → entity (via) | course-free |', '| --- | --- | --- | --- |');
+  out.push('', '## Functions', '', '| function | access | course-bound references: path → entity (via) | course-free references: path → entity (why: entity types above) |', '| --- | --- | --- | --- |');
   for (const fn of coverage) {
-    const refs = fn.courseRefs.map(courseRefText).join('<br>');
+    const refs = fn.courseRefs.length ? fn.courseRefs.map(courseRefText).join('<br>') : 'none: course-free';
     const free = fn.courseFree.length
       ? fn.courseFree.map(freeText).join('<br>')
       : fn.courseRefs.length ? '' : 'no argument names an entity';
