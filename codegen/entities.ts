@@ -11,6 +11,9 @@
  * DML API). `context` means "continue with the context rules": contextlevel 50 (course) -> instanceid is the
  * course; 70 (module) -> course_modules.id = instanceid -> course_modules.course; 80 (block) -> the parent context
  * of block_instances (then these rules again); 10 system, 40 category, 30 user -> no course ('nocourse').
+ * A contextlevel ARGUMENT (the levelPath of a context_instance reference) is a level name in every 4.5.6 function
+ * (PARAM_ALPHA / PARAM_ALPHANUM: system, user, coursecat, course, module, block); only a lone contextlevel (no
+ * instance, entity context_level) is an integer.
  *
  * How a reference resolves (CourseRef.via, in order of preference):
  *   'argument' - the value is a course id;
