@@ -110,6 +110,7 @@ const COMPONENT_NAMES: Record<string, Record<string, string>> = {
   core_competency: names('competency', 'parentid'),
   core_customfield: names('customfield_definition', 'categoryid beforeid', names('customfield_area_item', 'itemid')),
   core_reportbuilder: names('reportbuilder_report_part', 'instanceid'),
+  core_grades: names('grade_category', 'parentcategoryid'),
 };
 
 /** Module-instance names that differ from `<module>id` / `<module>ids`, per module. */

@@ -123,6 +123,7 @@ const COURSE_BOUND: Record<string, Omit<EntityType, 'courseBound'>> = {
   badge: { description: 'a badge (site or course badge)', chain: 'badge.courseid (type 1 site badges: no course)' },
   note: { description: 'a note (site, course or personal)', chain: "post.courseid (module = 'notes'; the site course id: no course)" },
   grade_item: { description: 'a grade item', chain: 'grade_items.courseid' },
+  grade_category: { description: 'a grade category (of a course gradebook)', chain: 'grade_categories.courseid' },
   scale: { description: 'a scale', chain: 'scale.courseid (0: a standard scale, no course)' },
   message_conversation: {
     description: 'a message conversation (individual, self or course group conversation)',
