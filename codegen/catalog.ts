@@ -158,7 +158,8 @@ export function classify(fn: FunctionDescription, override?: FunctionOverride): 
   const references = [...rule.filter((ref) => !remove.has(ref.path)), ...added];
   const classified = new Set(references.map((ref) => ref.path));
   for (const leaf of argumentLeaves(fn.parameters)) {
-    if (classified.has(leaf.path) || levels.has(leaf.path) || remove.has(leaf.path)) continue;
+    // A removed id-like reference is unclassified again: only a reference to another entity replaces it.
+    if (classified.has(leaf.path) || levels.has(leaf.path)) continue;
     if (isIdLike(leaf.name) && !Object.hasOwn(NOT_ENTITIES, leaf.name)) {
       references.push({ path: leaf.path, entity: 'unclassified', source: 'rule:unclassified-id' });
     }

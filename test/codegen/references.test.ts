@@ -108,6 +108,9 @@ test('an id-like argument no rule knows is listed as unclassified and fails clos
   assert.deepEqual(ref, { path: 'widgetid', entity: 'unclassified', via: [], source: 'rule:unclassified-id' });
   assert.equal(catalog.entities.unclassified!.courseBound, true);
   assert.match(courseRefsReport(coverage, { release: 'x', source: 'test' }), /- `core_enrol_get_enrolled_users`: `widgetid`/);
+  // Removing a rule's reference does not hide an id-like argument: it is unclassified again.
+  const removed = classify(fnNamed('core_enrol_get_enrolled_users'), parseOverrides({ functions: { f: { reason: 'r', removeReferences: ['courseid'] } } }).f);
+  assert.deepEqual(removed.filter((r) => r.path === 'courseid').map((r) => r.entity), ['unclassified']);
 });
 
 test('via: argument for courses, moodle only for the four entities with a Moodle lookup, result only for reads', () => {
