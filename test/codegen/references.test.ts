@@ -28,6 +28,8 @@ const refAt = (name: string, path: string): CourseRef => {
 };
 const leafType = (fn: FunctionDescription, path: string) => argumentLeaves(fn.parameters).find((l) => l.path === path)?.paramtype;
 const fnNamed = (name: string) => doc.functions.find((f) => f.name === name)!;
+/** A catalog of a few functions only, as a live site whose service enables just those (other overrides are not checked). */
+const only = (d: FunctionsDocument) => ({ enabled: new Set(d.functions.map((f) => f.name)) });
 
 test('enrol_meta: instances[].courseid is declared PARAM_RAW and is still a course reference', () => {
   for (const name of ['enrol_meta_add_instances', 'enrol_meta_delete_instances']) {
@@ -103,7 +105,7 @@ test('an id-like argument no rule knows is listed as unclassified and fails clos
   const fn = structuredClone(fnNamed('core_enrol_get_enrolled_users'));
   fn.parameters.keys.widgetid = { kind: 'value', type: 'int', paramtype: 'PARAM_INT', required: 'VALUE_REQUIRED', default: null, allownull: false, desc: '' };
   const one: FunctionsDocument = { ...doc, functions: [fn] };
-  const { catalog, coverage } = buildCatalog(one, {}, { source: 'test' });
+  const { catalog, coverage } = buildCatalog(one, {}, { source: 'test', ...only(one) });
   const ref = catalog.functions[0]!.courseRefs.find((r) => r.path === 'widgetid');
   assert.deepEqual(ref, { path: 'widgetid', entity: 'unclassified', via: [], source: 'rule:unclassified-id' });
   assert.equal(catalog.entities.unclassified!.courseBound, true);
@@ -137,7 +139,7 @@ test('via: argument for courses, moodle only for the four entities with a Moodle
 
 test('resultCourseRefs: refused on a write, on a path inside a list and on a path that is not in the result', () => {
   const one = (name: string, resultCourseRefs: string[]) =>
-    buildCatalog({ ...doc, functions: [fnNamed(name)] }, parseOverrides({ functions: { [name]: { reason: 'r', resultCourseRefs } } }), { source: 't' });
+    buildCatalog({ ...doc, functions: [fnNamed(name)] }, parseOverrides({ functions: { [name]: { reason: 'r', resultCourseRefs } } }), { source: 't', enabled: new Set([name]) });
   assert.throws(() => one('mod_forum_set_lock_state', ['discussionid']), /only READ functions/);
   assert.throws(() => one('mod_forum_get_discussion_posts', ['posts[].id']), /inside a list/);
   assert.throws(() => one('mod_forum_get_discussion_posts', ['course']), /is not a result path/);
@@ -164,12 +166,16 @@ test('entities: the catalog map matches codegen/entities.ts; course-bound types 
 test('the plugin\'s own functions (local_moodlemcp_*) are left out of the tools unless asked', () => {
   const plugin = { ...structuredClone(fnNamed('core_webservice_get_site_info')), name: `${PLUGIN_FUNCTION_PREFIX}export_functions`, component: 'local_moodlemcp' };
   const withPlugin: FunctionsDocument = { ...doc, functions: [fnNamed('core_webservice_get_site_info'), plugin] };
-  const left = buildCatalog(withPlugin, {}, { source: 't' }).catalog;
+  const left = buildCatalog(withPlugin, {}, { source: 't', ...only(withPlugin) }).catalog;
   assert.deepEqual(left.functions.map((f) => f.name), ['core_webservice_get_site_info']);
-  assert.deepEqual(left.excluded?.map((e) => e.name), ['local_moodlemcp_export_functions']);
-  const kept = buildCatalog(withPlugin, {}, { source: 't', includePluginFunctions: true }).catalog;
+  assert.deepEqual(left.excluded, [{ name: 'local_moodlemcp_export_functions', reason: "the gateway's own plugin function (codegen --include-plugin-functions keeps it)" }]);
+  const kept = buildCatalog(withPlugin, {}, { source: 't', ...only(withPlugin), includePluginFunctions: true }).catalog;
   assert.deepEqual(kept.functions.map((f) => f.name), ['core_webservice_get_site_info', 'local_moodlemcp_export_functions']);
-  assert.equal(kept.excluded, undefined);
+  assert.deepEqual(kept.excluded, []);
+  // From a snapshot (no service list) too.
+  const snapshot = buildCatalog({ ...doc, functions: [...doc.functions, plugin] }, overrides, { source: 't' }).catalog;
+  assert.equal(snapshot.functions.length, 759);
+  assert.deepEqual(snapshot.excluded?.map((e) => e.name), ['local_moodlemcp_export_functions']);
 });
 
 test('the catalog records a snapshot by content hash: the same file at another path gives the same source', () => {
