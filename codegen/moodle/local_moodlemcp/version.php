@@ -1,5 +1,5 @@
 <?php
-// This file is part of moodle-mcp (Apache-2.0), a Moodle local plugin used by the moodle-mcp code generator.
+// This file is part of moodle-mcp (Apache-2.0), a Moodle local plugin used by the moodle-mcp code generator and gateway.
 
 /**
  * Version information.
@@ -11,8 +11,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_moodlemcp';
-$plugin->version = 2026112700;
+$plugin->version = 2026120700;
 $plugin->requires = 2023042400; // Moodle 4.2: core_external namespace.
 $plugin->supported = [402, 500];
 $plugin->maturity = MATURITY_STABLE;
-$plugin->release = '0.1.0';
+$plugin->release = '0.2.0';

@@ -21,4 +21,15 @@ $functions = [
         'ajax' => false,
         'loginrequired' => true,
     ],
+    'local_moodlemcp_resolve_courses' => [
+        'classname' => 'local_moodlemcp\external\resolve_courses',
+        'methodname' => 'execute',
+        'description' => 'Returns the course of each entity (course module, discussion, attempt, context, ...) in a batch of at '
+            . 'most 100, as the calling user: the course only when the entity exists and the user can access that course, '
+            . 'otherwise unknown (or nocourse for entities outside any course). Used by the moodle-mcp gateway to enforce '
+            . 'course restrictions.',
+        'type' => 'read',
+        'ajax' => false,
+        'loginrequired' => true,
+    ],
 ];

@@ -10,5 +10,5 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['pluginname'] = 'moodle-mcp function exporter';
-$string['privacy:metadata'] = 'The moodle-mcp function exporter only reads web-service function descriptions; it stores no personal data.';
+$string['pluginname'] = 'moodle-mcp (function exporter and course resolver)';
+$string['privacy:metadata'] = 'The moodle-mcp plugin only reads web-service function descriptions and which course an item belongs to; it stores no personal data.';
