@@ -44,27 +44,12 @@ class course_resolver {
         'enrol_instance' => ['from' => '{enrol} e', 'course' => 'e.courseid'],
         'user_enrolment' => ['from' => '{user_enrolments} e JOIN {enrol} p ON p.id = e.enrolid', 'course' => 'p.courseid'],
         'grade_item' => ['from' => '{grade_items} e', 'course' => 'e.courseid'],
-        'grade_category' => ['from' => '{grade_categories} e', 'course' => 'e.courseid'],
-        'grade_grade' => ['from' => '{grade_grades} e JOIN {grade_items} p ON p.id = e.itemid', 'course' => 'p.courseid'],
         'course_competency' => ['from' => '{competency_coursecomp} e', 'course' => 'e.courseid'],
-        'course_module_competency' => ['from' => '{competency_modulecomp} e JOIN {course_modules} p ON p.id = e.cmid',
-            'course' => 'p.course'],
-        'course_completion_criterion' => ['from' => '{course_completion_criteria} e', 'course' => 'e.course'],
-        'assign_submission' => ['from' => '{assign_submission} e JOIN {assign} p ON p.id = e.assignment', 'course' => 'p.course'],
-        'assign_grade' => ['from' => '{assign_grades} e JOIN {assign} p ON p.id = e.assignment', 'course' => 'p.course'],
-        'assign_override' => ['from' => '{assign_overrides} e JOIN {assign} p ON p.id = e.assignid', 'course' => 'p.course'],
         'bigbluebuttonbn_recording' => ['from' => '{bigbluebuttonbn_recordings} e JOIN {bigbluebuttonbn} p ON p.id = e.bigbluebuttonbnid',
             'course' => 'p.course'],
         'book_chapter' => ['from' => '{book_chapters} e JOIN {book} p ON p.id = e.bookid', 'course' => 'p.course'],
-        'chat_message' => ['from' => '{chat_messages} e JOIN {chat} p ON p.id = e.chatid', 'course' => 'p.course'],
-        'choice_option' => ['from' => '{choice_options} e JOIN {choice} p ON p.id = e.choiceid', 'course' => 'p.course'],
-        'choice_answer' => ['from' => '{choice_answers} e JOIN {choice} p ON p.id = e.choiceid', 'course' => 'p.course'],
         'data_record' => ['from' => '{data_records} e JOIN {data} p ON p.id = e.dataid', 'course' => 'p.course'],
         'data_field' => ['from' => '{data_fields} e JOIN {data} p ON p.id = e.dataid', 'course' => 'p.course'],
-        'data_content' => ['from' => '{data_content} e JOIN {data_records} r ON r.id = e.recordid JOIN {data} p ON p.id = r.dataid',
-            'course' => 'p.course'],
-        'feedback_item' => ['from' => '{feedback_item} e JOIN {feedback} p ON p.id = e.feedback', 'course' => 'p.course'],
-        'feedback_completed' => ['from' => '{feedback_completed} e JOIN {feedback} p ON p.id = e.feedback', 'course' => 'p.course'],
         'forum_discussion' => ['from' => '{forum_discussions} e JOIN {forum} p ON p.id = e.forum', 'course' => 'p.course'],
         'forum_post' => ['from' => '{forum_posts} e JOIN {forum_discussions} d ON d.id = e.discussion JOIN {forum} p ON p.id = d.forum',
             'course' => 'p.course'],
@@ -73,13 +58,10 @@ class course_resolver {
         'h5pactivity_attempt' => ['from' => '{h5pactivity_attempts} e JOIN {h5pactivity} p ON p.id = e.h5pactivityid',
             'course' => 'p.course'],
         'lesson_page' => ['from' => '{lesson_pages} e JOIN {lesson} p ON p.id = e.lessonid', 'course' => 'p.course'],
-        'lesson_answer' => ['from' => '{lesson_answers} e JOIN {lesson} p ON p.id = e.lessonid', 'course' => 'p.course'],
-        'lesson_attempt' => ['from' => '{lesson_attempts} e JOIN {lesson} p ON p.id = e.lessonid', 'course' => 'p.course'],
-        'lesson_override' => ['from' => '{lesson_overrides} e JOIN {lesson} p ON p.id = e.lessonid', 'course' => 'p.course'],
         'quiz_attempt' => ['from' => '{quiz_attempts} e JOIN {quiz} p ON p.id = e.quiz', 'course' => 'p.course'],
-        'quiz_slot' => ['from' => '{quiz_slots} e JOIN {quiz} p ON p.id = e.quizid', 'course' => 'p.course'],
-        'quiz_section' => ['from' => '{quiz_sections} e JOIN {quiz} p ON p.id = e.quizid', 'course' => 'p.course'],
+        'quiz_grade_item' => ['from' => '{quiz_grade_items} e JOIN {quiz} p ON p.id = e.quizid', 'course' => 'p.course'],
         'quiz_override' => ['from' => '{quiz_overrides} e JOIN {quiz} p ON p.id = e.quiz', 'course' => 'p.course'],
+        'quiz_slot' => ['from' => '{quiz_slots} e JOIN {quiz} p ON p.id = e.quizid', 'course' => 'p.course'],
         'scorm_sco' => ['from' => '{scorm_scoes} e JOIN {scorm} p ON p.id = e.scorm', 'course' => 'p.course'],
         'wiki_subwiki' => ['from' => '{wiki_subwikis} e JOIN {wiki} p ON p.id = e.wikiid', 'course' => 'p.course'],
         'wiki_page' => ['from' => '{wiki_pages} e JOIN {wiki_subwikis} s ON s.id = e.subwikiid JOIN {wiki} p ON p.id = s.wikiid',
@@ -91,18 +73,43 @@ class course_resolver {
 
     /**
      * Entity types that belong to a context: they are where their context is (see resolve_contexts()).
-     * 'context' is the context id column.
+     * 'context' is the context id column; 'key' the id column when it is not e.id.
      */
     private const CONTEXT_COLUMN = [
         'context' => ['from' => '{context} e', 'context' => 'e.id'],
         'block_instance' => ['from' => '{block_instances} e', 'context' => 'e.parentcontextid'],
-        'question_usage' => ['from' => '{question_usages} e', 'context' => 'e.contextid'],
-        'question_attempt' => ['from' => '{question_attempts} e JOIN {question_usages} p ON p.id = e.questionusageid',
-            'context' => 'p.contextid'],
-        'grading_area' => ['from' => '{grading_areas} e', 'context' => 'e.contextid'],
-        'grading_definition' => ['from' => '{grading_definitions} e JOIN {grading_areas} p ON p.id = e.areaid',
-            'context' => 'p.contextid'],
+        'analytics_prediction' => ['from' => '{analytics_predictions} e', 'context' => 'e.contextid'],
         'contentbank_content' => ['from' => '{contentbank_content} e', 'context' => 'e.contextid'],
+        'dataprivacy_expired_context' => ['from' => '{tool_dataprivacy_ctxexpired} e', 'context' => 'e.contextid'],
+        'grading_definition' => ['from' => '{grading_definitions} e JOIN {grading_areas} a ON a.id = e.areaid', 'context' => 'a.contextid'],
+        'guide_comment' => ['from' => '{gradingform_guide_comments} e JOIN {grading_definitions} d ON d.id = e.definitionid '
+            . 'JOIN {grading_areas} a ON a.id = d.areaid', 'context' => 'a.contextid'],
+        'guide_criterion' => ['from' => '{gradingform_guide_criteria} e JOIN {grading_definitions} d ON d.id = e.definitionid '
+            . 'JOIN {grading_areas} a ON a.id = d.areaid', 'context' => 'a.contextid'],
+        'rubric_criterion' => ['from' => '{gradingform_rubric_criteria} e JOIN {grading_definitions} d ON d.id = e.definitionid '
+            . 'JOIN {grading_areas} a ON a.id = d.areaid', 'context' => 'a.contextid'],
+        'rubric_level' => ['from' => '{gradingform_rubric_levels} e JOIN {gradingform_rubric_criteria} c ON c.id = e.criterionid '
+            . 'JOIN {grading_definitions} d ON d.id = c.definitionid JOIN {grading_areas} a ON a.id = d.areaid',
+            'context' => 'a.contextid'],
+        'question' => ['from' => '{question_versions} e JOIN {question_bank_entries} b ON b.id = e.questionbankentryid '
+            . 'JOIN {question_categories} c ON c.id = b.questioncategoryid', 'context' => 'c.contextid', 'key' => 'e.questionid'],
+        'question_category' => ['from' => '{question_categories} e', 'context' => 'e.contextid'],
+        'question_usage' => ['from' => '{question_usages} e', 'context' => 'e.contextid'],
+        'question_attempt' => ['from' => '{question_attempts} e JOIN {question_usages} u ON u.id = e.questionusageid',
+            'context' => 'u.contextid'],
+    ];
+
+    /**
+     * Entity types that may be in a course or in none (site badges, standard scales, site tools, ...): see
+     * locate_course_or_site(). 'site' is an SQL condition (parameters :siteid, :userid) under which the entity is in
+     * no course and visible to the user; otherwise 'course' is its course.
+     */
+    private const COURSE_OR_SITE = [
+        'badge' => ['from' => '{badge} e', 'course' => 'e.courseid', 'site' => 'e.type = 1'],
+        'lti_tool_type' => ['from' => '{lti_types} e', 'course' => 'e.course', 'site' => 'e.course = :siteid'],
+        'note' => ['from' => "{post} e", 'course' => 'e.courseid', 'module' => 'notes',
+            'site' => "e.courseid = :siteid AND (e.publishstate = 'site' OR e.usermodified = :userid)"],
+        'scale' => ['from' => '{scale} e', 'course' => 'e.courseid', 'site' => 'e.courseid = 0'],
     ];
 
     /** @var object Moodle's $DB (moodle_database) or a test double with get_records_sql() and get_in_or_equal(). */
@@ -121,12 +128,14 @@ class course_resolver {
     }
 
     /**
-     * Every entity type this resolver answers for ('module_instance' needs the module name).
+     * Every entity type this resolver answers for. Module instances are sent as mod_<module> (mod_forum: a forum id),
+     * listed here as 'mod_*'.
      *
      * @return string[] sorted
      */
     public static function entity_types(): array {
-        $types = array_merge(array_keys(self::COURSE_COLUMN), array_keys(self::CONTEXT_COLUMN), ['calendar_event', 'module_instance']);
+        $types = array_merge(array_keys(self::COURSE_COLUMN), array_keys(self::CONTEXT_COLUMN), array_keys(self::COURSE_OR_SITE),
+            ['calendar_event', 'calendar_subscription', 'message', 'message_conversation', 'mod_*']);
         sort($types);
         return $types;
     }
@@ -134,23 +143,21 @@ class course_resolver {
     /**
      * Resolves a batch of references, answering in their order.
      *
-     * @param array $refs list of ['type' => string, 'id' => int, 'module' => string (module_instance only)]
+     * @param array $refs list of ['type' => string, 'id' => int]
      * @return array list of ['type', 'id', 'status', 'courseid'] (courseid 0 unless status is 'course')
      */
     public function resolve(array $refs): array {
-        // Where each distinct reference points: ['course', courseid] | ['context', contextid] | ['nocourse'] | null.
+        // Where each distinct reference points: ['course', courseid] | ['context', contextid] | ['nocourse'].
         $where = [];
         $byType = [];
         foreach ($refs as $ref) {
             $id = (int)$ref['id'];
             if ($id > 0) {
-                $byType[self::group_key($ref)][$id] = $id;
+                $byType[(string)$ref['type']][$id] = $id;
             }
         }
-        foreach ($byType as $key => $ids) {
-            foreach ($this->locate($key, array_values($ids)) as $id => $place) {
-                $where[$key][$id] = $place;
-            }
+        foreach ($byType as $type => $ids) {
+            $where[$type] = $this->locate((string)$type, array_values($ids));
         }
 
         // Contexts (of context-bound entities) → course or 'nocourse'.
@@ -166,11 +173,11 @@ class course_resolver {
 
         // Courses → may the user access them?
         $courseids = [];
-        foreach ($where as $key => $places) {
+        foreach ($where as $type => $places) {
             foreach ($places as $id => $place) {
                 if ($place[0] === 'context') {
                     $place = $contexts[$place[1]] ?? null;
-                    $where[$key][$id] = $place;
+                    $where[$type][$id] = $place;
                 }
                 if ($place !== null && $place[0] === 'course') {
                     $courseids[$place[1]] = $place[1];
@@ -182,7 +189,7 @@ class course_resolver {
         $results = [];
         foreach ($refs as $ref) {
             $id = (int)$ref['id'];
-            $place = $id > 0 ? ($where[self::group_key($ref)][$id] ?? null) : null;
+            $place = $id > 0 ? ($where[(string)$ref['type']][$id] ?? null) : null;
             $status = self::UNKNOWN;
             $courseid = 0;
             if ($place !== null && $place[0] === 'nocourse') {
@@ -197,39 +204,36 @@ class course_resolver {
     }
 
     /**
-     * The batch a reference belongs to: its type, and for module instances the module name.
+     * Where the entities of one type are, without any access check yet.
      *
-     * @param array $ref
-     * @return string
-     */
-    private static function group_key(array $ref): string {
-        if ($ref['type'] === 'module_instance') {
-            return 'module_instance:' . ($ref['module'] ?? '');
-        }
-        return (string)$ref['type'];
-    }
-
-    /**
-     * Where the entities of one batch are, without any access check yet.
-     *
-     * @param string $key type (or module_instance:<module>)
+     * @param string $type entity type
      * @param int[] $ids
      * @return array id => ['course', courseid] | ['context', contextid] | ['nocourse']; missing ids are left out
      */
-    private function locate(string $key, array $ids): array {
-        if (isset(self::COURSE_COLUMN[$key])) {
-            $spec = self::COURSE_COLUMN[$key];
-            return $this->select_places($spec['from'], $spec['course'], 'course', $ids);
+    private function locate(string $type, array $ids): array {
+        if (isset(self::COURSE_COLUMN[$type])) {
+            $spec = self::COURSE_COLUMN[$type];
+            return $this->select_places($spec['from'], 'e.id', $spec['course'], 'course', $ids);
         }
-        if (isset(self::CONTEXT_COLUMN[$key])) {
-            $spec = self::CONTEXT_COLUMN[$key];
-            return $this->select_places($spec['from'], $spec['context'], 'context', $ids);
+        if (isset(self::CONTEXT_COLUMN[$type])) {
+            $spec = self::CONTEXT_COLUMN[$type];
+            return $this->select_places($spec['from'], $spec['key'] ?? 'e.id', $spec['context'], 'context', $ids);
         }
-        if ($key === 'calendar_event') {
-            return $this->locate_events($ids);
+        if (isset(self::COURSE_OR_SITE[$type])) {
+            return $this->locate_course_or_site(self::COURSE_OR_SITE[$type], $ids);
         }
-        if (strpos($key, 'module_instance:') === 0) {
-            return $this->locate_module_instances(substr($key, strlen('module_instance:')), $ids);
+        switch ($type) {
+            case 'calendar_event':
+                return $this->locate_calendar('{event}', $ids);
+            case 'calendar_subscription':
+                return $this->locate_calendar('{event_subscriptions}', $ids);
+            case 'message_conversation':
+                return $this->locate_conversations('{message_conversations} c', 'c.id', $ids);
+            case 'message':
+                return $this->locate_conversations('{messages} e JOIN {message_conversations} c ON c.id = e.conversationid', 'e.id', $ids);
+        }
+        if (preg_match('/^mod_([a-z][a-z0-9_]*)$/', $type, $match)) {
+            return $this->locate_module_instances($match[1], $ids);
         }
         return [];
     }
@@ -238,14 +242,15 @@ class course_resolver {
      * One query: id and the column naming its course (or context) for the ids that exist.
      *
      * @param string $from table(s), the entity aliased e
+     * @param string $key the id column
      * @param string $column course or context id expression
      * @param string $kind 'course' or 'context'
      * @param int[] $ids
      * @return array id => [$kind, value]
      */
-    private function select_places(string $from, string $column, string $kind, array $ids): array {
+    private function select_places(string $from, string $key, string $column, string $kind, array $ids): array {
         [$insql, $params] = $this->db->get_in_or_equal($ids, SQL_PARAMS_NAMED, 'ref');
-        $rows = $this->db->get_records_sql("SELECT e.id, {$column} AS place FROM {$from} WHERE e.id {$insql}", $params);
+        $rows = $this->db->get_records_sql("SELECT {$key} AS id, {$column} AS place FROM {$from} WHERE {$key} {$insql}", $params);
         $places = [];
         foreach ($rows as $row) {
             if ((int)$row->place > 0) {
@@ -256,16 +261,47 @@ class course_resolver {
     }
 
     /**
-     * Module instances (forum 5, quiz 2, ...) through their course module.
+     * Entities in a course or in none (COURSE_OR_SITE): in no course when the spec's 'site' condition holds.
+     *
+     * @param array $spec
+     * @param int[] $ids
+     * @return array id => place
+     */
+    private function locate_course_or_site(array $spec, array $ids): array {
+        [$insql, $params] = $this->db->get_in_or_equal($ids, SQL_PARAMS_NAMED, 'ref');
+        // Moodle refuses named parameters that the query does not use.
+        foreach (['siteid' => SITEID, 'userid' => $this->access->userid()] as $name => $value) {
+            if (strpos($spec['site'], ':' . $name) !== false) {
+                $params[$name] = $value;
+            }
+        }
+        $where = "e.id {$insql}";
+        if (isset($spec['module'])) {
+            $where .= ' AND e.module = :module';
+            $params['module'] = $spec['module'];
+        }
+        $rows = $this->db->get_records_sql("SELECT e.id, {$spec['course']} AS courseid, CASE WHEN {$spec['site']} THEN 1 ELSE 0 END AS site
+                                              FROM {$spec['from']}
+                                             WHERE {$where}", $params);
+        $places = [];
+        foreach ($rows as $row) {
+            if ((int)$row->site === 1) {
+                $places[(int)$row->id] = ['nocourse'];
+            } else if ((int)$row->courseid > 0 && (int)$row->courseid !== (int)SITEID) {
+                $places[(int)$row->id] = ['course', (int)$row->courseid];
+            }
+        }
+        return $places;
+    }
+
+    /**
+     * Module instances (mod_forum 5 = forum 5) through their course module.
      *
      * @param string $module module name (forum, quiz, ...)
      * @param int[] $ids instance ids
      * @return array instance id => ['course', courseid]
      */
     private function locate_module_instances(string $module, array $ids): array {
-        if (!preg_match('/^[a-z][a-z0-9_]*$/', $module)) {
-            return [];
-        }
         [$insql, $params] = $this->db->get_in_or_equal($ids, SQL_PARAMS_NAMED, 'ref');
         $params['modulename'] = $module;
         $rows = $this->db->get_records_sql("SELECT cm.instance, cm.course
@@ -280,28 +316,58 @@ class course_resolver {
     }
 
     /**
-     * Calendar events: course, group and activity events are in their course; site events, category events and the
-     * user's own user events are in no course; other users' events are unknown.
+     * Calendar events and subscriptions: course, group and activity ones are in their course; site ones, those of
+     * a category the user can see and the user's own user ones are in no course; other users' are unknown.
      *
+     * @param string $table {event} or {event_subscriptions}
      * @param int[] $ids
      * @return array id => place
      */
-    private function locate_events(array $ids): array {
+    private function locate_calendar(string $table, array $ids): array {
         [$insql, $params] = $this->db->get_in_or_equal($ids, SQL_PARAMS_NAMED, 'ref');
         $rows = $this->db->get_records_sql("SELECT id, eventtype, courseid, categoryid, userid
-                                              FROM {event}
+                                              FROM {$table}
                                              WHERE id {$insql}", $params);
         $places = [];
         foreach ($rows as $row) {
+            $courseid = (int)$row->courseid;
             if ($row->eventtype === 'site') {
                 $places[(int)$row->id] = ['nocourse'];
-            } else if ($row->eventtype === 'category' && (int)$row->categoryid > 0) {
-                if ($this->access->can_see_category((int)$row->categoryid)) {
+            } else if ($row->eventtype === 'category') {
+                if ((int)$row->categoryid > 0 && $this->access->can_see_category((int)$row->categoryid)) {
                     $places[(int)$row->id] = ['nocourse'];
                 }
-            } else if ((int)$row->courseid > 0) {
-                $places[(int)$row->id] = ['course', (int)$row->courseid];
+            } else if ($courseid > 0 && $courseid !== (int)SITEID) {
+                $places[(int)$row->id] = ['course', $courseid];
             } else if ($row->eventtype === 'user' && (int)$row->userid === $this->access->userid()) {
+                $places[(int)$row->id] = ['nocourse'];
+            }
+        }
+        return $places;
+    }
+
+    /**
+     * Message conversations (and messages, through their conversation): a conversation with a context (course
+     * group conversations) is where that context is; one without (individual, self) is in no course for its
+     * members and unknown to everyone else.
+     *
+     * @param string $from table(s), the conversation aliased c
+     * @param string $key the id column
+     * @param int[] $ids
+     * @return array id => place
+     */
+    private function locate_conversations(string $from, string $key, array $ids): array {
+        [$insql, $params] = $this->db->get_in_or_equal($ids, SQL_PARAMS_NAMED, 'ref');
+        $params['userid'] = $this->access->userid();
+        $rows = $this->db->get_records_sql("SELECT {$key} AS id, c.contextid, mm.id AS membership
+                                              FROM {$from}
+                                         LEFT JOIN {message_conversation_members} mm ON mm.conversationid = c.id AND mm.userid = :userid
+                                             WHERE {$key} {$insql}", $params);
+        $places = [];
+        foreach ($rows as $row) {
+            if ((int)$row->contextid > 0) {
+                $places[(int)$row->id] = ['context', (int)$row->contextid];
+            } else if ($row->membership) {
                 $places[(int)$row->id] = ['nocourse'];
             }
         }

@@ -31,11 +31,9 @@ class resolve_courses extends external_api {
     public static function execute_parameters(): external_function_parameters {
         return new external_function_parameters([
             'refs' => new external_multiple_structure(new external_single_structure([
-                'type' => new external_value(PARAM_ALPHANUMEXT, 'Entity type (course_module, module_instance, forum_discussion, '
-                    . 'context, ...); unknown types answer unknown'),
+                'type' => new external_value(PARAM_ALPHANUMEXT, 'Entity type (course_module, forum_discussion, context, ..., '
+                    . 'mod_<module> for an activity instance such as mod_forum); unknown types answer unknown'),
                 'id' => new external_value(PARAM_INT, 'Entity id'),
-                'module' => new external_value(PARAM_PLUGIN, 'Module name (forum, quiz, ...), for type module_instance only',
-                    VALUE_DEFAULT, ''),
             ]), 'References to resolve (at most ' . course_resolver::MAX_REFS . ')'),
         ]);
     }
