@@ -1,14 +1,15 @@
 /**
- * `moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug]`: runs the Moodle simulator (a TEST DOUBLE, not Moodle)
- * and prints its URL, the demo users with their tokens, and the demo password. Resolves with 0 when stopped (SIGINT/SIGTERM).
+ * `moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug] [--resolver-plugin]`: runs the Moodle simulator (a TEST DOUBLE, not Moodle)
+ * (with --resolver-plugin: as a site with the local_moodlemcp plugin's resolver in the service) and prints its URL, the demo users with their tokens, and the demo password. Resolves with 0 when stopped (SIGINT/SIGTERM).
  */
 import { startSimulator } from '../simulator/index.ts';
 import { loadSimulatorData } from '../simulator/data.ts';
 import { wantsHelp } from './args.ts';
 
-const USAGE = `Usage: moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug]
+const USAGE = `Usage: moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug] [--resolver-plugin]
   Runs the Moodle simulator (a test double with recorded Moodle 4.5.6 data, not Moodle) and prints its URL,
-  the demo users' tokens and their password. --debug logs every request.`;
+  the demo users' tokens and their password. --debug logs every request. --resolver-plugin simulates a site with
+  the local_moodlemcp plugin's course resolver (local_moodlemcp_resolve_courses) in the service.`;
 
 export async function runSim(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
@@ -31,6 +32,7 @@ export async function runSim(argv: string[]): Promise<number> {
     '',
     `REST:  ${running.url}/webservice/rest/server.php    token login: ${running.url}/login/token.php (service "${running.simulator.service}")`,
     `Every seeded user's password: ${running.simulator.password}`,
+    ...(options.resolverPlugin ? ['The local_moodlemcp resolver (local_moodlemcp_resolve_courses) is installed and in the service.'] : []),
     '',
     'Demo users and their simulator tokens:',
     ...demo.map((u) => `  ${(roleOf.get(u) ?? '').padEnd(9)} ${u.padEnd(16)} ${running.simulator.tokens[u]}`),
@@ -48,11 +50,12 @@ export async function runSim(argv: string[]): Promise<number> {
   });
 }
 
-function parseArgs(argv: string[]): { port: number; host: string; debug: boolean } | string {
-  const options = { port: 8081, host: '127.0.0.1', debug: false };
+function parseArgs(argv: string[]): { port: number; host: string; debug: boolean; resolverPlugin: boolean } | string {
+  const options = { port: 8081, host: '127.0.0.1', debug: false, resolverPlugin: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--debug') options.debug = true;
+    else if (arg === '--resolver-plugin') options.resolverPlugin = true;
     else if (arg === '--port' || arg === '--host') {
       const value = argv[++i];
       if (value === undefined) return `${arg} needs a value`;

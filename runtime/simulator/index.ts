@@ -20,6 +20,7 @@ import { createDemoAnswers } from './demo-answers.ts';
 import { createSiteAnswers } from './site-answers.ts';
 import { handleTokenLogin } from './token-endpoint.ts';
 import { createWorld } from './world.ts';
+import { createResolverPlugin, RESOLVER_FUNCTION } from './course-resolver.ts';
 
 export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, simulatorRoles, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
 export type { SimulatorRole } from './data.ts';
@@ -30,6 +31,12 @@ export interface SimulatorOptions {
   debug?: boolean;
   /** Largest accepted request body. Default 8 MiB (bigger → HTTP 413). */
   maxRequestBytes?: number;
+  /**
+   * The site has the local_moodlemcp plugin and its resolver `local_moodlemcp_resolve_courses` in the service:
+   * the function is answered (from data/entities-4.5.6.json and the site data) and listed in site info's `functions`.
+   * Default false, like the recorded site.
+   */
+  resolverPlugin?: boolean;
 }
 
 export interface Simulator {
@@ -62,7 +69,8 @@ const RAW = Symbol('raw');
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const data = loadSimulatorData();
   const world = createWorld(data);
-  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: new Map([...createSiteAnswers(data, world), ...createDemoAnswers(data, world)]), debug: options.debug ?? false };
+  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: new Map([...createSiteAnswers(data, world), ...createDemoAnswers(data, world)]), extraFunctions: [], debug: options.debug ?? false };
+  if (options.resolverPlugin) addResolverPlugin(ctx);
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultQueue();
   const stats = { rest: 0, token: 0, other: 0 };
@@ -103,6 +111,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   } as Simulator;
 }
 
+/** Installs the local_moodlemcp resolver in this simulator: its description, its answers, its site-info entry. */
+function addResolverPlugin(ctx: RestContext): void {
+  const plugin = createResolverPlugin(ctx.world, ctx.data.site);
+  ctx.data = { ...ctx.data, functions: new Map(ctx.data.functions).set(RESOLVER_FUNCTION, plugin.description) };
+  ctx.siteAnswers = new Map(ctx.siteAnswers).set(RESOLVER_FUNCTION, (params, user) => plugin.answer(params, user));
+  ctx.extraFunctions = [{ name: RESOLVER_FUNCTION, version: plugin.version }];
+}
 
 async function applyFault(fault: Fault, signal: AbortSignal): Promise<Response | typeof DROP | undefined> {
   if (fault.kind === 'drop') return DROP;

@@ -26,6 +26,8 @@ export interface RestContext {
   world: World;
   recorded: RecordedIndex;
   siteAnswers: Map<string, SiteAnswer>;
+  /** Functions of installed plugins, listed after the recorded ones in site info's `functions` (as Moodle appends them). */
+  extraFunctions: Array<{ name: string; version: string }>;
   /** Add `debuginfo` (why) to errors; the recorded site had debugging off, so the default is false. */
   debug: boolean;
 }
@@ -48,8 +50,10 @@ export function handleRest(ctx: RestContext, decoded: Record<string, PhpFormValu
       const e = recorded.exchange.response_json as { exception: string; errorcode: string; message: string };
       throw new SimulatorError(e.errorcode, e.message, e.exception, `recorded exchange ${recorded.exchange.id}`);
     }
-    if (recorded && recorded.format === format && format === 'xml') return xml(recordedXml(recorded.exchange, user.username));
-    const value = recorded ? recordedJson(recorded.exchange, user.username) : answer(ctx, fn, validated, user);
+    const listsPlugins = fn === SITE_INFO && ctx.extraFunctions.length > 0;
+    if (recorded && recorded.format === format && format === 'xml' && !listsPlugins) return xml(recordedXml(recorded.exchange, user.username));
+    let value = recorded ? recordedJson(recorded.exchange, user.username) : answer(ctx, fn, validated, user);
+    if (listsPlugins) value = withFunctions(value, ctx.extraFunctions);
     return format === 'json' ? json(value) : xml(xmlResponse(value, desc.returns));
   } catch (error) {
     if (!(error instanceof SimulatorError)) throw error;
@@ -79,6 +83,14 @@ function withCourseWarnings(world: World, user: SimUser, params: Record<string, 
     }
   }
   return value;
+}
+
+const SITE_INFO = 'core_webservice_get_site_info';
+
+/** Site info with the plugins' functions appended to its `functions` list. */
+function withFunctions(value: unknown, extra: Array<{ name: string; version: string }>): unknown {
+  const info = value as { functions?: Array<{ name: string; version: string }> };
+  return { ...info, functions: [...(info.functions ?? []), ...extra] };
 }
 
 const json = (value: unknown): SimResponse => ({ status: 200, contentType: JSON_TYPE, body: JSON.stringify(value) });
