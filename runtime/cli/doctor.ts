@@ -124,22 +124,39 @@ function releaseCheck(info: SiteInfo, catalogRelease?: string): DoctorCheck {
   };
 }
 
+/** The local_moodlemcp plugin's own functions (codegen/moodle/local_moodlemcp): never tools of the catalog. */
+const PLUGIN_EXPORTER = 'local_moodlemcp_export_functions';
+const PLUGIN_RESOLVER = 'local_moodlemcp_resolve_courses';
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 function functionsCheck(info: SiteInfo, catalog: string[]): DoctorCheck {
   const enabled = new Set((info.functions ?? []).map((f) => f.name));
   const inCatalog = new Set(catalog);
+  const isPluginOwn = (n: string) => n === PLUGIN_EXPORTER || n === PLUGIN_RESOLVER;
   const missing = [...inCatalog].filter((n) => !enabled.has(n)).sort();
-  const extra = [...enabled].filter((n) => !inCatalog.has(n)).sort();
+  const extra = [...enabled].filter((n) => !inCatalog.has(n) && !isPluginOwn(n)).sort();
   const list = (names: string[]) => names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, ... (${names.length - NAMES_SHOWN} more)` : '');
-  const parts = [`the service enables ${enabled.size} functions; the catalog has ${inCatalog.size}`];
-  if (missing.length) parts.push(`${missing.length} catalog functions not enabled for this token: ${list(missing)}`);
-  if (extra.length) parts.push(`${extra.length} enabled functions not in the catalog: ${list(extra)}`);
+  const parts = [`the service enables ${count(enabled.size, 'function')}; the catalog has ${inCatalog.size}`];
+  if (missing.length) parts.push(`${count(missing.length, 'catalog function')} not enabled for this token: ${list(missing)}`);
+  if (extra.length) parts.push(`${count(extra.length, 'enabled function')} not in the catalog: ${list(extra)}`);
+  if (enabled.has(PLUGIN_RESOLVER)) parts.push(`${PLUGIN_RESOLVER} is enabled: course restrictions can check every entity type through it`);
+  const fixes: string[] = [];
+  if (enabled.has(PLUGIN_EXPORTER)) {
+    parts.push(`${PLUGIN_EXPORTER} (the code generator's export, a site administrator's function) is in this service`);
+    fixes.push(
+      `Remove ${PLUGIN_EXPORTER} from the gateway's service (Site administration > Server > Web services > External services > Functions): ` +
+        "codegen calls it with a site administrator's token, best through a separate service; the gateway never offers it as a tool.",
+    );
+  }
+  if (missing.length || extra.length) {
+    fixes.push('Add the missing functions to the service (Site administration > Server > Web services > External services > Functions), or regenerate the catalog from this site: make generate MOODLE_URL=... MOODLE_TOKEN=...');
+  }
   return {
     name: 'functions',
     ok: missing.length === 0,
     detail: parts.join('; '),
-    fix: missing.length || extra.length
-      ? 'Add the missing functions to the service (Site administration > Server > Web services > External services > Functions), or regenerate the catalog from this site: make generate MOODLE_URL=... MOODLE_TOKEN=...'
-      : undefined,
+    fix: fixes.length ? fixes.join(' ') : undefined,
   };
 }
 

@@ -54,8 +54,40 @@ test('functions missing from the service and extra ones are counted and named', 
   const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: catalog, client });
   const functions = check(report, 'functions');
   assert.equal(functions.ok, false);
-  assert.match(functions.detail, /1 catalog functions not enabled for this token: local_custom_thing/);
+  assert.match(functions.detail, /1 catalog function not enabled for this token: local_custom_thing/);
   assert.match(functions.detail, /2 enabled functions not in the catalog: core_course_get_contents, mod_forum_get_forums_by_courses/);
+});
+
+test("the local_moodlemcp plugin's functions: the resolver is noted (not an extra), the exporter in the gateway's service gets its own advice", async () => {
+  const withPlugin = createSimulator({ resolverPlugin: true });
+  // The simulator lists the resolver; the exporter is added to its site info here, as a service holding both would list it.
+  const fetch = async (request: Request) => {
+    const body = await request.clone().text();
+    const response = await withPlugin.fetch(request);
+    if (!body.includes('wsfunction=core_webservice_get_site_info')) return response;
+    const info = (await response.json()) as { functions: Array<{ name: string; version: string }> };
+    info.functions.push({ name: 'local_moodlemcp_export_functions', version: '2026120700' });
+    return new Response(JSON.stringify(info), { headers: { 'content-type': 'application/json' } });
+  };
+  const resolverOnly = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: ALL, client: createMoodleClient({ url: 'http://127.0.0.1:8080', fetch: withPlugin.fetch }) });
+  const functions = check(resolverOnly, 'functions');
+  assert.equal(functions.ok, true, formatDoctorReport(resolverOnly));
+  assert.match(functions.detail, /^the service enables 760 functions; the catalog has 759; local_moodlemcp_resolve_courses is enabled: course restrictions can check every entity type through it$/);
+  assert.equal(functions.fix, undefined);
+
+  const both = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: ALL, client: createMoodleClient({ url: 'http://127.0.0.1:8080', fetch }) });
+  const advice = check(both, 'functions');
+  assert.equal(advice.ok, true);
+  assert.doesNotMatch(advice.detail, /not in the catalog/);
+  assert.match(advice.detail, /local_moodlemcp_export_functions \(the code generator's export, a site administrator's function\) is in this service/);
+  assert.match(advice.fix ?? '', /^Remove local_moodlemcp_export_functions from the gateway's service .*site administrator's token/);
+  assert.doesNotMatch(advice.fix ?? '', /regenerate/);
+  assert.match(formatDoctorReport(both), /fix: Remove local_moodlemcp_export_functions/);
+});
+
+test('one extra function is "1 enabled function", in the singular', async () => {
+  const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: ALL.filter((n) => n !== 'core_course_get_contents'), client });
+  assert.match(check(report, 'functions').detail, /; 1 enabled function not in the catalog: core_course_get_contents$/);
 });
 
 test('a release other than the catalog one is reported', async () => {
