@@ -6,6 +6,13 @@ import { isObject, validateDocument } from './validate.ts';
 /** The web-service function of the local_moodlemcp plugin (codegen/moodle/local_moodlemcp). */
 export const EXPORT_FUNCTION = 'local_moodlemcp_export_functions';
 
+/** Why codegen's token must be a site administrator's, and why that token is for codegen only. */
+export const SITE_ADMIN_NEEDED =
+  `${EXPORT_FUNCTION} needs a site administrator's token: describing every function of the site requires ` +
+  'moodle/site:config and is limited to site administrators. Use such a token for make generate only: the gateway ' +
+  "refuses site administrators' tokens at run time (a connection must not act with rights over the whole site), so " +
+  'give the gateway a token of a non-admin user';
+
 /** The exported document of a large site is far bigger than a runtime answer (the bundled Moodle 4.5.6 snapshot is about 10 MB). */
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
@@ -65,7 +72,15 @@ export async function fetchLiveSource(options: LiveSourceOptions): Promise<LiveS
   if (!enabled.has(EXPORT_FUNCTION)) {
     throw new CodegenError(`${EXPORT_FUNCTION} is not enabled for this token: install codegen/moodle/local_moodlemcp and add the function to the token's service`);
   }
-  const exported = await call(EXPORT_FUNCTION);
+  if (info.userissiteadmin === false) throw new CodegenError(SITE_ADMIN_NEEDED);
+  let exported: unknown;
+  try {
+    exported = await client.call(options.token, EXPORT_FUNCTION);
+  } catch (error) {
+    // Moodle's answer to anyone else is "Change site configuration" (nopermissions on moodle/site:config).
+    if (error instanceof MoodleError && error.code === 'nopermissions') throw new CodegenError(`${SITE_ADMIN_NEEDED} (Moodle: ${error.message})`);
+    throw asCodegenError(EXPORT_FUNCTION, url, error);
+  }
   if (!isObject(exported) || typeof exported.json !== 'string') throw new CodegenError(`${EXPORT_FUNCTION}: expected {format, json}`);
   if (exported.format !== 'moodle-external-functions/1') throw new CodegenError(`${EXPORT_FUNCTION}: unsupported format ${JSON.stringify(exported.format)}`);
   let parsed: unknown;

@@ -16,6 +16,10 @@ import type { Catalog } from '../../runtime/catalog/types.ts';
 import { fileURLToPath } from 'node:url';
 
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+/** A teacher's token: site info says userissiteadmin false. */
+const TEACHER = 'feedf00dfeedf00dfeedf00dfeedf00d';
+/** A manager's token on a site whose site info has no userissiteadmin: the export itself answers nopermissions. */
+const MANAGER = 'beefbeefbeefbeefbeefbeefbeefbeef';
 const snapshot = loadSnapshot();
 const pick = ['core_course_get_courses', 'core_webservice_get_site_info', 'mod_forum_get_forum_discussions', 'core_backup_submit_copy_form'];
 const exporter = {
@@ -42,6 +46,14 @@ before(async () => {
       }
       res.setHeader('content-type', 'application/json');
       if (req.url !== '/webservice/rest/server.php' || form.moodlewsrestformat !== 'json') return res.end('<html/>');
+      if (form.wstoken === TEACHER || form.wstoken === MANAGER) {
+        if (form.wsfunction === 'core_webservice_get_site_info') {
+          return res.end(JSON.stringify({ sitename: 'Fake', release: '4.5.7 (Build: 20251006)', version: '2024100707',
+            ...(form.wstoken === TEACHER ? { userissiteadmin: false } : {}), functions: enabled.map((name) => ({ name, version: '2024100707' })) }));
+        }
+        return res.end(JSON.stringify({ exception: 'core\\exception\\required_capability_exception', errorcode: 'nopermissions',
+          message: 'Sorry, but you do not currently have permissions to do that (Change site configuration).' }));
+      }
       if (form.wstoken !== TOKEN) {
         return res.end(JSON.stringify({ exception: 'moodle_exception', errorcode: 'invalidtoken', message: 'Invalid token - token not found' }));
       }
@@ -94,6 +106,21 @@ test('Moodle errors (HTTP 200 + exception) become clear errors without the token
     return true;
   });
   await assert.rejects(fetchLiveSource({ url: 'http://127.0.0.1:1/', token: TOKEN }), /request to .* failed/);
+});
+
+test("a non-admin token: codegen says it needs a site administrator's token and why the gateway refuses one", async () => {
+  const before = requests.length;
+  await assert.rejects(fetchLiveSource({ url, token: TEACHER }), (error: Error) => {
+    assert.match(error.message, /^local_moodlemcp_export_functions needs a site administrator's token: .*moodle\/site:config.* the gateway refuses site administrators' tokens at run time/);
+    assert.doesNotMatch(error.message, new RegExp(TEACHER));
+    return true;
+  });
+  // Site info said so: the export was not even called.
+  assert.deepEqual(requests.slice(before).map((r) => r.wsfunction), ['core_webservice_get_site_info']);
+  await assert.rejects(fetchLiveSource({ url, token: MANAGER }), (error: Error) => {
+    assert.match(error.message, /needs a site administrator's token: .* \(Moodle: Sorry, but you do not currently have permissions to do that \(Change site configuration\)\.\)$/);
+    return true;
+  });
 });
 
 test('redirects are refused, not followed (the token is not sent again)', async () => {
