@@ -149,14 +149,14 @@ class course_resolver {
     public function resolve(array $refs): array {
         // Where each distinct reference points: ['course', courseid] | ['context', contextid] | ['nocourse'].
         $where = [];
-        $byType = [];
+        $bytype = [];
         foreach ($refs as $ref) {
             $id = (int)$ref['id'];
             if ($id > 0) {
-                $byType[(string)$ref['type']][$id] = $id;
+                $bytype[(string)$ref['type']][$id] = $id;
             }
         }
-        foreach ($byType as $type => $ids) {
+        foreach ($bytype as $type => $ids) {
             $where[$type] = $this->locate((string)$type, array_values($ids));
         }
 
