@@ -44,6 +44,7 @@ class course_resolver {
         'enrol_instance' => ['from' => '{enrol} e', 'course' => 'e.courseid'],
         'user_enrolment' => ['from' => '{user_enrolments} e JOIN {enrol} p ON p.id = e.enrolid', 'course' => 'p.courseid'],
         'grade_item' => ['from' => '{grade_items} e', 'course' => 'e.courseid'],
+        'grade_category' => ['from' => '{grade_categories} e', 'course' => 'e.courseid'],
         'course_competency' => ['from' => '{competency_coursecomp} e', 'course' => 'e.courseid'],
         'bigbluebuttonbn_recording' => ['from' => '{bigbluebuttonbn_recordings} e JOIN {bigbluebuttonbn} p ON p.id = e.bigbluebuttonbnid',
             'course' => 'p.course'],
@@ -80,6 +81,7 @@ class course_resolver {
         'block_instance' => ['from' => '{block_instances} e', 'context' => 'e.parentcontextid'],
         'analytics_prediction' => ['from' => '{analytics_predictions} e', 'context' => 'e.contextid'],
         'contentbank_content' => ['from' => '{contentbank_content} e', 'context' => 'e.contextid'],
+        'comment' => ['from' => '{comments} e', 'context' => 'e.contextid'],
         'dataprivacy_expired_context' => ['from' => '{tool_dataprivacy_ctxexpired} e', 'context' => 'e.contextid'],
         'grading_definition' => ['from' => '{grading_definitions} e JOIN {grading_areas} a ON a.id = e.areaid', 'context' => 'a.contextid'],
         'guide_comment' => ['from' => '{gradingform_guide_comments} e JOIN {grading_definitions} d ON d.id = e.definitionid '
