@@ -16,6 +16,10 @@ export interface AuditFilter {
   until?: Date;
   user?: AuditSubject;
   decision?: AuditDecision;
+  /** Exact connection id. */
+  connection?: string;
+  /** Exact Moodle function name. */
+  moodleFunction?: string;
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -57,6 +61,8 @@ export function matchesFilter(rec: AuditRecord, filter: AuditFilter): boolean {
   }
   if (filter.decision && rec.decision !== filter.decision) return false;
   if (filter.user && !matchesSubject(rec, filter.user)) return false;
+  if (filter.connection !== undefined && rec.connection_id !== filter.connection) return false;
+  if (filter.moodleFunction !== undefined && rec.moodle_function !== filter.moodleFunction) return false;
   return true;
 }
 

@@ -12,6 +12,7 @@ import { normaliseScopes } from './scopes.ts';
 import { openStore, scheduleStoreCleanup } from './store/index.ts';
 import type { AuthStore } from './store/types.ts';
 import type { Connection, Scope } from './types.ts';
+import type { SiteDirectory } from '../moodle/site-identity.ts';
 
 export interface GatewayAuthOptions {
   config: GatewayConfig;
@@ -27,6 +28,8 @@ export interface GatewayAuthOptions {
   env?: NodeJS.ProcessEnv;
   /** Injected store (tests); default: opened from config.store. */
   store?: AuthStore;
+  /** The Moodle site's name and address for the pages. */
+  site?: SiteDirectory;
   /** Operational log (the hourly store cleanup reports its failures here). */
   log?: Pick<Logger, 'error'>;
 }
@@ -41,6 +44,8 @@ export interface GatewayAuth {
   challenge: ChallengeOptions;
   store: AuthStore;
   keyring: Keyring;
+  /** Config connections (`connections:`) as loaded: id, profile, scopes (their secrets stay inside). */
+  configConnections: { id: string; profile: string; scopes: Scope[] }[];
   close(): Promise<void>;
 }
 
@@ -72,7 +77,7 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
       issuer: o.publicUrl, store, keyring, moodle: o.moodle, service: config.moodle.service,
       profile: config.oauth.default_profile, profiles: config.profiles,
       accessTokenTtl: config.oauth.access_token_ttl_seconds, refreshTokenTtl: config.oauth.refresh_token_ttl_seconds,
-      allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit, log: o.log,
+      allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit, log: o.log, site: o.site,
       clientMetadata: { allowPrivate: config.oauth.client_metadata.allow_private_addresses, fetchesPerMinute: config.oauth.client_metadata.fetches_per_minute },
     });
   }
@@ -89,6 +94,7 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     challenge,
     store,
     keyring,
+    configConnections: configKeys.map(({ id, profile, scopes }) => ({ id, profile, scopes })),
     close: async () => {
       cleanup.stop();
       if (!o.store) await store.close();

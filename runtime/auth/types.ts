@@ -9,6 +9,8 @@ export interface MoodleUser {
   username: string;
   fullname?: string;
   isSiteAdmin: boolean;
+  /** The person's Moodle language (site info `lang`, which Moodle falls back to the site's): refusals are sent in it. */
+  lang?: string;
 }
 
 /**

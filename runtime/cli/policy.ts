@@ -7,12 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { loadCatalog, GENERATED_DIR } from '../catalog/index.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from '../config/index.ts';
-import { createCourseResolver } from '../policy/courses.ts';
+import { explainDecision, ExplainInputError, type Explanation } from '../policy/explain.ts';
 import { loadPolicyEngine } from '../policy/engine.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { formatRestrictionReport, restrictionReport } from '../policy/restriction-report.ts';
-import { buildPolicyInput } from '../policy/input.ts';
-import { formatDiff, groupFlips, listFlips, representativeIp, settingChanges } from '../policy/review.ts';
+import { formatDiff, groupFlips, listFlips, settingChanges } from '../policy/review.ts';
 import type { PolicyData } from '../policy/types.ts';
 import { wantsHelp } from './args.ts';
 
@@ -107,9 +106,6 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
   const config = await loadConfig(v.config ? resolve(cwd, v.config as string) : defaultConfigPath());
   const data = policyDataFromConfig(config);
   const catalog = await loadCatalog(GENERATED_DIR);
-  const fn = catalog.get(fnName);
-  if (!fn) throw new UsageError(`--function: ${fnName} is not in the catalog (generated/catalog.json)`);
-  const profile = data.profiles[profileName];
 
   let callArgs: Record<string, unknown> = {};
   if (v.args !== undefined) {
@@ -118,42 +114,29 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
     } catch (e) {
       throw new UsageError(`--args: not valid JSON: ${(e as Error).message}`);
     }
-    if (!callArgs || typeof callArgs !== 'object' || Array.isArray(callArgs)) throw new UsageError('--args: must be a JSON object');
   }
-
-  const notes: string[] = [];
-  let courses: number[] = [];
-  let resolved = true;
-  if (v.courses !== undefined) {
-    courses = intList('courses', v.courses as string);
-  } else if (fn.courseRefs.length) {
-    // Offline: course ids are read from the arguments; cm and instance ids would need Moodle lookups.
-    const resolver = createCourseResolver({
-      callMoodle: async () => {
-        throw new PolicyError('no Moodle lookups in explain');
-      },
-    });
-    const r = await resolver.resolve(fn, callArgs, 'explain');
-    courses = r.courses;
-    resolved = r.resolved;
-    if (r.unresolved) notes.push(`unresolved course references: ${r.unresolved.join(', ')} (pass --courses to say which courses they are in)`);
-  }
-
-  const scopes = v.scopes !== undefined ? (v.scopes as string).split(',').map((s) => s.trim()).filter(Boolean) : (profile?.scopes ?? []);
-  const input = buildPolicyInput({
-    action: v.list ? 'tools/list' : 'tools/call',
-    connection: { id: 'explain', profile: profileName, scopes, auth_method: 'explain', site_admin: Boolean(v['site-admin']) },
-    clientIp: (v.ip as string | undefined) ?? representativeIp(profile),
-    fn,
-    courses: { courses, resolved },
-    usage: { window_seconds: config.rate_limit.window_seconds, connection_calls: count('calls', v.calls as string | undefined), function_calls: count('function-calls', v['function-calls'] as string | undefined) },
-    nowMs: Date.now(),
-  });
 
   const policies = v.policies ? resolve(cwd, v.policies as string) : join(REPO, 'policies');
   const engine = await loadPolicyEngine({ sourcesDir: policies, wasmPath: join(policies, 'build/policy.wasm'), manifestPath: join(policies, 'build/manifest.json'), data });
-  const decision = engine.decide(input);
-  engine.close();
+  let explained: Explanation;
+  try {
+    explained = await explainDecision(
+      {
+        profile: profileName, function: fnName, args: callArgs, ip: v.ip as string | undefined,
+        courses: v.courses !== undefined ? intList('courses', v.courses as string) : undefined,
+        scopes: v.scopes !== undefined ? (v.scopes as string).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+        siteAdmin: Boolean(v['site-admin']), list: Boolean(v.list),
+        calls: count('calls', v.calls as string | undefined), functionCalls: count('function-calls', v['function-calls'] as string | undefined),
+      },
+      { data, getFunction: (name) => catalog.get(name), decide: (input) => engine.decide(input), windowSeconds: config.rate_limit.window_seconds },
+    );
+  } catch (e) {
+    if (e instanceof ExplainInputError) throw new UsageError(`--${e.field}: ${e.message}`);
+    throw e;
+  } finally {
+    engine.close();
+  }
+  const { fn, input, decision, courses, resolved, scopes, notes } = explained;
 
   out(
     [

@@ -167,6 +167,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    admin: z
+      .object({
+        enabled: z.boolean().default(true),
+        operator_key_env: envName.optional(),
+        operator_key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the operator key').optional(),
+        session_minutes: z.number().int().min(1).max(24 * 60).default(30),
+      })
+      .strict()
+      .prefault({}),
     store: z
       .object({
         type: z.enum(['file', 'postgres']).default('file'),

@@ -14,7 +14,12 @@ import { McpSessions } from '../http/sessions.ts';
 import type { CallContext } from '../mcp/context.ts';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
-import { createMoodleClient, type FetchLike } from '../moodle/index.ts';
+import { createMoodleClient, type FetchLike, type MoodleClient } from '../moodle/index.ts';
+import { SiteDirectory } from '../moodle/site-identity.ts';
+import { createAdminConsole } from '../admin/console.ts';
+import { fileSinkPath } from '../audit/cli-support.ts';
+import { derivedKey } from '../auth/oauth/provider.ts';
+import { hashApiKey } from '../auth/crypto.ts';
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { createRateLimiter } from '../policy/rate-limit.ts';
@@ -90,13 +95,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Moodle: the configured site, or the simulator in-process (a test double) when none is configured.
   const simulated = !config.moodle.url;
   const moodleUrl = config.moodle.url || 'http://moodle-simulator.invalid';
-  const moodle = createMoodleClient({
+  const moodleClient = createMoodleClient({
     url: moodleUrl,
     timeoutMs: config.moodle.timeout_ms,
     maxResponseBytes: config.moodle.max_response_bytes,
     service: config.moodle.service,
     fetch: options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined),
   });
+  // Every site-info answer (sign-ins, connection checks) tells the pages the site's name, address and release.
+  const site = new SiteDirectory(simulated ? undefined : { name: 'Moodle', url: config.moodle.url });
+  const moodle: MoodleClient = { ...moodleClient, getSiteInfo: site.watch(moodleClient.getSiteInfo) };
 
   const catalog = await loadCatalog();
   const audit = createGatewayAudit(config, { stdio: options.stdio, writers: options.auditWriters, log, env });
@@ -110,12 +118,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     // What the policy decides with (mode, profiles, site-level functions): replaced as a whole on a config reload.
     let policyData = policyDataFromConfig(config);
+    let policyLoadedAt: string | undefined;
     const policy = await loadPolicyEngine({
       wasmPath: resolve(base, config.policy.wasm),
       manifestPath: resolve(base, config.policy.manifest),
       sourcesDir: resolve(base, config.policy.sources),
       data: policyData,
       onEvent: (event) => {
+        if (event.type === 'policy.loaded') policyLoadedAt = new Date().toISOString();
         if (event.type === 'policy.loaded') securityEvent({ event: 'policy.loaded', policy_version: event.version, detail: event.reason });
         else if (event.type === 'policy.rejected') securityEvent({ event: 'policy.rejected', policy_version: event.keptVersion, detail: event.error.slice(0, 500) });
         else log.error({ error: event.error }, 'policy evaluation failed: calls are refused until the policy is reloaded');
@@ -139,6 +149,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       demoTokens: simulated ? { student: simulatorRoles.student.token, teacher: simulatorRoles.teacher.token, manager: simulatorRoles.manager.token } : undefined,
       audit: (rec) => audit.record(rec),
       env,
+      site,
       log,
     });
     if (auth) opened.push(() => auth.close());
@@ -207,12 +218,48 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     }
 
+    const admin = config.admin.enabled && auth
+      ? createAdminConsole({
+          secure: publicUrl.startsWith('https:'),
+          sessionKey: derivedKey(auth.keyring, 'admin console'),
+          sessionMinutes: config.admin.session_minutes,
+          operatorKeyHash: operatorKeyHash(config, env),
+          moodle,
+          service: config.moodle.service,
+          simulated,
+          site,
+          store: { auth: auth.store, type: config.store.type },
+          keyring: auth.keyring,
+          configConnections: auth.configConnections,
+          allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
+          policy: {
+            get version() {
+              return policy.version;
+            },
+            get ready() {
+              return policy.ready;
+            },
+            decide: (input) => policy.decide(input),
+            loadedAt: () => policyLoadedAt,
+            data: () => policyData,
+          },
+          getFunction: (name) => catalog.get(name),
+          rateLimit: {
+            backend: config.rate_limit.backend,
+            windowSeconds: config.rate_limit.window_seconds,
+            probe: async () => void (await rateLimiter.usage('admin-console-probe', 'probe', Date.now())),
+          },
+          audit,
+          auditFile: fileSinkPath(config) && resolve(fileSinkPath(config)!),
+        })
+      : undefined;
+
     const app = createHttpApp({
       hostPolicy: hostPolicy({ publicUrl, listenHost: config.server.host, allowedHosts: config.server.allowed_hosts, allowedOrigins: config.server.allowed_origins }),
       sessions,
       drain,
       authenticate,
-      oauth: async (request, clientIp) => auth?.handle(request, clientIp),
+      oauth: async (request, clientIp) => (await admin?.handle(request, clientIp)) ?? auth?.handle(request, clientIp),
       preflight: auth?.oauth
         ? createStepUp({
             writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
@@ -259,6 +306,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await closeOpened();
     throw error;
   }
+}
+
+/** Hex SHA-256 of the console's operator key: admin.operator_key_sha256, or the key in admin.operator_key_env. */
+function operatorKeyHash(config: GatewayConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (config.admin.operator_key_sha256) return config.admin.operator_key_sha256;
+  if (!config.admin.operator_key_env) return undefined;
+  return hashApiKey(requireEnv(env, config.admin.operator_key_env, 'admin.operator_key_env'));
 }
 
 function requireEnv(env: NodeJS.ProcessEnv, name: string, path: string): string {

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditRecord } from '../audit/types.ts';
 import type { CallContext } from './context.ts';
 import type { ToolError } from './errors.ts';
 import { errorResult, issueLine } from './render.ts';
+import { localeFromMoodleLang } from '../i18n/locales.ts';
 
 /** The "who, from where, when" part of an audit record, from the caller's context. */
 export function callerRecord(ctx: CallContext, event: AuditEvent, startedMs: number): AuditRecord {
@@ -59,7 +60,7 @@ export function toolCallAudit(
     record,
     finish,
     fail: (error) =>
-      finish(errorResult(error), {
+      finish(errorResult(error, localeFromMoodleLang(ctx.connection.moodleUser?.lang)), {
         decision: error.code === 'denied' ? 'denied' : 'error',
         status: error.status,
         reasons: error.details.reasons ?? error.details.issues?.map(issueLine),

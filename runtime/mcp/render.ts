@@ -1,4 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.ts';
+import { translateRefusal, translateReason } from '../i18n/reasons.ts';
 import type { ToolError } from './errors.ts';
 
 /** Output schemas whose root is not an object are wrapped: MCP requires structuredContent to be an object. */
@@ -28,10 +30,14 @@ export function issueLine(issue: { path: string; message: string }): string {
   return `${issue.path || '(arguments)'}: ${issue.message}`;
 }
 
-/** A failed call as an `isError` result that tells the AI client what went wrong and why. */
-export function errorResult(error: ToolError): CallToolResult {
-  const lines = [`${error.code}: ${error.message}`];
+/**
+ * A failed call as an `isError` result that tells the AI client what went wrong and why; a policy refusal and its
+ * reasons in `locale` (the person's Moodle language), everything else in English.
+ */
+export function errorResult(error: ToolError, locale: Locale = DEFAULT_LOCALE): CallToolResult {
+  const message = error.code === 'denied' ? translateRefusal(error.message, locale) : error.message;
+  const lines = [`${error.code}: ${message}`];
   for (const issue of error.details.issues ?? []) lines.push(`- ${issueLine(issue)}`);
-  for (const reason of error.details.reasons ?? []) lines.push(`- ${reason}`);
+  for (const reason of error.details.reasons ?? []) lines.push(`- ${translateReason(reason, locale)}`);
   return { isError: true, content: [{ type: 'text', text: lines.join('\n') }] };
 }

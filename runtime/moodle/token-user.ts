@@ -4,5 +4,7 @@ import { isSiteAdmin, type SiteInfo } from './site-info.ts';
 
 /** The connection's view of a site info answer. */
 export function moodleUserFromSiteInfo(info: SiteInfo): MoodleUser {
-  return { id: info.userid, username: info.username, fullname: info.fullname, isSiteAdmin: isSiteAdmin(info) };
+  const user: MoodleUser = { id: info.userid, username: info.username, fullname: info.fullname, isSiteAdmin: isSiteAdmin(info) };
+  if (typeof info.lang === 'string' && info.lang) user.lang = info.lang;
+  return user;
 }

@@ -7,6 +7,10 @@ import type { Keyring } from '../crypto.ts';
 import { checkMoodleToken, type GetSiteInfo } from '../moodle-user.ts';
 import type { AuthStore } from '../store/types.ts';
 import type { MoodleUser } from '../types.ts';
+import { pageLocale } from '../../i18n/page-locale.ts';
+import { translator } from '../../i18n/translate.ts';
+import type { SiteDirectory } from '../../moodle/site-identity.ts';
+import type { PageContext } from './pages.ts';
 import type { cookieNames } from './provider.ts';
 import type { SignInThrottle } from './throttle.ts';
 
@@ -39,9 +43,23 @@ export interface OAuthContext {
   throttle: SignInThrottle;
   /** Operational log: sign-in failures an administrator must fix (service missing, Moodle unreachable). */
   log?: Pick<Logger, 'error'>;
+  /** The Moodle site's name and address for the pages (from site info answers). */
+  site?: SiteDirectory;
 }
 
-const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 15 minutes and try again.';
+/** The language (and the cookie that keeps a switched one) and site of a page for `request`. */
+export function pageContextOf(ctx: Pick<OAuthContext, 'secure' | 'site'>, request: Request, switchPath?: string): { pc: PageContext; langCookie?: string } {
+  const { locale, setCookie } = pageLocale(request, ctx.secure);
+  return { pc: { t: translator(locale), site: ctx.site?.current, switchPath }, langCookie: setCookie };
+}
+
+/** A message for the person: a catalog key (runtime/i18n/messages) and its values. */
+export interface PageMessage {
+  key: string;
+  values?: Record<string, string>;
+}
+
+const TOO_MANY: PageMessage = { key: 'signin.error.tooMany' };
 
 /**
  * A failed sign-in step, told three ways: `message` for the person (plain words, no config keys), `reason` for the
@@ -52,7 +70,8 @@ const TOO_MANY = 'Too many failed sign-ins from here or for this account. Wait 1
  */
 export interface SignInFailure {
   status: 401 | 503;
-  message: string;
+  /** For the person, in their language. */
+  message: PageMessage;
   reason: string;
   /** Moodle's own errorcode, when Moodle gave one. */
   moodleErrorcode?: string;
@@ -62,44 +81,42 @@ export interface SignInFailure {
   misconfigured: boolean;
 }
 
-const CONTACT = "This is not a problem with your account: please tell the administrator of this gateway.";
-
 /** Classifies a sign-in failure (never includes the password or the token). */
 export function signInFailure(error: unknown, service: string): SignInFailure {
   if (error instanceof AuthError && error.code === 'forbidden')
     return {
       status: 401,
-      message: "This is a Moodle site administrator account. Administrator accounts cannot connect through this gateway, because they bypass Moodle's permission checks. Sign in with an ordinary (non-administrator) account.",
+      message: { key: 'signin.error.siteAdmin' },
       reason: error.message,
       counts: false,
       misconfigured: false,
     };
   const moodle = error instanceof MoodleError ? error : undefined;
   const code = moodle && !moodle.isTransport ? moodle.code : undefined;
-  const failure = (status: 401 | 503, message: string, reason: string, counts = false, misconfigured = false): SignInFailure => ({ status, message, reason, moodleErrorcode: code, counts, misconfigured });
+  const failure = (status: 401 | 503, key: string, reason: string, counts = false, misconfigured = false): SignInFailure => ({ status, message: { key, values: { service } }, reason, moodleErrorcode: code, counts, misconfigured });
   switch (code) {
     case 'invalidlogin':
-      return failure(401, 'Moodle did not accept this username and password. Check them and try again.', 'Moodle rejected the username or password', true);
+      return failure(401, 'signin.error.invalidLogin', 'Moodle rejected the username or password', true);
     case 'invalidtoken':
-      return failure(401, 'Moodle did not accept this token (unknown, expired, or for another site).', 'Moodle rejected the pasted token', true);
+      return failure(401, 'signin.error.invalidToken', 'Moodle rejected the pasted token', true);
     case 'usernotallowed':
-      return failure(401, `Your Moodle account may not use the web service "${service}" of this gateway. Ask your Moodle administrator to authorise you.`, `the account is not an authorised user of the restricted service "${service}"`);
+      return failure(401, 'signin.error.notAuthorised', `the account is not an authorised user of the restricted service "${service}"`);
     case 'servicenotavailable':
-      return failure(401, `This gateway is not set up correctly: the Moodle web service it signs in to ("${service}") does not exist or is disabled. ${CONTACT}`, `moodle.service "${service}" does not exist or is disabled in Moodle (Site administration > Server > Web services > External services)`, false, true);
+      return failure(401, 'signin.error.service', `moodle.service "${service}" does not exist or is disabled in Moodle (Site administration > Server > Web services > External services)`, false, true);
     case 'enablewsdescription':
     case 'webservicesnotenabled':
-      return failure(401, `Moodle's web services are switched off, so this gateway cannot sign you in. ${CONTACT}`, 'web services are disabled in Moodle (Site administration > Advanced features > Enable web services)', false, true);
+      return failure(401, 'signin.error.webServicesOff', 'web services are disabled in Moodle (Site administration > Advanced features > Enable web services)', false, true);
     case 'accessexception':
-      return failure(401, 'Moodle refused access to its web services for this account. Ask your Moodle administrator.', 'Moodle refused web service access for this account');
+      return failure(401, 'signin.error.access', 'Moodle refused web service access for this account');
     case undefined:
-      return failure(503, 'Moodle could not be reached. Try again in a few minutes.', `Moodle could not be reached (${moodle?.code ?? (error instanceof Error ? error.name : 'error')})`);
+      return failure(503, 'signin.error.unreachable', `Moodle could not be reached (${moodle?.code ?? (error instanceof Error ? error.name : 'error')})`);
     default:
-      return failure(401, 'Moodle refused the sign-in. Try again, or ask your Moodle administrator.', `Moodle refused the sign-in (${code})`);
+      return failure(401, 'signin.error.refused', `Moodle refused the sign-in (${code})`);
   }
 }
 
 /** The outcome of a sign-in step: the Moodle token and its owner, or the message to show with its HTTP status. */
-export type MoodleSignIn = { username?: string } & ({ token: string; user: MoodleUser; error?: undefined } | { error: string; status: number });
+export type MoodleSignIn = { username?: string } & ({ token: string; user: MoodleUser; error?: undefined } | { error: PageMessage; status: number });
 
 /**
  * The `login` (username + password → Moodle login/token.php) or `token` (pasted Moodle token) step of the sign-in and
@@ -119,11 +136,11 @@ export async function signInWithMoodle(
     let token: string;
     if (action === 'login') {
       const password = form.get('password') ?? '';
-      if (!username || !password) return { username, error: 'Enter your Moodle username and password.', status: 400 };
+      if (!username || !password) return { username, error: { key: 'signin.error.missing' }, status: 400 };
       token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
     } else {
       token = (form.get('token') ?? '').trim();
-      if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: 'A Moodle token is a string of letters and digits (usually 32).', status: 400 };
+      if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: { key: 'signin.error.tokenFormat' }, status: 400 };
     }
     const user = await checkMoodleToken(ctx.moodle.getSiteInfo, token, o.allowSiteAdmin, 'oauth.allow_site_admin');
     return { username, token, user };

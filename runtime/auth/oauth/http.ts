@@ -1,5 +1,7 @@
 import { readTextCapped } from '../../shared/read-capped.ts';
 import { digestEquals, randomToken } from '../crypto.ts';
+import { localeFromAcceptLanguage } from '../../i18n/locales.ts';
+import { translator } from '../../i18n/translate.ts';
 import { messagePage, pageHeaders } from './pages.ts';
 
 /** Small web-standard helpers for the auth pages: cookies, forms, CSRF (double-submit cookie), responses. */
@@ -34,7 +36,8 @@ export async function readForm(request: Request): Promise<URLSearchParams | Resp
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
   const text = await readTextCapped(request.body, request.headers.get('content-length'), MAX_FORM);
   if (text !== undefined) return new URLSearchParams(text);
-  const response = htmlResponse(messagePage('Form too large', 'The form sent more data than a sign-in needs.'), { status: 413 });
+  const t = translator(localeFromAcceptLanguage(request.headers.get('accept-language')));
+  const response = htmlResponse(messagePage({ t }, t('page.tooLargeTitle'), t('page.tooLarge')), { status: 413 });
   response.headers.set('connection', 'close');
   return response;
 }

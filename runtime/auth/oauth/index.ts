@@ -19,6 +19,7 @@ import { SignInThrottle } from './throttle.ts';
 import { isLoopbackHostname } from '../../http/guards.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { checkedAddresses, createMetadataFetch, FetchRateLimit, MetadataFetchError, type MetadataFetchOptions } from './metadata-fetch.ts';
+import type { SiteDirectory } from '../../moodle/site-identity.ts';
 
 export type { OAuthMoodle } from './context.ts';
 
@@ -49,6 +50,8 @@ export interface OAuthOptions {
   audit?: (record: AuditRecord) => void;
   /** Operational log (sign-in failures an administrator must fix). */
   log?: Pick<Logger, 'error'>;
+  /** The Moodle site's name and address, named on the pages. */
+  site?: SiteDirectory;
 }
 
 export interface OAuth {
@@ -160,7 +163,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     provider, store: options.store, keyring: options.keyring, moodle: options.moodle, service: options.service ?? 'mcp',
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
     allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, forwarded, secure,
-    manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10), log: options.log,
+    manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10), log: options.log, site: options.site,
   };
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
   const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;

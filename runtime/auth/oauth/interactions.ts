@@ -4,7 +4,7 @@ import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
 import { ALL_SCOPES } from '../scopes.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 import type { MoodleUser, Scope } from '../types.ts';
-import { signInWithMoodle, type OAuthContext } from './context.ts';
+import { pageContextOf, signInWithMoodle, type OAuthContext } from './context.ts';
 import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
 import { nodeRequest } from './node-bridge.ts';
 import { consentPage, messagePage, signInPage } from './pages.ts';
@@ -58,38 +58,40 @@ function formTarget(redirectUri: string): string[] {
  */
 export async function handleInteraction(ctx: OAuthContext, request: Request, uid: string, action: string, clientIp?: string): Promise<Response> {
   const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
+  const { pc, langCookie } = pageContextOf(ctx, request, `/interaction/${encodeURIComponent(uid)}`);
+  const { t } = pc;
   const interaction = await details(ctx, request);
   if (!interaction || interaction.uid !== uid)
-    return htmlResponse(messagePage('Sign-in expired', 'This sign-in page has expired or was opened in another browser. Start again from your application.'), { status: 400 });
+    return htmlResponse(messagePage(pc, t('signin.expiredTitle'), t('signin.expired')), { status: 400, setCookie: [langCookie] });
   const client = await clientOf(ctx, interaction);
   const redirectUri = String(interaction.params.redirect_uri ?? '');
   const action_ = (name: string) => `/interaction/${encodeURIComponent(uid)}/${name}`;
   const signIn = (error?: string, username?: string, status = 200) =>
-    htmlResponse(signInPage({ action: action_('login'), tokenAction: action_('token'), csrf: csrf.token, clientName: client.name, error, username }), {
+    htmlResponse(signInPage(pc, { action: action_('login'), tokenAction: action_('token'), csrf: csrf.token, clientName: client.name, error, username }), {
       status,
-      setCookie: [csrf.setCookie],
+      setCookie: [csrf.setCookie, langCookie],
     });
   const consent = (user: MoodleUser) =>
     htmlResponse(
-      consentPage({
+      consentPage(pc, {
         action: action_('consent'), csrf: csrf.token, clientName: client.name, clientId: client.id, redirectUri,
         username: user.username, fullname: user.fullname, canWrite: canWrite(ctx, interaction),
-        readOnlyReason: ctx.writeAllowed ? (ctx.profileScopes.includes('api.write') ? 'the application asked for read access only' : 'your profile is read-only') : 'the gateway runs in read-only mode',
+        readOnlyReason: t(ctx.writeAllowed ? (ctx.profileScopes.includes('api.write') ? 'consent.readOnly.client' : 'consent.readOnly.profile') : 'consent.readOnly.mode'),
       }),
-      { setCookie: [csrf.setCookie], formTargets: formTarget(redirectUri) },
+      { setCookie: [csrf.setCookie, langCookie], formTargets: formTarget(redirectUri) },
     );
 
   if (request.method === 'GET' && action === '') return signIn();
-  if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the form on the sign-in page.'), { status: 405 });
+  if (request.method !== 'POST') return htmlResponse(messagePage(pc, t('page.notAllowedTitle'), t('page.notAllowed')), { status: 405 });
   const form = await readForm(request);
   if (form instanceof Response) return form;
   if (!form || !csrfValid(request, form, ctx.names.csrf))
-    return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Go back, reload the page and try again.'), { status: 403 });
+    return htmlResponse(messagePage(pc, t('page.csrfTitle'), t('page.csrf')), { status: 403 });
 
   const audit = { client_id: client.id, client_name: client.name } as const;
   if (action === 'login' || action === 'token') {
     const result = await signInWithMoodle(ctx, form, action, { clientIp, allowSiteAdmin: ctx.allowSiteAdmin, client: audit, detail: action });
-    if (result.error !== undefined) return signIn(result.error, result.username, result.status);
+    if (result.error !== undefined) return signIn(t(result.error.key, result.error.values), result.username, result.status);
     const { token, user } = result;
     const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user };
     await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
@@ -99,7 +101,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
 
   if (action === 'consent') {
     const found = await ctx.store.oidcFind('PendingLogin', uid);
-    if (!found) return signIn('Your sign-in expired. Sign in again.', undefined, 400);
+    if (!found) return signIn(t('signin.error.sessionExpired'), undefined, 400);
     const pending = found.payload as unknown as Pending;
     await ctx.store.oidcDestroy('PendingLogin', uid);
     const req = nodeRequest(request, Buffer.alloc(0), { forwarded: ctx.forwarded });
@@ -139,5 +141,5 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     const url = await ctx.provider.interactionResult(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
     return redirectResponse(url);
   }
-  return htmlResponse(messagePage('Not found', 'Unknown sign-in step.'), { status: 404 });
+  return htmlResponse(messagePage(pc, t('page.notFoundTitle'), t('page.notFound')), { status: 404 });
 }

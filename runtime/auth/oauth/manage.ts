@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { digestEquals } from '../crypto.ts';
-import { signInWithMoodle, type OAuthContext } from './context.ts';
+import { pageContextOf, signInWithMoodle, type OAuthContext } from './context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from './http.ts';
-import { connectionsPage, layout, messagePage, signInPage } from './pages.ts';
+import { connectionsPage, messagePage, signInPage } from './pages.ts';
 
 const SESSION_SECONDS = 15 * 60;
 
@@ -28,43 +28,45 @@ function open(ctx: OAuthContext, value: string | undefined): { userId: number; u
 export async function handleConnectionsPage(ctx: OAuthContext, request: Request, action: string, clientIp?: string): Promise<Response> {
   const csrf = csrfToken(request, ctx.names.csrf, ctx.secure);
   const session = open(ctx, readCookie(request, ctx.names.manage));
+  const { pc, langCookie } = pageContextOf(ctx, request, '/connections');
+  const { t } = pc;
   const signIn = (error?: string, status = 200) =>
-    htmlResponse(signInPage({ title: 'My connections: sign in with Moodle', action: '/connections/login', tokenAction: '/connections/token', csrf: csrf.token, error }), {
-      status,
-      setCookie: [csrf.setCookie],
-    });
+    htmlResponse(
+      signInPage(pc, { title: t('connections.signInTitle'), intro: t('connections.signInIntro'), action: '/connections/login', tokenAction: '/connections/token', csrf: csrf.token, error }),
+      { status, setCookie: [csrf.setCookie, langCookie] },
+    );
 
   if (request.method === 'GET' && action === '') {
     if (!session) return signIn();
     const rows = (await ctx.store.listConnections({ moodleUserId: session.userId })).filter((c) => c.moodleUser?.username === session.username);
-    return htmlResponse(connectionsPage({ csrf: csrf.token, username: session.username, connections: rows, revokeAction: '/connections/revoke', logoutAction: '/connections/logout', service: ctx.service }), {
-      setCookie: [csrf.setCookie],
+    return htmlResponse(connectionsPage(pc, { csrf: csrf.token, username: session.username, connections: rows, revokeAction: '/connections/revoke', logoutAction: '/connections/logout', service: ctx.service }), {
+      setCookie: [csrf.setCookie, langCookie],
     });
   }
-  if (request.method !== 'POST') return htmlResponse(messagePage('Not allowed', 'Use the forms on the page.'), { status: 405 });
+  if (request.method !== 'POST') return htmlResponse(messagePage(pc, t('page.notAllowedTitle'), t('page.notAllowedForms')), { status: 405 });
   const form = await readForm(request);
   if (form instanceof Response) return form;
   if (!form || !csrfValid(request, form, ctx.names.csrf))
-    return htmlResponse(messagePage('Form expired', 'The form could not be verified (CSRF check). Reload the page and try again.'), { status: 403 });
+    return htmlResponse(messagePage(pc, t('page.csrfTitle'), t('page.csrf')), { status: 403 });
 
   if (action === 'login' || action === 'token') {
     // Listing and revoking one's own connections is harmless, so site administrators may use this page.
     const result = await signInWithMoodle(ctx, form, action, { clientIp, allowSiteAdmin: true, detail: 'connections page' });
-    if (result.error !== undefined) return signIn(result.error, result.status);
+    if (result.error !== undefined) return signIn(t(result.error.key, result.error.values), result.status);
     const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
     return redirectResponse('/connections', [cookieHeader(ctx.names.manage, seal(ctx, result.user.id, result.user.username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS })]);
   }
   if (action === 'logout') return redirectResponse('/connections', [cookieHeader(ctx.names.manage, '', { secure: ctx.secure, maxAge: 0 })]);
   if (action === 'revoke') {
-    if (!session) return signIn('Your sign-in expired. Sign in again.', 401);
+    if (!session) return signIn(t('signin.error.sessionExpired'), 401);
     const id = form.get('id') ?? '';
     const record = await ctx.store.getConnection(id);
     if (!record || record.moodleUser?.id !== session.userId || record.moodleUser.username !== session.username)
-      return htmlResponse(layout('Not found', '<p>No such connection of yours.</p><p><a href="/connections">Back</a></p>'), { status: 404 });
+      return htmlResponse(messagePage(pc, t('page.notFoundTitle'), t('connections.notYours'), { href: '/connections', text: t('common.back') }), { status: 404 });
     // Already revoked (e.g. a second click): nothing happened, nothing to audit.
     if (await ctx.store.revokeConnection(id))
       ctx.audit({ event: record.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, moodle_user_id: session.userId, moodle_username: session.username, auth_method: record.kind, status: 200, detail: 'connections page' });
     return redirectResponse('/connections');
   }
-  return htmlResponse(messagePage('Not found', 'Unknown page.'), { status: 404 });
+  return htmlResponse(messagePage(pc, t('page.notFoundTitle'), t('page.notFoundPage')), { status: 404 });
 }

@@ -1,13 +1,29 @@
 import { createHash } from 'node:crypto';
+import { LOCALE_NAMES, LOCALES } from '../../i18n/locales.ts';
+import { translator, type Translate } from '../../i18n/translate.ts';
+import type { SiteIdentity } from '../../moodle/site-identity.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 
-/** Server-rendered pages for sign-in, consent and "my connections": no external assets, no script, strict CSP. */
+/**
+ * Server-rendered pages for sign-in, consent and "my connections" (and the building blocks of the administration
+ * console): no external assets, no script, strict CSP. Every visible text comes from the i18n catalogs.
+ */
 
-const CSS = `body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
-h1{font-size:1.4rem}form{margin:1rem 0;padding:1rem;border:1px solid #ccc;border-radius:8px}
-label{display:block;margin:.5rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.4rem;box-sizing:border-box}
-button{margin-top:.8rem;padding:.4rem 1rem}.error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem;border-radius:6px}
-.muted{color:#555;font-size:.9rem}code{word-break:break-all}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem}`;
+const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
+main{max-width:36rem;margin:1rem auto 2rem;padding:0 1rem}main.wide{max-width:72rem}
+header{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between;padding:.5rem 1rem;background:#fff;border-bottom:1px solid #ddd;font-size:.9rem}
+header nav a{margin-left:.5rem}header nav a[aria-current]{font-weight:bold;text-decoration:none;color:#1d1d1f}
+.site{margin:0}h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.6rem}
+form{margin:1rem 0;padding:1rem;border:1px solid #ccc;border-radius:8px;background:#fff}form.inline{display:inline;margin:0;padding:0;border:0;background:none}
+label{display:block;margin:.5rem 0 .2rem}input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;padding:.4rem;box-sizing:border-box;font:inherit}
+label.choice{display:flex;gap:.5rem;align-items:flex-start}label.choice input{margin-top:.35rem}
+button{margin-top:.8rem;padding:.4rem 1rem;font:inherit}form.inline button{margin:0}
+.error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem;border-radius:6px}.ok{background:#e7f6e7;border:1px solid #9c9;padding:.6rem;border-radius:6px}
+.muted{color:#555;font-size:.9rem}code{word-break:break-all}ul.can li{margin:.2rem 0}
+table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem;vertical-align:top}
+.scroll{overflow-x:auto}nav.tabs{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.5rem 0 1rem}nav.tabs a[aria-current]{font-weight:bold;color:#1d1d1f;text-decoration:none}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:0 1rem}.key{font-size:1.1rem;background:#fff8d6;padding:.5rem;border:1px solid #d8c46a}
+.denied{color:#a00000}.allowed{color:#0a6b0a}a{color:#0b57b0}`;
 const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
 
 export function escapeHtml(value: unknown): string {
@@ -21,6 +37,7 @@ export function pageHeaders(formTargets: string[] = []): Headers {
     'content-security-policy': [
       "default-src 'none'",
       `style-src 'sha256-${CSS_HASH}'`,
+      "img-src 'self'",
       `form-action 'self'${formTargets.map((t) => ` ${t}`).join('')}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",
@@ -32,17 +49,50 @@ export function pageHeaders(formTargets: string[] = []): Headers {
   });
 }
 
-export function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+/** What every page needs: the language and the Moodle site it is about. */
+export interface PageContext {
+  t: Translate;
+  /** The Moodle site (name and address from site info), when known. */
+  site?: SiteIdentity;
+  /** Path the language links lead to (a GET page); default: the current page (`?lang=` alone). */
+  switchPath?: string;
 }
 
-const errorBox = (message?: string) => (message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : '');
-const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
+/** English page context (for pages rendered where no request is at hand). */
+export const ENGLISH: PageContext = { t: translator('en') };
+
+function languageLinks(pc: PageContext): string {
+  const base = pc.switchPath ?? '';
+  const links = LOCALES.map((l) =>
+    l === pc.t.locale
+      ? `<a href="${escapeHtml(`${base}?lang=${l}`)}" lang="${l}" hreflang="${l}" aria-current="true">${escapeHtml(LOCALE_NAMES[l])}</a>`
+      : `<a href="${escapeHtml(`${base}?lang=${l}`)}" lang="${l}" hreflang="${l}">${escapeHtml(LOCALE_NAMES[l])}</a>`,
+  ).join('');
+  return `<nav aria-label="${escapeHtml(pc.t('page.languages'))}">${links}</nav>`;
+}
+
+function siteLine(pc: PageContext): string {
+  const { t, site } = pc;
+  if (!site) return `<p class="site">${escapeHtml(t('page.gateway'))}</p>`;
+  return `<p class="site">${escapeHtml(t('page.siteGateway', { site: site.name }))} · <a href="${escapeHtml(site.url)}">${escapeHtml(site.url)}</a></p>`;
+}
+
+/** A whole page: site line and language switcher, the title as h1, then `body` (already HTML). */
+export function layout(pc: PageContext, title: string, body: string, o: { wide?: boolean } = {}): string {
+  const full = pc.site ? `${title} · ${pc.site.name}` : title;
+  return `<!doctype html><html lang="${escapeHtml(pc.t.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(full)}</title><style>${CSS}</style></head><body><header>${siteLine(pc)}${languageLinks(pc)}</header>
+<main${o.wide ? ' class="wide"' : ''}><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
+
+export const errorBox = (message?: string) => (message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : '');
+export const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
 
 export interface SignInView {
   /** Default: "Sign in with your Moodle account". */
   title?: string;
+  /** A paragraph under the title (already translated). */
+  intro?: string;
   action: string;
   tokenAction: string;
   csrf: string;
@@ -52,20 +102,24 @@ export interface SignInView {
 }
 
 /** Sign in with the Moodle username and password, or paste a Moodle token (SSO-only accounts). */
-export function signInPage(v: SignInView): string {
-  const who = v.clientName ? `<p><strong>${escapeHtml(v.clientName)}</strong> wants to use Moodle as you.</p>` : '';
+export function signInPage(pc: PageContext, v: SignInView): string {
+  const { t } = pc;
+  const siteName = pc.site?.name ?? 'Moodle';
+  const who = v.clientName ? `<p>${t('signin.clientWants', { client: `<strong>${escapeHtml(v.clientName)}</strong>`, site: escapeHtml(siteName) })}</p>` : '';
+  const intro = v.intro ? `<p>${escapeHtml(v.intro)}</p>` : '';
   return layout(
-    v.title ?? 'Sign in with your Moodle account',
-    `${who}${errorBox(v.error)}
+    pc,
+    v.title ?? t('signin.title', { site: siteName }),
+    `${who}${intro}${errorBox(v.error)}
 <form method="post" action="${escapeHtml(v.action)}">${csrfField(v.csrf)}
-<label for="username">Moodle username</label><input type="text" id="username" name="username" autocomplete="username" required value="${escapeHtml(v.username)}">
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-<p class="muted">Your password goes to Moodle once to get a token for this connection; the gateway never stores it.</p></form>
+<label for="username">${escapeHtml(t('signin.username', { site: siteName }))}</label><input type="text" id="username" name="username" autocomplete="username" required value="${escapeHtml(v.username)}">
+<label for="password">${escapeHtml(t('signin.password'))}</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">${escapeHtml(t('signin.submit'))}</button>
+<p class="muted">${escapeHtml(t('signin.passwordNote', { site: siteName }))}</p></form>
 <form method="post" action="${escapeHtml(v.tokenAction)}">${csrfField(v.csrf)}
-<label for="token">Or paste a Moodle token (Moodle → Preferences → Security keys), e.g. if you sign in through SSO</label>
+<label for="token">${escapeHtml(t('signin.tokenLabel'))}</label>
 <input type="password" id="token" name="token" autocomplete="off" required>
-<button type="submit">Use this token</button></form>`,
+<button type="submit">${escapeHtml(t('signin.tokenSubmit'))}</button></form>`,
   );
 }
 
@@ -79,29 +133,37 @@ export interface ConsentView {
   fullname?: string;
   /** Which choices to offer. */
   canWrite: boolean;
+  /** Why changing data is not offered (already translated). */
   readOnlyReason?: string;
 }
 
-/** Consent: names the client, its redirect URI and the scopes; read or read+write where the profile permits. */
-export function consentPage(v: ConsentView): string {
+/** Consent: what the client will be able to do, in plain words; read or read+write where the profile permits. */
+export function consentPage(pc: PageContext, v: ConsentView): string {
+  const { t } = pc;
+  const siteName = pc.site?.name ?? 'Moodle';
+  const client = `<strong>${escapeHtml(v.clientName)}</strong>`;
   const write = v.canWrite
-    ? `<label><input type="radio" name="access" value="write"> Read and change (api.read, api.write): submit, post, grade… as you</label>`
-    : `<p class="muted">Changing data is not available${v.readOnlyReason ? `: ${escapeHtml(v.readOnlyReason)}` : ''}.</p>`;
+    ? `<label class="choice"><input type="radio" name="access" value="write"><span><strong>${escapeHtml(t('consent.writeLabel'))}</strong><br><span class="muted">${escapeHtml(t('consent.writeDetail'))}</span></span></label>`
+    : `<p class="muted">${escapeHtml(v.readOnlyReason ? t('consent.noWriteBecause', { reason: v.readOnlyReason }) : t('consent.noWrite'))}</p>`;
   return layout(
-    'Allow access to Moodle?',
-    `<p>Signed in to Moodle as <strong>${escapeHtml(v.fullname ?? v.username)}</strong> (${escapeHtml(v.username)}).</p>
-<p><strong>${escapeHtml(v.clientName)}</strong> <span class="muted">(client id <code>${escapeHtml(v.clientId)}</code>)</span>
-will receive access and be sent back to <code>${escapeHtml(v.redirectUri)}</code>.</p>
+    pc,
+    t('consent.title', { site: siteName }),
+    `<p>${t('consent.signedInAs', { name: `<strong>${escapeHtml(v.fullname ?? v.username)}</strong>`, username: escapeHtml(v.username), site: escapeHtml(siteName) })}</p>
+<p>${t('consent.clientAsks', { client, site: escapeHtml(siteName) })}</p>
 <form method="post" action="${escapeHtml(v.action)}">${csrfField(v.csrf)}
-<label><input type="radio" name="access" value="read" checked> Read only (api.read): your courses, assignments, forums, grades…</label>
-${write}
-<p class="muted">It can only do what your own Moodle account may do. You can revoke this connection at any time on the "My connections" page.</p>
-<button type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`,
+<fieldset><legend>${escapeHtml(t('consent.choose'))}</legend>
+<label class="choice"><input type="radio" name="access" value="read" checked><span><strong>${escapeHtml(t('consent.readLabel'))}</strong><br><span class="muted">${escapeHtml(t('consent.readDetail'))}</span></span></label>
+${write}</fieldset>
+<h2>${escapeHtml(t('consent.limitsTitle'))}</h2>
+<ul class="can"><li>${escapeHtml(t('consent.limitOwn', { site: siteName }))}</li><li>${escapeHtml(t('consent.limitPolicy'))}</li><li>${escapeHtml(t('consent.limitPassword'))}</li><li>${escapeHtml(t('consent.limitRevoke'))}</li></ul>
+<p class="muted">${escapeHtml(t('consent.redirect', { clientId: v.clientId, redirectUri: v.redirectUri }))}</p>
+<button type="submit" name="decision" value="allow">${escapeHtml(t('consent.allow'))}</button> <button type="submit" name="decision" value="deny">${escapeHtml(t('consent.deny'))}</button></form>`,
   );
 }
 
-export function messagePage(title: string, message: string): string {
-  return layout(title, `<p>${escapeHtml(message)}</p>`);
+/** A page with a title and one paragraph (both already translated). */
+export function messagePage(pc: PageContext, title: string, message: string, link?: { href: string; text: string }): string {
+  return layout(pc, title, `<p>${escapeHtml(message)}</p>${link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''}`);
 }
 
 export interface ConnectionsView {
@@ -114,24 +176,34 @@ export interface ConnectionsView {
   service: string;
 }
 
+/** The plain-words description of a connection's scopes. */
+export function scopesInWords(t: Translate, scopes: readonly string[]): string {
+  return scopes.includes('api.write') ? t('scopes.readWrite') : scopes.includes('api.read') ? t('scopes.read') : t('scopes.none');
+}
+
+/** A date-time for people: `2026-01-31 08:00` (UTC), or "never". */
+export function when(t: Translate, iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : t('common.never');
+}
+
 /** "My connections": a person's own OAuth grants and API keys, each with a revoke button. */
-export function connectionsPage(v: ConnectionsView): string {
+export function connectionsPage(pc: PageContext, v: ConnectionsView): string {
+  const { t } = pc;
   const rows = v.connections
     .map(
-      (c) => `<tr><td>${escapeHtml(c.client?.name ?? c.name ?? c.client?.id ?? c.id)}<br><span class="muted">${escapeHtml(c.kind === 'oauth' ? 'OAuth' : `API key ${c.keyPrefix ?? ''}`)}</span></td>
-<td>${escapeHtml(c.scopes.join(' '))}</td><td>${escapeHtml(c.createdAt.slice(0, 10))}</td><td>${escapeHtml(c.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never')}</td>
-<td><form method="post" action="${escapeHtml(v.revokeAction)}">${csrfField(v.csrf)}<input type="hidden" name="id" value="${escapeHtml(c.id)}"><button type="submit">Revoke</button></form></td></tr>`,
+      (c) => `<tr><td>${escapeHtml(c.client?.name ?? c.name ?? c.client?.id ?? c.id)}<br><span class="muted">${escapeHtml(c.kind === 'oauth' ? t('connections.kindOauth') : t('connections.kindKey', { prefix: c.keyPrefix ?? '' }))}</span></td>
+<td>${escapeHtml(scopesInWords(t, c.scopes))}</td><td>${escapeHtml(c.createdAt.slice(0, 10))}</td><td>${escapeHtml(when(t, c.lastUsedAt))}</td>
+<td><form class="inline" method="post" action="${escapeHtml(v.revokeAction)}">${csrfField(v.csrf)}<input type="hidden" name="id" value="${escapeHtml(c.id)}"><button type="submit" aria-label="${escapeHtml(t('connections.revokeNamed', { name: c.client?.name ?? c.name ?? c.id }))}">${escapeHtml(t('connections.revoke'))}</button></form></td></tr>`,
     )
     .join('');
+  const table = `<div class="scroll"><table><caption class="muted">${escapeHtml(t('connections.caption'))}</caption><tr><th scope="col">${escapeHtml(t('connections.client'))}</th><th scope="col">${escapeHtml(t('connections.access'))}</th><th scope="col">${escapeHtml(t('connections.created'))}</th><th scope="col">${escapeHtml(t('connections.lastUsed'))}</th><th scope="col">${escapeHtml(t('connections.action'))}</th></tr>${rows}</table></div>`;
   return layout(
-    'My Moodle connections',
-    `<p>Signed in as <strong>${escapeHtml(v.username)}</strong>.</p>
-${rows ? `<table><tr><th>Client</th><th>Scopes</th><th>Created</th><th>Last used</th><th></th></tr>${rows}</table>` : '<p>You have no active connections.</p>'}
-<p>Revoking a connection stops this gateway from using it at once. Your Moodle token itself stays valid in Moodle:
-Moodle gives one token per person and web service, so all your OAuth connections here share it. To make that token
-useless everywhere, reset it in Moodle: <strong>Preferences &gt; Security keys</strong>, the
-<strong>${escapeHtml(v.service)}</strong> service, <strong>Reset</strong>. All your OAuth connections through this
-gateway then stop working; sign in again from your applications to connect anew.</p>
-<form method="post" action="${escapeHtml(v.logoutAction)}">${csrfField(v.csrf)}<button type="submit">Sign out</button></form>`,
+    pc,
+    t('connections.title'),
+    `<p>${t('connections.signedInAs', { name: `<strong>${escapeHtml(v.username)}</strong>`, site: escapeHtml(pc.site?.name ?? 'Moodle') })}</p>
+<p>${escapeHtml(t('connections.explain'))}</p>
+${rows ? table : `<p>${escapeHtml(t('connections.none'))}</p>`}
+<p>${t.html('connections.tokenNoteHtml', { service: v.service })}</p>
+<form method="post" action="${escapeHtml(v.logoutAction)}">${csrfField(v.csrf)}<button type="submit">${escapeHtml(t('common.signOut'))}</button></form>`,
   );
 }

@@ -6,6 +6,8 @@ import type { AuthStore } from '../store/types.ts';
 import { storeAdapter } from './adapter.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { escapeHtml, layout, pageHeaders } from './pages.ts';
+import { localeFromAcceptLanguage } from '../../i18n/locales.ts';
+import { translator } from '../../i18n/translate.ts';
 
 /** Endpoints of the authorization server, all under /oauth (discovery stays at /.well-known/). */
 export const ROUTES = {
@@ -151,7 +153,8 @@ export async function createProvider(o: ProviderOptions): Promise<Provider> {
     clientBasedCORS: (_ctx, origin, client) => origin !== 'null' && client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
     renderError: async (ctx, out) => {
       pageHeaders().forEach((value, name) => ctx.set(name, value));
-      ctx.body = layout('Sign-in error', `<p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`);
+      const t = translator(localeFromAcceptLanguage(ctx.get('accept-language')));
+      ctx.body = layout({ t }, t('signin.errorTitle'), `<p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`);
     },
   };
   const provider = new Provider(o.issuer, configuration);

@@ -1,0 +1,52 @@
+import type { SiteInfo } from './site-info.ts';
+
+/** The Moodle site as people's pages name it, from the last core_webservice_get_site_info answer seen. */
+export interface SiteIdentity {
+  name: string;
+  url: string;
+  release?: string;
+  /** The language site info reported (the caller's, or the site's when the caller chose none). */
+  lang?: string;
+  /** When this was learnt (ISO 8601). */
+  seenAt: string;
+}
+
+/**
+ * Remembers the site's name, address and release from every site-info answer the gateway receives anyway (sign-ins,
+ * connection checks, the site-admin check of the console), so the pages can name the site without a token of their
+ * own. Until the first answer, `current` is the configured address with a generic name (`fallback`).
+ */
+export class SiteDirectory {
+  #known: SiteIdentity | undefined;
+  constructor(private readonly fallback?: { name: string; url: string }) {}
+
+  remember(info: Pick<SiteInfo, 'sitename' | 'siteurl' | 'release'> & { lang?: unknown }, now = new Date()): void {
+    if (typeof info.sitename !== 'string' || typeof info.siteurl !== 'string') return;
+    this.#known = {
+      name: info.sitename,
+      url: info.siteurl,
+      ...(typeof info.release === 'string' ? { release: info.release } : {}),
+      ...(typeof info.lang === 'string' ? { lang: info.lang } : {}),
+      seenAt: now.toISOString(),
+    };
+  }
+
+  /** The site as last seen, or the configured fallback (undefined when neither). */
+  get current(): SiteIdentity | undefined {
+    return this.#known ?? (this.fallback ? { ...this.fallback, seenAt: '' } : undefined);
+  }
+
+  /** True once a site-info answer was seen. */
+  get learnt(): boolean {
+    return this.#known !== undefined;
+  }
+
+  /** Wraps a getSiteInfo function so that every answer is remembered. */
+  watch<A extends unknown[]>(getSiteInfo: (token: string, ...rest: A) => Promise<SiteInfo>): (token: string, ...rest: A) => Promise<SiteInfo> {
+    return async (token, ...rest) => {
+      const info = await getSiteInfo(token, ...rest);
+      this.remember(info);
+      return info;
+    };
+  }
+}
