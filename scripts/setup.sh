@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm packages, the pinned OPA CLI (Go tool), and the
-# Debian packages the tests use (php-cli for `php -l`, php-sqlite3 for the resolver's PHP tests, redis-server, postgresql). Safe to run repeatedly.
+# Debian packages the tests use (php-cli for `php -l`, php-sqlite3 for the resolver's PHP tests, redis-server, postgresql,
+# chromium for the browser tests). Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ command -v php >/dev/null || need_apt+=(php-cli)
 { command -v php >/dev/null && php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);'; } || need_apt+=(php-sqlite3)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)/initdb" ] || need_apt+=(postgresql)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need_apt[*]}"

@@ -154,6 +154,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
     if (auth) opened.push(() => auth.close());
     const challenge = auth?.challenge ?? { scope: 'api.read' };
+    if (auth) {
+      // The site's name survives restarts: kept in the store, replaced when Moodle reports another.
+      site.restore((await auth.store.oidcFind('SiteIdentity', 'current').catch(() => null))?.payload);
+      site.onChange = (known) => void auth.store.oidcUpsert('SiteIdentity', 'current', { payload: { ...known } }).catch((error) => log.warn({ err: error }, 'could not keep the site identity'));
+    }
 
     const registry = new ToolRegistry({
       catalog,

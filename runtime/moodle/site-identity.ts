@@ -18,10 +18,20 @@ export interface SiteIdentity {
  */
 export class SiteDirectory {
   #known: SiteIdentity | undefined;
+  /** Called when what is known changes (the gateway keeps it in its store, so a restart still names the site). */
+  onChange?: (site: SiteIdentity) => void;
   constructor(private readonly fallback?: { name: string; url: string }) {}
+
+  /** Takes a previously kept identity (from the store) unless something newer was seen. */
+  restore(saved: unknown): void {
+    const s = saved as Partial<SiteIdentity> | null;
+    if (this.#known || !s || typeof s.name !== 'string' || typeof s.url !== 'string' || typeof s.seenAt !== 'string') return;
+    this.#known = { name: s.name, url: s.url, seenAt: s.seenAt, ...(typeof s.release === 'string' ? { release: s.release } : {}), ...(typeof s.lang === 'string' ? { lang: s.lang } : {}) };
+  }
 
   remember(info: Pick<SiteInfo, 'sitename' | 'siteurl' | 'release'> & { lang?: unknown }, now = new Date()): void {
     if (typeof info.sitename !== 'string' || typeof info.siteurl !== 'string') return;
+    const before = this.#known;
     this.#known = {
       name: info.sitename,
       url: info.siteurl,
@@ -29,6 +39,7 @@ export class SiteDirectory {
       ...(typeof info.lang === 'string' ? { lang: info.lang } : {}),
       seenAt: now.toISOString(),
     };
+    if (!before || before.name !== this.#known.name || before.url !== this.#known.url || before.release !== this.#known.release) this.onChange?.(this.#known);
   }
 
   /** The site as last seen, or the configured fallback (undefined when neither). */

@@ -12,7 +12,7 @@ import type { ConnectionRecord } from '../store/types.ts';
 const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 main{max-width:36rem;margin:1rem auto 2rem;padding:0 1rem}main.wide{max-width:72rem}
 header{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between;padding:.5rem 1rem;background:#fff;border-bottom:1px solid #ddd;font-size:.9rem}
-header nav a{margin-left:.5rem}header nav a[aria-current]{font-weight:bold;text-decoration:none;color:#1d1d1f}
+header nav a{margin-left:.5rem;white-space:nowrap}caption{text-align:left}header nav a[aria-current]{font-weight:bold;text-decoration:none;color:#1d1d1f}
 .site{margin:0}h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.6rem}
 form{margin:1rem 0;padding:1rem;border:1px solid #ccc;border-radius:8px;background:#fff}form.inline{display:inline;margin:0;padding:0;border:0;background:none}
 label{display:block;margin:.5rem 0 .2rem}input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;padding:.4rem;box-sizing:border-box;font:inherit}
