@@ -78,7 +78,7 @@ describe('message catalogs', () => {
 
 describe('no user-facing text outside the catalogs', () => {
   // The modules that render pages: every text between tags, and every label-like attribute, must come from t().
-  const PAGE_MODULES = ['runtime/auth/oauth/pages.ts', 'runtime/auth/oauth/interactions.ts', 'runtime/auth/oauth/manage.ts', 'runtime/admin/views.ts', 'runtime/admin/console.ts'];
+  const PAGE_MODULES = ['runtime/auth/oauth/pages.ts', 'runtime/auth/oauth/provider.ts', 'runtime/auth/oauth/http.ts', 'runtime/auth/oauth/context.ts', 'runtime/auth/oauth/interactions.ts', 'runtime/auth/oauth/manage.ts', 'runtime/admin/views.ts', 'runtime/admin/console.ts'];
 
   /** The literal parts of every template string in `source` (nested ones too), with `${...}` replaced by NUL. */
   function templateLiterals(source: string): string[] {
