@@ -40,7 +40,11 @@ export interface AdminConsoleDeps {
   site: SiteDirectory;
   store: { auth: AuthStore; type: string };
   keyring: Keyring;
-  configConnections: { id: string; profile: string; scopes: Scope[] }[];
+  configConnections: {
+    list: { id: string; profile: string; scopes: Scope[] }[];
+    revoked(): Promise<Set<string>>;
+    revoke(id: string): Promise<boolean>;
+  };
   allowSiteAdminTokens: boolean;
   policy: { readonly version: string; readonly ready: boolean; decide(input: PolicyInput): Decision; loadedAt(): string | undefined; data(): PolicyData };
   getFunction(name: string): CatalogFunction | undefined;
@@ -125,8 +129,12 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
           event: before.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, client_id: before.client?.id, client_name: before.client?.name,
           moodle_user_id: before.moodleUser?.id, moodle_username: before.moodleUser?.username, auth_method: before.kind, client_ip: clientIp, status: 200, detail: by(session),
         });
-      const message = before ? t('admin.connections.revoked', { name: before.name ?? id }) : undefined;
-      return page(await connectionsView(t, pc, session, csrf.token, { message, error: before ? undefined : t('admin.connections.notFound') }), before ? 200 : 404);
+      // Not in the store: a key of the configuration, whose current key is refused from now on.
+      const configKey = !before && id && deps.configConnections.list.some((c) => c.id === id) && (await deps.configConnections.revoke(id));
+      if (configKey) audit({ event: 'auth.key.revoked', connection_id: id, auth_method: 'config-key', client_ip: clientIp, status: 200, detail: by(session) });
+      const done = before || configKey;
+      const message = done ? t('admin.connections.revoked', { name: before ? (before.name ?? id) : id }) : undefined;
+      return page(await connectionsView(t, pc, session, csrf.token, { message, error: done ? undefined : t('admin.connections.notFound') }), done ? 200 : 404);
     }
     if (path === '/admin/policy/explain') {
       const fields = pick(form, ['profile', 'function', 'args', 'ip', 'courses']);
@@ -137,7 +145,8 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
 
   async function connectionsView(t: Translate, pc: Parameters<typeof connectionsAdminPage>[0], session: AdminSession, csrf: string, extra: Partial<Parameters<typeof connectionsAdminPage>[1]> = {}) {
     const stored = await deps.store.auth.listConnections();
-    const rows = await connectionRows(stored, deps.configConnections, deps.auditFile);
+    const revoked = await deps.configConnections.revoked();
+    const rows = await connectionRows(stored, deps.configConnections.list.filter((c) => !revoked.has(c.id)), deps.auditFile);
     return connectionsAdminPage(pc, { csrf, who: session.who, rows, profiles: Object.keys(deps.policy.data().profiles), usageKnown: !!deps.auditFile, ...extra });
   }
 

@@ -77,10 +77,8 @@ export function connectionsAdminPage(pc: PageContext, v: ConnectionsAdminView): 
       (r) => `<tr><td>${h(r.name)}<br><span class="muted"><code>${h(r.id)}</code></span></td><td>${h(kind(r))}${r.client ? `<br><span class="muted">${h(r.client)}</span>` : ''}</td>
 <td>${h(r.owner ?? '—')}</td><td>${h(r.profile)}</td><td>${h(scopesInWords(t, r.scopes))}</td><td>${h(when(t, r.lastUsedAt))}</td>
 <td>${r.calls === undefined ? '—' : h(t('admin.connections.usage', { calls: r.calls, denials: r.denials ?? 0 }))}</td>
-<td>${
-        r.kind === 'config'
-          ? `<span class="muted">${h(t('admin.connections.configNote'))}</span>`
-          : `<form class="inline" method="post" action="/admin/revoke">${csrfField(v.csrf)}<input type="hidden" name="id" value="${h(r.id)}"><button type="submit" aria-label="${h(t('connections.revokeNamed', { name: r.name }))}">${h(t('connections.revoke'))}</button></form>`
+<td><form class="inline" method="post" action="/admin/revoke">${csrfField(v.csrf)}<input type="hidden" name="id" value="${h(r.id)}"><button type="submit" aria-label="${h(t('connections.revokeNamed', { name: r.name }))}">${h(t('connections.revoke'))}</button></form>${
+        r.kind === 'config' ? `<br><span class="muted">${h(t('admin.connections.configNote'))}</span>` : ''
       }</td></tr>`,
     )
     .join('');

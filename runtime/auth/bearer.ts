@@ -61,6 +61,12 @@ export function resolveConfigKeys(connections: ConfigConnection[], profiles: Pro
   });
 }
 
+/**
+ * Store model of config keys revoked in the administration console, by key hash: the key is refused until the config
+ * gives the connection another key (nothing in the config has to change for the refusal to take effect).
+ */
+export const REVOKED_CONFIG_KEY = 'RevokedConfigKey';
+
 export const DEMO_KEY_ROLES = { 'demo-student': 'student', 'demo-teacher': 'teacher', 'demo-manager': 'manager' } as const;
 
 /** Demo mode: the simulator's seeded users' tokens per role. Demo keys are refused unless this is given and enabled. */
@@ -123,7 +129,10 @@ export async function authenticateBearer(header: string | null | undefined, ctx:
   if (ctx.configKeys?.length) {
     hash = hashApiKey(token);
     const found = ctx.configKeys.find((k) => digestEquals(k.keyHash, hash!));
-    if (found) return { id: found.id, authMethod: 'config-key', profile: found.profile, scopes: [...found.scopes], moodleToken: found.moodleToken };
+    if (found) {
+      if (ctx.store && (await ctx.store.oidcFind(REVOKED_CONFIG_KEY, found.keyHash))) return null;
+      return { id: found.id, authMethod: 'config-key', profile: found.profile, scopes: [...found.scopes], moodleToken: found.moodleToken };
+    }
   }
   if (KEY_FORMAT.test(token)) return ctx.store && ctx.keyring ? authenticateApiKey(token, ctx.store, ctx.keyring, now, hash) : null;
   return ctx.oauth ? ctx.oauth(token) : null;

@@ -6,7 +6,7 @@ import { createAuthenticator } from './authenticate.ts';
 import type { ChallengeOptions } from './challenge.ts';
 import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
-import { resolveConfigKeys, type ConfigConnection, type DemoOptions } from './bearer.ts';
+import { resolveConfigKeys, REVOKED_CONFIG_KEY, type ConfigConnection, type DemoOptions } from './bearer.ts';
 import type { OAuth, OAuthMoodle } from './oauth/index.ts';
 import { normaliseScopes } from './scopes.ts';
 import { openStore, scheduleStoreCleanup } from './store/index.ts';
@@ -46,6 +46,10 @@ export interface GatewayAuth {
   keyring: Keyring;
   /** Config connections (`connections:`) as loaded: id, profile, scopes (their secrets stay inside). */
   configConnections: { id: string; profile: string; scopes: Scope[] }[];
+  /** Which config connections are revoked (their current key refused). */
+  revokedConfigConnections(): Promise<Set<string>>;
+  /** Refuses the current key of config connection `id` from now on; false when unknown or already revoked. */
+  revokeConfigConnection(id: string, at?: Date): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,17 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     store,
     keyring,
     configConnections: configKeys.map(({ id, profile, scopes }) => ({ id, profile, scopes })),
+    async revokedConfigConnections() {
+      const revoked = new Set<string>();
+      for (const k of configKeys) if (await store.oidcFind(REVOKED_CONFIG_KEY, k.keyHash)) revoked.add(k.id);
+      return revoked;
+    },
+    async revokeConfigConnection(id, at = new Date()) {
+      const key = configKeys.find((k) => k.id === id);
+      if (!key || (await store.oidcFind(REVOKED_CONFIG_KEY, key.keyHash))) return false;
+      await store.oidcUpsert(REVOKED_CONFIG_KEY, key.keyHash, { payload: { id, revokedAt: at.toISOString() } });
+      return true;
+    },
     close: async () => {
       cleanup.stop();
       if (!o.store) await store.close();

@@ -235,7 +235,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           site,
           store: { auth: auth.store, type: config.store.type },
           keyring: auth.keyring,
-          configConnections: auth.configConnections,
+          configConnections: { list: auth.configConnections, revoked: () => auth.revokedConfigConnections(), revoke: (id) => auth.revokeConfigConnection(id) },
           allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
           policy: {
             get version() {

@@ -14,6 +14,7 @@ import { listen, startTestGateway, testConfig, type TestGateway } from '../helpe
 import { connectClient } from '../helpers/mcp-client.ts';
 
 const OPERATOR_KEY = 'operator-key-for-tests-0123456789';
+const BOT_KEY = 'config-bot-key-0123456789abcdef';
 
 /** A tiny browser: a cookie jar, the CSRF field of the last page, forms posted as a browser would. */
 class Browser {
@@ -56,7 +57,13 @@ describe('administration console', () => {
   before(async () => {
     const config = testConfig({ admin: { operator_key_sha256: createHash('sha256').update(OPERATOR_KEY).digest('hex') } });
     auditFile = join(config.store.dir, 'audit.jsonl');
-    gw = await startTestGateway(testConfig({ store: { dir: config.store.dir }, admin: config.admin, audit: { sinks: [{ type: 'file', path: auditFile }] } }));
+    gw = await startTestGateway(
+      testConfig({
+        store: { dir: config.store.dir }, admin: config.admin, audit: { sinks: [{ type: 'file', path: auditFile }] },
+        connections: [{ id: 'reporting-bot', key_env: 'BOT_KEY', moodle_token_env: 'BOT_TOKEN', profile: 'default' }],
+      }),
+      { env: { BOT_KEY, BOT_TOKEN: simulatorRoles.student.token } },
+    );
     server = await listen(gw.gateway);
   });
   after(async () => {
@@ -175,6 +182,27 @@ describe('administration console', () => {
     const rec = (await gw.audited()).find((x) => x.event === 'auth.key.revoked' && x.connection_id === id);
     assert.match(rec?.detail ?? '', /admin console/);
     assert.ok(!readFileSync(auditFile, 'utf8').includes(key), 'the key never reaches the audit trail');
+  });
+
+  it('revokes a key of the configuration: listed, then refused from the next request on, audited', async () => {
+    const b = new Browser(server.url);
+    await b.get('/admin/login');
+    await b.post('/admin/operator', { key: OPERATOR_KEY });
+    const client = await connectClient(server.url, BOT_KEY);
+    await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+    await client.close();
+    const list = await b.get('/admin');
+    assert.match(list.html, /<code>reporting-bot<\/code>/);
+    assert.match(list.html, /Key in the configuration/);
+    const revoked = await b.post('/admin/revoke', { id: 'reporting-bot' });
+    assert.equal(revoked.status, 200);
+    assert.match(revoked.html, /Revoked: reporting-bot\./);
+    assert.doesNotMatch(revoked.html, /<code>reporting-bot<\/code>/, 'no longer listed as live');
+    await assert.rejects(connectClient(server.url, BOT_KEY));
+    const rec = (await gw.audited()).find((x) => x.event === 'auth.key.revoked' && x.connection_id === 'reporting-bot');
+    assert.equal(rec?.auth_method, 'config-key');
+    assert.match(rec?.detail ?? '', /admin console \(operator key\)/);
+    assert.equal((await b.post('/admin/revoke', { id: 'reporting-bot' })).status, 404, 'a second revocation finds nothing live');
   });
 
   it('explains a decision with every reason; shows profiles in plain words; reports health', async () => {
