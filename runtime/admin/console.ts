@@ -7,7 +7,7 @@ import { AuthError } from '../auth/errors.ts';
 import { createApiKey } from '../auth/keys.ts';
 import { pageContextOf } from '../auth/oauth/context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from '../auth/oauth/http.ts';
-import { messagePage } from '../auth/oauth/pages.ts';
+import { messagePage, type PageContext } from '../auth/oauth/pages.ts';
 import { cookieNames } from '../auth/oauth/provider.ts';
 import { SignInThrottle } from '../auth/oauth/throttle.ts';
 import type { AuthStore } from '../auth/store/types.ts';
@@ -22,7 +22,7 @@ import type { Decision, PolicyData, PolicyInput } from '../policy/types.ts';
 import { connectionRows, latestRecords } from './data.ts';
 import { openAdminSession, sealAdminSession, type AdminSession } from './session.ts';
 import { adminSignIn, type AdminMoodle } from './signin.ts';
-import { adminSignInPage, auditAdminPage, connectionsAdminPage, healthAdminPage, policyAdminPage, type HealthCheck } from './views.ts';
+import { adminSignInPage, auditAdminPage, connectionsAdminPage, healthAdminPage, policyAdminPage, type ConnectionsAdminView, type ExplainResultView, type HealthCheck } from './views.ts';
 
 export interface AdminConsoleDeps {
   /** True on https (Secure, `__Host-` cookies). */
@@ -62,7 +62,10 @@ export interface AdminConsole {
 const AUDIT_LIMIT = 200;
 const DECISIONS = new Set(['allowed', 'denied', 'error']);
 
-/** The administration console: connections, audit trail, policy, health (see runtime/admin/README section in the main README). */
+/**
+ * The administration console (`/admin`): connections, audit trail, policy, health; see the README's "Administration
+ * console" section. GET pages need a session (else a redirect to `/admin/login`); every POST needs the CSRF token.
+ */
 export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   const names = { ...cookieNames(deps.secure), admin: deps.secure ? '__Host-mmcp-admin' : 'mmcp-admin' };
   const throttle = new SignInThrottle(10);
@@ -143,14 +146,14 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     return page(messagePage(pc, t('page.notFoundTitle'), t('page.notFoundPage')), 404);
   }
 
-  async function connectionsView(t: Translate, pc: Parameters<typeof connectionsAdminPage>[0], session: AdminSession, csrf: string, extra: Partial<Parameters<typeof connectionsAdminPage>[1]> = {}) {
+  async function connectionsView(t: Translate, pc: PageContext, session: AdminSession, csrf: string, extra: Partial<ConnectionsAdminView> = {}) {
     const stored = await deps.store.auth.listConnections();
     const revoked = await deps.configConnections.revoked();
     const rows = await connectionRows(stored, deps.configConnections.list.filter((c) => !revoked.has(c.id)), deps.auditFile);
     return connectionsAdminPage(pc, { csrf, who: session.who, rows, profiles: Object.keys(deps.policy.data().profiles), usageKnown: !!deps.auditFile, ...extra });
   }
 
-  async function createKey(form: URLSearchParams, t: Translate, pc: Parameters<typeof connectionsAdminPage>[0], session: AdminSession, csrf: string, page: (html: string, status?: number) => Response) {
+  async function createKey(form: URLSearchParams, t: Translate, pc: PageContext, session: AdminSession, csrf: string, page: (html: string, status?: number) => Response) {
     const name = form.get('name') ?? '';
     const profile = form.get('profile') ?? '';
     const days = (form.get('days') ?? '').trim();
@@ -173,11 +176,11 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     }
   }
 
-  function policyView(pc: Parameters<typeof policyAdminPage>[0], session: AdminSession, csrf: string, form: Record<string, string>, more: { result?: Parameters<typeof policyAdminPage>[1]['result']; error?: string } = {}) {
+  function policyView(pc: PageContext, session: AdminSession, csrf: string, form: Record<string, string>, more: { result?: ExplainResultView; error?: string } = {}) {
     return policyAdminPage(pc, { csrf, who: session.who, version: deps.policy.version, ready: deps.policy.ready, loadedAt: deps.policy.loadedAt(), data: deps.policy.data(), form, ...more });
   }
 
-  async function explainView(pc: Parameters<typeof policyAdminPage>[0], session: AdminSession, csrf: string, form: Record<string, string>) {
+  async function explainView(pc: PageContext, session: AdminSession, csrf: string, form: Record<string, string>) {
     const { t } = pc;
     let args: Record<string, unknown> | undefined;
     let courses: number[] | undefined;

@@ -26,10 +26,15 @@ let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
 let base: string;
 
-/** Screenshots of the page at desktop and phone widths: `<name>-desktop.png`, `<name>-phone.png`. */
-async function shoot(page: Page, name: string): Promise<void> {
+/**
+ * Screenshots of the page at desktop and phone widths: `<name>-desktop.png`, `<name>-phone.png`; with JavaScript on, also
+ * checks that the page fits the phone's width (wide tables scroll inside their own box).
+ */
+async function shoot(page: Page, name: string, javaScript = true): Promise<void> {
   for (const [width, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(size);
+    if (javaScript && width === 'phone')
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, `${name}: wider than a phone`);
     await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
     assert.ok(existsSync(join(SHOTS, `${name}-${width}.png`)));
   }
@@ -217,7 +222,7 @@ describe('pages in a real browser (headless Chromium)', { timeout: 120_000 }, ()
     await page.goto(`${base}/connections`);
     await page.getByRole('heading', { name: 'Minhas conexões: entre com o Moodle' }).waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'pt-BR');
-    await shoot(page, 'my-connections-signin-pt-BR');
+    await shoot(page, 'my-connections-signin-pt-BR', false);
     for (const [name, heading] of [['Español', 'Mis conexiones: inicie sesión con Moodle'], ['Français', 'Mes connexions : connectez-vous avec Moodle'], ['Deutsch', 'Meine Verbindungen: mit Moodle anmelden']]) {
       await page.getByRole('link', { name }).click();
       await page.getByRole('heading', { name: heading }).waitFor();

@@ -12,14 +12,14 @@ import type { ConnectionRecord } from '../store/types.ts';
 const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 main{max-width:36rem;margin:1rem auto 2rem;padding:0 1rem}main.wide{max-width:72rem}
 header{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between;padding:.5rem 1rem;background:#fff;border-bottom:1px solid #ddd;font-size:.9rem}
-header nav a{margin-left:.5rem;white-space:nowrap}caption{text-align:left}header nav a[aria-current]{font-weight:bold;text-decoration:none;color:#1d1d1f}
+header nav{display:flex;flex-wrap:wrap;gap:.2rem .7rem}header nav a{white-space:nowrap}caption{text-align:left}header nav a[aria-current]{font-weight:bold;text-decoration:none;color:#1d1d1f}
 .site{margin:0}h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.6rem}
 form{margin:1rem 0;padding:1rem;border:1px solid #ccc;border-radius:8px;background:#fff}form.inline{display:inline;margin:0;padding:0;border:0;background:none}
 label{display:block;margin:.5rem 0 .2rem}input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;padding:.4rem;box-sizing:border-box;font:inherit}
 label.choice{display:flex;gap:.5rem;align-items:flex-start}label.choice input{margin-top:.35rem}
 button{margin-top:.8rem;padding:.4rem 1rem;font:inherit}form.inline button{margin:0}
 .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem;border-radius:6px}.ok{background:#e7f6e7;border:1px solid #9c9;padding:.6rem;border-radius:6px}
-.muted{color:#555;font-size:.9rem}code{word-break:break-all}ul.can li{margin:.2rem 0}
+.muted{color:#555;font-size:.9rem;overflow-wrap:anywhere}code{word-break:break-all}ul.can li{margin:.2rem 0}
 table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem;vertical-align:top}
 .scroll{overflow-x:auto}nav.tabs{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.5rem 0 1rem}nav.tabs a[aria-current]{font-weight:bold;color:#1d1d1f;text-decoration:none}
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:0 1rem}.key{font-size:1.1rem;background:#fff8d6;padding:.5rem;border:1px solid #d8c46a}
