@@ -48,6 +48,8 @@ export interface AdminConsoleDeps {
   allowSiteAdminTokens: boolean;
   policy: { readonly version: string; readonly ready: boolean; decide(input: PolicyInput): Decision; loadedAt(): string | undefined; data(): PolicyData };
   getFunction(name: string): CatalogFunction | undefined;
+  /** The profiles' own `description` from the config (shown as written). */
+  profileDescriptions(): Record<string, string | undefined>;
   rateLimit: { backend: string; windowSeconds: number; probe(): Promise<void> };
   audit: { record(rec: AuditRecord): void; stats(): AuditStats };
   /** The audit file sink (the console reads the trail there); undefined when none is configured. */
@@ -177,7 +179,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   }
 
   function policyView(pc: PageContext, session: AdminSession, csrf: string, form: Record<string, string>, more: { result?: ExplainResultView; error?: string } = {}) {
-    return policyAdminPage(pc, { csrf, who: session.who, version: deps.policy.version, ready: deps.policy.ready, loadedAt: deps.policy.loadedAt(), data: deps.policy.data(), form, ...more });
+    return policyAdminPage(pc, { csrf, who: session.who, version: deps.policy.version, ready: deps.policy.ready, loadedAt: deps.policy.loadedAt(), data: deps.policy.data(), descriptions: deps.profileDescriptions(), form, ...more });
   }
 
   async function explainView(pc: PageContext, session: AdminSession, csrf: string, form: Record<string, string>) {

@@ -167,7 +167,7 @@ function list(values: readonly (string | number)[]): string {
 }
 
 /** One profile in plain words. */
-function profileInWords(pc: PageContext, name: string, p: PolicyProfile, mode: string): string {
+function profileInWords(pc: PageContext, name: string, p: PolicyProfile, mode: string, description?: string): string {
   const { t } = pc;
   const items = [
     h(mode !== 'read-write' ? t('admin.policy.p.modeReadOnly') : p.scopes.includes('api.write') ? t('admin.policy.p.scopesWrite') : t('admin.policy.p.scopesRead')),
@@ -179,7 +179,7 @@ function profileInWords(pc: PageContext, name: string, p: PolicyProfile, mode: s
     ...(p.rate_per_function_per_minute ? [h(t('admin.policy.p.rateFunction', { n: p.rate_per_function_per_minute }))] : []),
     h(p.allow_site_admin ? t('admin.policy.p.adminAllowed') : t('admin.policy.p.adminRefused')),
   ];
-  return `<h3>${h(t('admin.policy.profile', { name }))}</h3><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
+  return `<h3>${h(t('admin.policy.profile', { name }))}</h3>${description ? `<p>${h(description)}</p>` : ''}<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
 }
 
 export interface ExplainResultView {
@@ -196,6 +196,8 @@ export interface PolicyAdminView {
   ready: boolean;
   loadedAt?: string;
   data: PolicyData;
+  /** The profiles' descriptions from the config, as written by the administrators. */
+  descriptions?: Record<string, string | undefined>;
   form: Record<string, string>;
   result?: ExplainResultView;
   error?: string;
@@ -229,7 +231,7 @@ ${v.result.notes.map((n) => `<p class="muted">${h(n)}</p>`).join('')}</section>`
 <button type="submit">${h(t('admin.explain.submit'))}</button></form>
 ${errorBox(v.error)}${result}
 <h2>${h(t('admin.policy.profiles'))}</h2>
-${Object.entries(v.data.profiles).map(([name, p]) => profileInWords(pc, name, p, v.data.mode)).join('')}
+${Object.entries(v.data.profiles).map(([name, p]) => profileInWords(pc, name, p, v.data.mode, v.descriptions?.[name])).join('')}
 <p class="muted">${h(t('admin.policy.siteLevel', { count: v.data.site_level_functions.length }))}</p>`,
   );
 }

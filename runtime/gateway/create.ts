@@ -119,6 +119,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // What the policy decides with (mode, profiles, site-level functions): replaced as a whole on a config reload.
     let policyData = policyDataFromConfig(config);
     let policyLoadedAt: string | undefined;
+    let currentConfig = config;
     const policy = await loadPolicyEngine({
       wasmPath: resolve(base, config.policy.wasm),
       manifestPath: resolve(base, config.policy.manifest),
@@ -249,6 +250,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             data: () => policyData,
           },
           getFunction: (name) => catalog.get(name),
+          profileDescriptions: () => Object.fromEntries(Object.entries(currentConfig.profiles).map(([name, p]) => [name, p.description])),
           rateLimit: {
             backend: config.rate_limit.backend,
             windowSeconds: config.rate_limit.window_seconds,
@@ -296,6 +298,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const data = policyDataFromConfig(next);
         policy.setData(data);
         policyData = data;
+        currentConfig = next;
         return Object.keys(next).filter((key) => !HOT_SECTIONS.has(key) && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(config[key as keyof GatewayConfig]));
       },
       close: () =>

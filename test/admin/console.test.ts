@@ -212,6 +212,7 @@ describe('administration console', () => {
     const policy = await b.get('/admin/policy');
     assert.match(policy.html, /Policy version [0-9a-f]{16}\./);
     assert.match(policy.html, /Profile default/);
+    assert.match(policy.html, /Example of a course-restricted profile/, "the profile's description from the config");
     const x = await b.post('/admin/policy/explain', { profile: 'default', function: 'core_user_delete_users', args: '{}' });
     assert.match(x.html, /<strong>Refused<\/strong>/);
     assert.match(x.html, /the gateway is read-only: write functions are disabled/);
