@@ -8,7 +8,7 @@ import { createApiKey } from '../auth/keys.ts';
 import { pageContextOf } from '../auth/oauth/context.ts';
 import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm, redirectResponse } from '../auth/oauth/http.ts';
 import { messagePage, type PageContext } from '../auth/oauth/pages.ts';
-import { cookieNames } from '../auth/oauth/provider.ts';
+import { cookieNames } from '../auth/oauth/cookies.ts';
 import { SignInThrottle } from '../auth/oauth/throttle.ts';
 import type { AuthStore } from '../auth/store/types.ts';
 import type { Scope } from '../auth/types.ts';

@@ -18,7 +18,7 @@ import { createMoodleClient, type FetchLike, type MoodleClient } from '../moodle
 import { SiteDirectory } from '../moodle/site-identity.ts';
 import { createAdminConsole } from '../admin/console.ts';
 import { fileSinkPath } from '../audit/cli-support.ts';
-import { derivedKey } from '../auth/oauth/provider.ts';
+import { derivedKey } from '../auth/oauth/cookies.ts';
 import { hashApiKey } from '../auth/crypto.ts';
 import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';

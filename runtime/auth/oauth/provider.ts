@@ -1,9 +1,10 @@
-import { createHmac, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { decryptSecret, encryptSecret, type Keyring } from '../crypto.ts';
 import { ALL_SCOPES } from '../scopes.ts';
 import type { AuthStore } from '../store/types.ts';
 import { storeAdapter } from './adapter.ts';
+import { cookieNames, derivedKey } from './cookies.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { escapeHtml, layout, pageHeaders } from './pages.ts';
 import { localeFromAcceptLanguage } from '../../i18n/locales.ts';
@@ -47,22 +48,7 @@ export interface ProviderOptions {
   onRefreshTokenRotated?: (grantId: string) => Promise<void>;
 }
 
-/** Cookie names: `__Host-`/`__Secure-` on https; on plain-http loopback development the same names without the prefix. */
-export function cookieNames(secure: boolean) {
-  return {
-    session: secure ? '__Host-mmcp-session' : 'mmcp-session',
-    // oidc-provider scopes these to /interaction/<uid> and /oauth/authorize/<uid>, so `__Host-` (Path=/) cannot apply.
-    interaction: secure ? '__Secure-mmcp-interaction' : 'mmcp-interaction',
-    resume: secure ? '__Secure-mmcp-resume' : 'mmcp-resume',
-    csrf: secure ? '__Host-mmcp-csrf' : 'mmcp-csrf',
-    manage: secure ? '__Host-mmcp-manage' : 'mmcp-manage',
-  };
-}
-
-/** A key derived from the encryption key for a purpose (cookie signing, CSRF, manage-page sessions). */
-export function derivedKey(keyring: Keyring, purpose: string): Buffer {
-  return createHmac('sha256', keyring.current.key).update(`moodle-mcp ${purpose}`).digest();
-}
+export { cookieNames, derivedKey } from './cookies.ts';
 
 /** The token signing key (ES256), created once and kept sealed in the store so every replica signs alike. */
 async function signingKey(store: AuthStore, keyring: Keyring): Promise<JsonWebKey> {
