@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE  := node --import tsx
 export GOTOOLCHAIN ?= local
 
-.PHONY: help setup run sim generate check-generated policy policy-test php-lint test test-unit bench typecheck ci
+.PHONY: help setup run sim generate check-generated policy policy-test php-lint build test test-unit test-node24 container-test bench typecheck ci
 
 help:            ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -35,15 +35,25 @@ policy-test:     ## opa test with coverage (fails under 95 %)
 php-lint:        ## php -l on the Moodle-side exporter
 	bash scripts/php-lint.sh
 
+build:           ## compile TypeScript to dist/ (what the container and the npm package run)
+	node scripts/build.mjs
+
+container-test: policy ## build the Dockerfile with podman, run it and check it (scripts/container-test.sh)
+	bash scripts/container-test.sh
+
 typecheck:       ## tsc --noEmit
 	npx tsc --noEmit -p .
 
 test-unit:       ## node:test suites only (make test-unit F=substring to filter)
 	node scripts/run-tests.mjs $(F)
 
-test: setup      ## everything CI runs
-	$(MAKE) check-generated php-lint policy policy-test typecheck
+test: setup      ## everything CI runs: checks, build, the suite on this machine's Node and on Node 24
+	$(MAKE) check-generated php-lint policy policy-test typecheck build
 	node scripts/run-tests.mjs
+	$(MAKE) test-node24
+
+test-node24:     ## the test suite once more on Node 24 (from the npm registry, cached in .tmp/node24)
+	"$$(bash scripts/node24.sh)" scripts/run-tests.mjs $(F)
 
 bench: setup policy ## benchmarks, each printing a table
 	$(NODE) bench/run.ts

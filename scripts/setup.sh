@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm packages, the pinned OPA CLI (Go tool), and the
 # Debian packages the tests use (php-cli for `php -l`, php-sqlite3 for the resolver's PHP tests, redis-server, postgresql,
-# chromium for the browser tests). Safe to run repeatedly.
+# chromium for the browser tests; podman, runc and debootstrap for `make container-test`). Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ command -v php >/dev/null || need_apt+=(php-cli)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)/initdb" ] || need_apt+=(postgresql)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need_apt[*]}"

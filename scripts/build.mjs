@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Production build: TypeScript → dist/ with tsc (tsconfig.build.json), then the data files the runtime reads
+// next to its modules (generated catalog and schemas, simulator data, SQL migrations, the codegen snapshot the
+// simulator answers from). dist/ mirrors the repository layout, so module-relative paths are the same as in dev.
+// Usage: node scripts/build.mjs        (bin/moodle-mcp.mjs runs dist/ when dist/runtime/cli/main.js exists)
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const ASSETS = [
+  'generated/catalog.json',
+  'generated/schemas',
+  'runtime/simulator/data',
+  'runtime/auth/store/migrations',
+  'codegen/sources/snapshot/functions-4.5.6.json',
+];
+
+rmSync(dist, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+if (result.status !== 0) {
+  rmSync(dist, { recursive: true, force: true });
+  console.error('build: tsc failed, dist/ removed');
+  process.exit(result.status ?? 1);
+}
+for (const asset of ASSETS) {
+  if (!existsSync(join(root, asset))) {
+    console.error(`build: ${asset} is missing (run make generate?)`);
+    process.exit(1);
+  }
+  cpSync(join(root, asset), join(dist, asset), { recursive: true });
+}
+// The tsc output is ESM; the marker keeps it so even if dist/ is copied away from package.json.
+writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
+console.log('build: wrote dist/');
