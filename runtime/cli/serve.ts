@@ -25,6 +25,7 @@ function portOption(raw: string): number {
   if (!/^\d+$/.test(raw) || port > 65535) throw Object.assign(new Error(`--port must be an integer 0-65535, got "${raw}"`), { name: 'UsageError' });
   return port;
 }
+import { startMetricsListener } from '../metrics/endpoint.ts';
 
 /**
  * `moodle-mcp serve [--config FILE] [--host H] [--port P] [--stdio [--profile P]]`: the gateway over HTTP (`/mcp`), or
@@ -127,11 +128,14 @@ async function run(gateway: Gateway, config: GatewayConfig, load: () => Promise<
     silent: true,
   });
   await server.ready();
+  const metrics = gateway.metrics;
+  const metricsListener = metrics?.access.listen ? await startMetricsListener(metrics.registry, metrics.access) : undefined;
   const url = server.url ?? `http://${config.server.host}:${config.server.port}/`;
   const banner = [
     `moodle-mcp gateway listening on ${url.replace(/\/$/, '')}/mcp`,
     `  Moodle: ${moodleLabel}`,
     `  mode: ${config.mode}, policy ${gateway.policy.version}, ${gateway.catalog.functions.length} functions in the catalog`,
+    ...(metricsListener ? [`  metrics: ${metricsListener.url}${metrics?.access.token ? ' (bearer token required)' : ''}`] : []),
     ...(gateway.simulated
       ? ['  demo bearer keys (loopback only): demo-student (Emma Johansson), demo-teacher (David Lindqvist), demo-manager (Margaret Okafor)']
       : []),
@@ -145,6 +149,7 @@ async function run(gateway: Gateway, config: GatewayConfig, load: () => Promise<
     log.info({ signal }, 'shutting down: draining calls in flight');
     await gateway.close();
     await server.close();
+    await metricsListener?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

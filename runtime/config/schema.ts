@@ -200,6 +200,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        // host:port of a listener of its own (e.g. 0.0.0.0:9464 in Kubernetes); empty: /metrics on the gateway port, bearer token required
+        listen: z.union([z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464'), z.literal('')]).default(''),
+        token_env: envName.default('MOODLE_MCP_METRICS_TOKEN'),
+      })
+      .strict()
+      .prefault({}),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -31,6 +31,9 @@ import { createIdentifier } from './identify.ts';
 import { createPipelineDeps } from './pipeline-deps.ts';
 import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
+import { metricsResponse, type MetricsAccess } from '../metrics/endpoint.ts';
+import { instrumentMoodle, observedAudit, timedDecide } from '../metrics/instrument.ts';
+import { createGatewayMetrics, routeLabel, type GatewayMetrics } from '../metrics/registry.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -72,6 +75,8 @@ export interface Gateway {
    * keeps the current ones when they are invalid (throws). Returns the other sections that changed: those need a restart.
    */
   reloadConfig(next: GatewayConfig): string[];
+  /** Prometheus metrics (undefined when `metrics.enabled` is false) and where they are served. */
+  readonly metrics?: { registry: GatewayMetrics; access: MetricsAccess };
   /** Graceful shutdown: refuse new calls, wait for calls in flight, end sessions, flush the audit trail. */
   close(): Promise<void>;
 }
@@ -95,19 +100,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Moodle: the configured site, or the simulator in-process (a test double) when none is configured.
   const simulated = !config.moodle.url;
   const moodleUrl = config.moodle.url || 'http://moodle-simulator.invalid';
-  const moodleClient = createMoodleClient({
+  const catalog = await loadCatalog();
+  const metrics = config.metrics.enabled ? createGatewayMetrics({ knownFunction: (name) => catalog.get(name) !== undefined }) : undefined;
+  const metricsAccess: MetricsAccess = { listen: config.metrics.listen, token: env[config.metrics.token_env] || undefined };
+  const rawMoodle = createMoodleClient({
     url: moodleUrl,
     timeoutMs: config.moodle.timeout_ms,
     maxResponseBytes: config.moodle.max_response_bytes,
     service: config.moodle.service,
     fetch: options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined),
   });
+  const moodleClient = metrics ? instrumentMoodle(rawMoodle, metrics) : rawMoodle;
   // Every site-info answer (sign-ins, connection checks) tells the pages the site's name, address and release.
   const site = new SiteDirectory(simulated ? undefined : { name: 'Moodle', url: config.moodle.url });
   const moodle: MoodleClient = { ...moodleClient, getSiteInfo: site.watch(moodleClient.getSiteInfo) };
 
-  const catalog = await loadCatalog();
-  const audit = createGatewayAudit(config, { stdio: options.stdio, writers: options.auditWriters, log, env });
+  const rawAudit = createGatewayAudit(config, { stdio: options.stdio, writers: options.auditWriters, log, env });
+  const audit = metrics ? observedAudit(rawAudit, metrics) : rawAudit;
   const securityEvent = (rec: Omit<AuditRecord, 'timestamp'>) => audit.record({ timestamp: new Date().toISOString(), ...rec });
   // Components opened so far, closed in reverse order when a later one fails to start (and at shutdown).
   const opened: (() => unknown)[] = [() => audit.close()];
@@ -161,17 +170,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       site.onChange = (known) => void auth.store.oidcUpsert('SiteIdentity', 'current', { payload: { ...known } }).catch((error) => log.warn({ err: error }, 'could not keep the site identity'));
     }
 
+    const decide = metrics ? timedDecide(policy, metrics) : (input: Parameters<PolicyEngine['decide']>[0]) => policy.decide(input);
     const registry = new ToolRegistry({
       catalog,
       direct: config.expose.direct,
       meta: config.expose.meta,
-      decide: (input) => policy.decide(input),
+      decide,
       policyVersion: () => policy.version,
     });
-    const pipeline = createPipelineDeps({
+    const pipelineDeps = createPipelineDeps({
       catalog,
       validate: createValidator((fn) => catalog.schemas(fn.name).input),
-      courses: createCourseResolver({ callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }) }),
+      courses: createCourseResolver({
+        callMoodle: (token, fn, args) => moodle.call(token, fn, args, { access: 'read' }),
+        onLookup: metrics && ((result) => metrics.courseLookups.inc({ result })),
+      }),
       courseRestriction: (profile) => policyData.profiles[profile]?.courses ?? null,
       rateLimiter,
       policy,
@@ -181,6 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       log,
       now: options.now,
     });
+    const pipeline = { ...pipelineDeps, decide };
 
     const identify = createIdentifier({
       moodle,
@@ -279,6 +293,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       bodyLimit: config.server.body_limit_bytes,
       readiness,
       log,
+      onResponse: metrics && ((request, response) => metrics.httpRequests.inc({ route: routeLabel(new URL(request.url).pathname), method: request.method, status: response.status })),
+      metrics: metrics && ((request) => metricsResponse(metrics, metricsAccess, request, true)),
     });
 
     let closing: Promise<void> | undefined;
@@ -294,6 +310,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       app,
       serverDeps,
       identify,
+      metrics: metrics && { registry: metrics, access: metricsAccess },
       reloadConfig(next) {
         const data = policyDataFromConfig(next);
         policy.setData(data);

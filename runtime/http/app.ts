@@ -29,6 +29,10 @@ export interface HttpAppDeps {
    * at the HTTP level (e.g. 403 insufficient_scope, so that an OAuth client can step up).
    */
   preflight?(body: unknown, ctx: CallContext): Response | undefined;
+  /** Every answer, after it is made (metrics). */
+  onResponse?(request: Request, response: Response): void;
+  /** `GET /metrics` on this listener (the answer decides 404/401 itself). */
+  metrics?(request: Request): Promise<Response>;
   /** Largest accepted POST body (413 past it). */
   bodyLimit: number;
   log: Logger;
@@ -49,7 +53,12 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
     onError(error, event) {
       deps.log.error({ err: error.cause ?? error, path: event.url.pathname }, 'http: unhandled error');
     },
+    onResponse: deps.onResponse ? (response, event) => deps.onResponse!(event.req, response) : undefined,
   });
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.all('/metrics', (event) => metrics(event.req));
+  }
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async () => {
@@ -102,7 +111,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
 
   if (deps.oauth) {
     const oauth = deps.oauth;
-    const own = new Set(['/mcp', '/healthz', '/readyz']);
+    const own = new Set(['/mcp', '/healthz', '/readyz', '/metrics']);
     // OAuth, discovery and sign-in pages; anything they do not claim falls through to h3's 404.
     app.use(async (event) => (own.has(event.url.pathname) ? undefined : oauth(event.req, clientIpOf(event))));
   }

@@ -23,6 +23,8 @@ export interface CourseResolverOptions {
   max?: number;
   /** Distinct lookups one call may need before it counts as unresolved, default 50. */
   maxLookupsPerCall?: number;
+  /** Told about each lookup: answered from the cache (hit), asked Moodle (miss), Moodle could not say (failure). */
+  onLookup?(result: 'hit' | 'miss' | 'failure'): void;
 }
 
 export interface CourseResolver {
@@ -66,10 +68,12 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
     // Per token: what a user can see differs per user.
     const key = `${tokenId(token)}:${lookupKey(l)}`;
     const cached = cache.get(key);
+    opts.onLookup?.(cached !== undefined ? 'hit' : 'miss');
     if (cached !== undefined) return Promise.resolve(cached);
     let pending = inflight.get(key);
     if (!pending) {
       pending = fetchCourse(token, l).then((course) => {
+        if (course === undefined) opts.onLookup?.('failure');
         inflight.delete(key);
         if (course !== undefined) cache.set(key, course); // failures are not cached
         return course;
