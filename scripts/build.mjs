@@ -36,4 +36,4 @@ for (const asset of ASSETS) {
 }
 // The tsc output is ESM; the marker keeps it so even if dist/ is copied away from package.json.
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
-console.log('build: wrote dist/');
+console.error('build: wrote dist/');

@@ -1,0 +1,107 @@
+// The npm package: `npm pack` (which builds dist/ through `prepack`) → `npm install -g` into a temporary prefix →
+// the installed `moodle-mcp` command runs compiled JavaScript (no tsx, no TypeScript sources in the package) and serves
+// MCP over stdio from an unrelated working directory. Moodle: the simulator over HTTP (a test double).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { startSimulator, simulatorTokens, type RunningSimulator } from '../../runtime/simulator/index.ts';
+import { ROOT } from '../helpers/gateway.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'mmcp-pack-'));
+const prefix = join(work, 'prefix');
+const elsewhere = join(work, 'elsewhere');
+let tarball = '';
+let files: string[] = [];
+let sim: RunningSimulator;
+
+/** npm without the test runner's own settings leaking into the child (a clean environment, like a user's shell). */
+function npm(args: string[], cwd: string) {
+  const env = { ...process.env };
+  delete env.MOODLE_MCP_FROM_SOURCE;
+  delete env.NODE_ENV;
+  // npm from the same Node installation as the one running the tests (Node 20 or 24).
+  const npmCli = join(process.execPath, '../../lib/node_modules/npm/bin/npm-cli.js');
+  const command = existsSync(npmCli) ? [process.execPath, npmCli] : ['npm'];
+  return spawnSync(command[0]!, [...command.slice(1), ...args], { cwd, env, encoding: 'utf8', timeout: 300_000 });
+}
+
+before(async () => {
+  sim = await startSimulator({ port: 0 });
+  const packed = npm(['pack', '--json', '--pack-destination', work, '--loglevel=error'], ROOT);
+  assert.equal(packed.status, 0, packed.stderr);
+  const info = JSON.parse(packed.stdout)[0] as { filename: string; files: { path: string }[] };
+  tarball = join(work, info.filename);
+  files = info.files.map((f) => f.path);
+  const installed = npm(['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], work);
+  assert.equal(installed.status, 0, installed.stderr);
+});
+after(async () => {
+  await sim?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball carries the compiled code, the generated catalog and the compiled policy, and no TypeScript', () => {
+  for (const path of ['bin/moodle-mcp.mjs', 'dist/runtime/cli/main.js', 'dist/generated/catalog.json', 'dist/runtime/simulator/data/site-4.5.6.json', 'policies/build/policy.wasm', 'policies/build/manifest.json', 'policies/moodle_mcp.rego', 'moodle-mcp.config.yaml']) {
+    assert.ok(files.includes(path), `${path} is in the package`);
+  }
+  assert.ok(files.some((f) => f.startsWith('dist/generated/schemas/')), 'the JSON Schemas');
+  assert.deepEqual(files.filter((f) => f.endsWith('.ts')), [], 'no TypeScript source');
+  assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f.startsWith('codegen/')));
+});
+
+test('the installed command runs the compiled code: --help from any directory, without tsx installed', () => {
+  const installRoot = join(prefix, 'lib/node_modules/moodle-mcp');
+  assert.ok(!existsSync(join(installRoot, 'node_modules/tsx')), 'tsx is a dev dependency only');
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
+  delete env.MOODLE_MCP_FROM_SOURCE;
+  const help = spawnSync(join(prefix, 'bin/moodle-mcp'), ['--help'], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout + help.stderr, /serve/);
+});
+
+test('moodle-mcp serve --stdio from the global install, started in another directory, calls Moodle as the token user', async () => {
+  const installRoot = join(prefix, 'lib/node_modules/moodle-mcp');
+  rmSync(elsewhere, { recursive: true, force: true });
+  spawnSync('mkdir', ['-p', elsewhere]);
+  // The installation's policy named by absolute paths, so this holds whether or not relative defaults resolve
+  // against the installation (the default once runtime/shared/install-root.ts is in).
+  const configFile = join(elsewhere, 'moodle-mcp.config.yaml');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      policy: { wasm: join(installRoot, 'policies/build/policy.wasm'), manifest: join(installRoot, 'policies/build/manifest.json'), sources: join(installRoot, 'policies'), watch: false },
+      audit: { sinks: [] },
+      expose: { direct: ['core_webservice_get_site_info'] },
+      store: { dir: join(elsewhere, 'data') },
+      profiles: { default: { scopes: ['api.read'], allow: ['*'], ip_allow: ['127.0.0.0/8'] } },
+    }),
+  );
+  const env: Record<string, string> = {
+    PATH: `${join(prefix, 'bin')}:${process.env.PATH}`,
+    HOME: elsewhere,
+    MOODLE_URL: sim.url,
+    MOODLE_TOKEN: simulatorTokens['emma.johansson']!,
+    MOODLE_MCP_CONFIG: configFile,
+    MOODLE_MCP_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+  };
+  const transport = new StdioClientTransport({ command: join(prefix, 'bin/moodle-mcp'), args: ['serve', '--stdio'], env, cwd: elsewhere, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk) => (stderr += chunk));
+  const client = new Client({ name: 'package-test', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+    assert.equal(result.isError, undefined, JSON.stringify(result));
+    assert.equal((result.structuredContent as { username?: string }).username, 'emma.johansson');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- gateway stderr ---\n${stderr}`);
+  } finally {
+    await client.close();
+  }
+  assert.match(stderr, /serving MCP over stdio/);
+});
