@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { explainDecision, ExplainInputError, type Explanation } from '../policy/
 import { loadPolicyEngine } from '../policy/engine.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { formatRestrictionReport, restrictionReport } from '../policy/restriction-report.ts';
-import { formatDiff, groupFlips, listFlips, settingChanges } from '../policy/review.ts';
+import { catalogChanges, formatDiff, groupFlips, listFlips, settingChanges } from '../policy/review.ts';
 import type { PolicyData } from '../policy/types.ts';
 import { wantsHelp } from './args.ts';
 
@@ -152,6 +153,11 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
   return decision.allow ? 0 : 1;
 }
 
+/** Whether `path` exists in the tree of `ref`. */
+function gitHas(cwd: string, ref: string, path: string): boolean {
+  return spawnSync('git', ['cat-file', '-e', `${ref}:${path}`], { cwd }).status === 0;
+}
+
 function git(cwd: string, args: string[], input?: Buffer): Buffer {
   const r = spawnSync('git', args, { cwd, input, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new PolicyError(`git ${args[0]}: ${r.error.message}`);
@@ -159,13 +165,15 @@ function git(cwd: string, args: string[], input?: Buffer): Buffer {
   return r.stdout;
 }
 
-function build(src: string, outDir: string): void {
-  const r = spawnSync('bash', [join(REPO, 'scripts/policy-build.sh'), '--src', src, '--out', outDir], { encoding: 'utf8' });
+function build(src: string, outDir: string, repo: string): void {
+  // The repository's own build script (the one being reviewed), else this installation's.
+  const script = [join(repo, 'scripts/policy-build.sh'), join(REPO, 'scripts/policy-build.sh')].find((p) => existsSync(p))!;
+  const r = spawnSync('bash', [script, '--src', src, '--out', outDir], { encoding: 'utf8' });
   if (r.status !== 0) throw new PolicyError(`building ${src} failed:\n${(r.stderr || r.stdout).trim()}`);
 }
 
-async function engineFor(policiesDir: string, buildDir: string, data: PolicyData) {
-  build(policiesDir, buildDir);
+async function engineFor(policiesDir: string, buildDir: string, data: PolicyData, repo: string) {
+  build(policiesDir, buildDir, repo);
   return loadPolicyEngine({ sourcesDir: policiesDir, wasmPath: join(buildDir, 'policy.wasm'), manifestPath: join(buildDir, 'manifest.json'), data });
 }
 
@@ -180,8 +188,9 @@ async function diff(argv: string[], cwd: string, out: (s: string) => void): Prom
 
   const tmp = await mkdtemp(join(tmpdir(), 'moodle-mcp-policy-diff-'));
   try {
-    // The ref's policies and config, extracted from git (not checked out).
-    const tar = git(top, ['archive', '--format=tar', ref, '--', policiesRel, configRel]);
+    // The ref's policies, config and generated catalog, extracted from git (not checked out).
+    const hasCatalog = gitHas(top, ref, 'generated/catalog.json');
+    const tar = git(top, ['archive', '--format=tar', ref, '--', policiesRel, configRel, ...(hasCatalog ? ['generated/catalog.json', 'generated/schemas'] : [])]);
     const untar = spawnSync('tar', ['-x', '-C', tmp], { input: tar });
     if (untar.status !== 0) throw new PolicyError(`extracting ${ref}: ${untar.stderr.toString().trim()}`);
 
@@ -189,12 +198,24 @@ async function diff(argv: string[], cwd: string, out: (s: string) => void): Prom
     const afterConfig = await loadConfig(join(top, configRel), {});
     const before = { data: policyDataFromConfig(beforeConfig) };
     const after = { data: policyDataFromConfig(afterConfig) };
-    const beforeEngine = await engineFor(join(tmp, policiesRel), join(tmp, 'build-before'), before.data);
-    const afterEngine = await engineFor(join(top, policiesRel), join(tmp, 'build-after'), after.data);
+    const beforeEngine = await engineFor(join(tmp, policiesRel), join(tmp, 'build-before'), before.data, top);
+    const afterEngine = await engineFor(join(top, policiesRel), join(tmp, 'build-after'), after.data, top);
 
-    const functions: CatalogFunction[] = (await loadCatalog(GENERATED_DIR)).functions;
-    const flips = listFlips({ ...before, engine: beforeEngine }, { ...after, engine: afterEngine }, functions);
-    out(formatDiff(ref, groupFlips(flips, functions), settingChanges(before.data, after.data)));
+    // Each side with its own catalog: functions added, removed or reclassified by codegen/overrides.yaml show up.
+    const ownGenerated = join(top, 'generated');
+    const functions: CatalogFunction[] = (await loadCatalog(existsSync(join(ownGenerated, 'catalog.json')) ? ownGenerated : GENERATED_DIR)).functions;
+    const notes: string[] = [];
+    let beforeFunctions = functions;
+    if (hasCatalog) beforeFunctions = (await loadCatalog(join(tmp, 'generated'))).functions;
+    else notes.push(`\`${ref}\` has no generated/catalog.json: both sides use the working tree's catalog.`);
+    const overrides = git(top, ['diff', '--numstat', ref, '--', 'codegen/overrides.yaml']).toString().trim();
+    if (overrides) {
+      const [added, removed] = overrides.split(/\s+/);
+      notes.push(`codegen/overrides.yaml changed (+${added} −${removed} lines); its effect is in the catalog changes below (after \`make generate\`).`);
+    }
+    const flips = listFlips({ ...before, engine: beforeEngine, functions: beforeFunctions }, { ...after, engine: afterEngine, functions }, functions);
+    const allFunctions = [...new Map([...beforeFunctions, ...functions].map((f) => [f.name, f])).values()];
+    out(formatDiff(ref, groupFlips(flips, allFunctions), settingChanges(before.data, after.data), { changes: catalogChanges(beforeFunctions, functions), notes }));
     beforeEngine.close();
     afterEngine.close();
     return 0;

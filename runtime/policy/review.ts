@@ -27,22 +27,63 @@ export interface Flip {
   after: Decision;
 }
 
-/** Every profile × function whose listing decision differs between two engines (each with its own data). */
-export function listFlips(
-  before: { engine: PolicyEngine; data: PolicyData },
-  after: { engine: PolicyEngine; data: PolicyData },
-  functions: CatalogFunction[],
-): Flip[] {
+/** One side of a review: its policy engine, its data and, when it differs from the other side's, its catalog. */
+export interface ReviewSide {
+  engine: PolicyEngine;
+  data: PolicyData;
+  /** This side's catalog functions; default: the `functions` given to listFlips. */
+  functions?: CatalogFunction[];
+}
+
+const NOT_IN_CATALOG: Decision = { allow: false, reasons: ['not in the catalog (generated/catalog.json) on this side'] };
+
+/**
+ * Every profile × function whose listing decision differs between two sides (each with its own engine, data and
+ * possibly catalog: a function only one side's catalog has counts as denied on the other).
+ */
+export function listFlips(before: ReviewSide, after: ReviewSide, functions: CatalogFunction[]): Flip[] {
+  const beforeFns = new Map((before.functions ?? functions).map((f) => [f.name, f]));
+  const afterFns = new Map((after.functions ?? functions).map((f) => [f.name, f]));
+  const all = [...new Map([...beforeFns, ...afterFns]).values()];
   const profiles = [...new Set([...Object.keys(before.data.profiles), ...Object.keys(after.data.profiles)])].sort();
+  const decide = (side: ReviewSide, profile: string, fn: CatalogFunction | undefined) =>
+    fn ? side.engine.decide(listInput(profile, side.data.profiles[profile], fn)) : NOT_IN_CATALOG;
   const flips: Flip[] = [];
   for (const profile of profiles) {
-    for (const fn of functions) {
-      const b = before.engine.decide(listInput(profile, before.data.profiles[profile], fn));
-      const a = after.engine.decide(listInput(profile, after.data.profiles[profile], fn));
-      if (a.allow !== b.allow) flips.push({ profile, fn, before: b, after: a });
+    for (const fn of all) {
+      const b = decide(before, profile, beforeFns.get(fn.name));
+      const a = decide(after, profile, afterFns.get(fn.name));
+      if (a.allow !== b.allow) flips.push({ profile, fn: afterFns.get(fn.name) ?? fn, before: b, after: a });
     }
   }
   return flips;
+}
+
+export interface CatalogChange {
+  function: string;
+  change: string;
+}
+
+/**
+ * What changed in the catalog between two sides (codegen, `codegen/overrides.yaml`, a new Moodle snapshot): functions
+ * added or removed, access (read/write) and course references, which decide what the policy does with a function.
+ */
+export function catalogChanges(before: CatalogFunction[], after: CatalogFunction[]): CatalogChange[] {
+  const old = new Map(before.map((f) => [f.name, f]));
+  const now = new Map(after.map((f) => [f.name, f]));
+  const changes: CatalogChange[] = [];
+  const refs = (f: CatalogFunction) => f.courseRefs.map((r) => `${r.path}:${r.entity}`).sort().join(', ') || '(none)';
+  for (const [name, fn] of now) {
+    const was = old.get(name);
+    if (!was) {
+      changes.push({ function: name, change: `added (${fn.access})` });
+      continue;
+    }
+    if (was.access !== fn.access) changes.push({ function: name, change: `access ${was.access} → ${fn.access}${fn.accessReason ? ` (${fn.accessReason})` : ''}` });
+    if (refs(was) !== refs(fn)) changes.push({ function: name, change: `course references ${refs(was)} → ${refs(fn)}` });
+  }
+  for (const name of old.keys()) if (!now.has(name)) changes.push({ function: name, change: 'removed' });
+  return changes.sort((a, b) => a.function.localeCompare(b.function) || a.change.localeCompare(b.change));
 }
 
 export interface FlipRow {
@@ -143,11 +184,20 @@ export function settingChanges(before: PolicyData, after: PolicyData): SettingCh
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-/** The Markdown report of `policy diff`. */
-export function formatDiff(ref: string, rows: FlipRow[], settings: SettingChange[]): string {
+/** The Markdown report of `policy diff`. `catalog`: catalog changes and notes (e.g. overrides.yaml changed). */
+export function formatDiff(ref: string, rows: FlipRow[], settings: SettingChange[], catalog: { changes: CatalogChange[]; notes: string[] } = { changes: [], notes: [] }): string {
   const out: string[] = [`### Effective permission changes: \`${ref}\` → working tree`, ''];
+  const catalogSection = () => {
+    if (catalog.notes.length) out.push('', ...catalog.notes.map((n) => `> ${n}`));
+    if (!catalog.changes.length) return;
+    const shown = catalog.changes.slice(0, 200);
+    out.push('', '#### Catalog changes (generated/catalog.json from codegen and codegen/overrides.yaml)', '', '| Function | Change |', '| --- | --- |');
+    for (const c of shown) out.push(`| \`${cell(c.function)}\` | ${cell(c.change)} |`);
+    if (catalog.changes.length > shown.length) out.push(`| … | ${catalog.changes.length - shown.length} more |`);
+  };
   if (rows.length === 0 && settings.length === 0) {
     out.push('No profile × function decision flips and no profile setting changes.');
+    catalogSection();
     return out.join('\n') + '\n';
   }
   if (rows.length) {
@@ -163,5 +213,6 @@ export function formatDiff(ref: string, rows: FlipRow[], settings: SettingChange
     out.push('', '#### Settings that apply at call time', '', '| Profile | Setting | Before | After |', '| --- | --- | --- | --- |');
     for (const s of settings) out.push(`| ${cell(s.profile)} | ${s.setting} | ${cell(s.before)} | ${cell(s.after)} |`);
   }
+  catalogSection();
   return out.join('\n') + '\n';
 }

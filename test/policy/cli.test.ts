@@ -165,3 +165,53 @@ describe('policy courses', () => {
     }
   });
 });
+
+describe('policy diff with catalog changes between the refs', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  const ROOT = join(paths.sourcesDir, '..');
+  type CatalogFile = { functions: { name: string; access: string; accessReason?: string }[] };
+  before(async () => {
+    await ensureBuilt();
+    repo = await mkdtemp(join(tmpdir(), 'moodle-mcp-diff-catalog-'));
+    await mkdir(join(repo, 'policies'));
+    await mkdir(join(repo, 'codegen'));
+    for (const f of ['moodle_mcp.rego', 'capabilities.json']) await copyFile(join(paths.sourcesDir, f), join(repo, 'policies', f));
+    await writeFile(join(repo, 'moodle-mcp.config.yaml'), CONFIG);
+    await writeFile(join(repo, 'codegen/overrides.yaml'), 'functions: {}\n');
+    execFileSync('cp', ['-r', join(ROOT, 'generated/schemas'), join(repo, 'generated-schemas')]);
+    await mkdir(join(repo, 'generated'));
+    execFileSync('mv', [join(repo, 'generated-schemas'), join(repo, 'generated/schemas')]);
+    await copyFile(join(ROOT, 'generated/catalog.json'), join(repo, 'generated/catalog.json'));
+    git('init', '-q');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'base');
+  });
+  after(() => rm(repo, { recursive: true, force: true }));
+
+  it('shows functions added, removed and reclassified in the catalog, the decisions they flip, and an overrides.yaml change', async () => {
+    // What a regenerated catalog after an overrides.yaml edit (and a new plugin) looks like.
+    const catalog = JSON.parse(await readFile(join(repo, 'generated/catalog.json'), 'utf8')) as CatalogFile;
+    const template = catalog.functions.find((f) => f.name === 'core_webservice_get_site_info')!;
+    catalog.functions = catalog.functions.filter((f) => f.name !== 'core_course_get_contents');
+    const forums = catalog.functions.find((f) => f.name === 'mod_forum_get_forums_by_courses')!;
+    forums.access = 'write';
+    forums.accessReason = 'codegen/overrides.yaml';
+    catalog.functions.push({ ...template, name: 'local_review_get_things' });
+    await writeFile(join(repo, 'generated/catalog.json'), JSON.stringify(catalog));
+    await writeFile(join(repo, 'codegen/overrides.yaml'), 'functions:\n  mod_forum_get_forums_by_courses: { access: write }\n');
+
+    const r = await run(['diff', 'HEAD'], repo);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.ok(lines.includes('#### Catalog changes (generated/catalog.json from codegen and codegen/overrides.yaml)'), r.out);
+    assert.ok(lines.includes('| `core_course_get_contents` | removed |'), r.out);
+    assert.ok(lines.includes('| `local_review_get_things` | added (read) |'), r.out);
+    assert.ok(lines.includes('| `mod_forum_get_forums_by_courses` | access read → write (codegen/overrides.yaml) |'), r.out);
+    assert.match(r.out, /> codegen\/overrides\.yaml changed \(\+2 −1 lines\)/);
+    // The decisions these flip (read-only mode hides write functions; a removed function is no longer listed).
+    assert.ok(lines.includes('| default | now denied | `core_course_get_contents` | not in the catalog (generated/catalog.json) on this side |'), r.out);
+    assert.ok(lines.some((l) => l.startsWith('| default | now denied | `mod_forum_get_forums_by_courses` |') && /read-only/.test(l)), r.out);
+    assert.ok(lines.includes('| default | now allowed | `local_review_get_things` | not in the catalog (generated/catalog.json) on this side |'), r.out);
+  });
+});
