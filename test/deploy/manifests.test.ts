@@ -138,3 +138,25 @@ test('compose: two gateways sharing PostgreSQL and Redis, the simulator and a ba
   assert.match(nginx, /server gateway-a:3000;\s+server gateway-b:3000;/);
   assert.match(nginx, /location = \/metrics \{ return 404; \}/, 'metrics are not published through the balancer');
 });
+
+test('the example CI definitions run the policy tests with coverage and post policy diff against the base', () => {
+  const github = parseYaml(readFileSync(join(ROOT, 'examples/github-actions/policy-review.yml'), 'utf8'));
+  const steps: { run?: string; uses?: string; with?: Record<string, unknown> }[] = github.jobs['policy-review'].steps;
+  const runs = steps.map((s) => s.run ?? '').join('\n');
+  assert.match(runs, /make policy-test/);
+  assert.match(runs, /moodle-mcp\.mjs policy diff "origin\/\$\{\{ github\.base_ref \}\}"/);
+  assert.match(runs, /GITHUB_STEP_SUMMARY/);
+  assert.match(runs, /gh pr comment/);
+  assert.equal(steps.find((s) => s.uses?.startsWith('actions/checkout'))?.with?.['fetch-depth'], 0, 'diff needs the base branch');
+  assert.equal(github.permissions['pull-requests'], 'write');
+  assert.ok(github.on.pull_request.paths.includes('codegen/overrides.yaml'));
+
+  const gitlab = parseYaml(readFileSync(join(ROOT, 'examples/gitlab-ci/policy-review.gitlab-ci.yml'), 'utf8'))['policy-review'];
+  const script = gitlab.script.join('\n');
+  assert.match(script, /make policy-test/);
+  assert.match(script, /policy diff "origin\/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"/);
+  assert.match(script, /merge_requests\/\$CI_MERGE_REQUEST_IID\/notes/);
+  assert.equal(gitlab.variables.GIT_DEPTH, 0);
+  // The commands they run exist here: the make target and the policy diff subcommand.
+  assert.match(readFileSync(join(ROOT, 'Makefile'), 'utf8'), /^policy-test:/m);
+});
