@@ -1,7 +1,9 @@
 // /metrics: scraped over a real socket after real traffic (MCP SDK client → gateway → in-process Moodle simulator).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listen, ROOT, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 import { connectClient, text } from '../helpers/mcp-client.ts';
 import { parseListen, startMetricsListener } from '../../runtime/metrics/endpoint.ts';
 import type { CourseRef } from '../../runtime/catalog/types.ts';
@@ -82,6 +84,15 @@ test('tool calls, decisions, rate-limit hits, Moodle latency, policy time, sessi
   await client.close();
   const afterClose = await (await scrape()).text();
   assert.equal(sample(afterClose, 'moodle_mcp_sessions_open'), 0);
+});
+
+test('every metric the Grafana dashboard queries is exposed', async () => {
+  const dashboard = readFileSync(join(ROOT, 'deploy/grafana/moodle-mcp.json'), 'utf8');
+  const used = [...new Set([...dashboard.matchAll(/moodle_mcp_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')))];
+  assert.ok(used.length >= 10, used.join(', '));
+  const body = await (await scrape()).text();
+  const exposed = new Set([...body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+  assert.deepEqual(used.filter((name) => !exposed.has(name)), []);
 });
 
 test('without a token, /metrics is not served on the gateway port (404); metrics.enabled false removes it', async () => {
