@@ -8,6 +8,7 @@ import { serveStdio } from '../mcp/stdio.ts';
 import type { Scope } from '../auth/types.ts';
 import { simulatorTokens } from '../simulator/index.ts';
 import { parseCommandArgs, wantsHelp } from './args.ts';
+import { startMetricsListener } from '../metrics/endpoint.ts';
 
 const USAGE = `Usage: moodle-mcp serve [--config FILE] [--host HOST] [--port PORT]
        moodle-mcp serve --stdio [--profile P] [--config FILE]
@@ -25,7 +26,6 @@ function portOption(raw: string): number {
   if (!/^\d+$/.test(raw) || port > 65535) throw Object.assign(new Error(`--port must be an integer 0-65535, got "${raw}"`), { name: 'UsageError' });
   return port;
 }
-import { startMetricsListener } from '../metrics/endpoint.ts';
 
 /**
  * `moodle-mcp serve [--config FILE] [--host H] [--port P] [--stdio [--profile P]]`: the gateway over HTTP (`/mcp`), or

@@ -3,7 +3,7 @@
 // MCP over stdio from an unrelated working directory. Moodle: the simulator over HTTP (a test double).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -64,30 +64,15 @@ test('the installed command runs the compiled code: --help from any directory, w
   assert.match(help.stdout + help.stderr, /serve/);
 });
 
-test('moodle-mcp serve --stdio from the global install, started in another directory, calls Moodle as the token user', async () => {
-  const installRoot = join(prefix, 'lib/node_modules/moodle-mcp');
+test('moodle-mcp serve --stdio from the global install, started in another directory with only MOODLE_URL and MOODLE_TOKEN', async () => {
   rmSync(elsewhere, { recursive: true, force: true });
-  spawnSync('mkdir', ['-p', elsewhere]);
-  // The installation's policy named by absolute paths, so this holds whether or not relative defaults resolve
-  // against the installation (the default once runtime/shared/install-root.ts is in).
-  const configFile = join(elsewhere, 'moodle-mcp.config.yaml');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      policy: { wasm: join(installRoot, 'policies/build/policy.wasm'), manifest: join(installRoot, 'policies/build/manifest.json'), sources: join(installRoot, 'policies'), watch: false },
-      audit: { sinks: [] },
-      expose: { direct: ['core_webservice_get_site_info'] },
-      store: { dir: join(elsewhere, 'data') },
-      profiles: { default: { scopes: ['api.read'], allow: ['*'], ip_allow: ['127.0.0.0/8'] } },
-    }),
-  );
+  mkdirSync(elsewhere, { recursive: true });
+  // Nothing else: the installation's config, policy and catalog are found from the installed package itself.
   const env: Record<string, string> = {
     PATH: `${join(prefix, 'bin')}:${process.env.PATH}`,
     HOME: elsewhere,
     MOODLE_URL: sim.url,
     MOODLE_TOKEN: simulatorTokens['emma.johansson']!,
-    MOODLE_MCP_CONFIG: configFile,
-    MOODLE_MCP_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
   };
   const transport = new StdioClientTransport({ command: join(prefix, 'bin/moodle-mcp'), args: ['serve', '--stdio'], env, cwd: elsewhere, stderr: 'pipe' });
   let stderr = '';
@@ -104,4 +89,5 @@ test('moodle-mcp serve --stdio from the global install, started in another direc
     await client.close();
   }
   assert.match(stderr, /serving MCP over stdio/);
+  assert.ok(!existsSync(join(elsewhere, 'data')), 'nothing is written to the working directory');
 });
