@@ -30,4 +30,6 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', MOODLE_MCP_FROM_SOURCE: '1' } },
 );
+if (result.signal) console.error(`run-tests: node --test was stopped by ${result.signal}`);
+if (result.error) console.error(`run-tests: ${result.error.message}`);
 process.exit(result.status ?? 1);
