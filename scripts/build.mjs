@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Production build: TypeScript → dist/ with tsc (tsconfig.build.json), then the data files the runtime reads
-// next to its modules (generated catalog and schemas, simulator data, SQL migrations, the codegen snapshot the
-// simulator answers from). dist/ mirrors the repository layout, so module-relative paths are the same as in dev.
+// next to its modules (generated catalog and schemas, every non-TypeScript file under runtime/: simulator data,
+// SQL migrations, message catalogs, the search vocabulary; the codegen snapshot the simulator answers from). dist/ mirrors the repository layout, so module-relative paths are the same as in dev.
 // Usage: node scripts/build.mjs        (bin/moodle-mcp.mjs runs dist/ when dist/runtime/cli/main.js exists)
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,21 @@ import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
+// Every non-TypeScript file under runtime/ (data, messages, migrations, vocabularies; READMEs excepted), plus these.
 const ASSETS = [
   'generated/catalog.json',
   'generated/schemas',
-  'runtime/simulator/data',
-  'runtime/auth/store/migrations',
   'codegen/sources/snapshot/functions-4.5.6.json',
+  ...runtimeAssets('runtime'),
 ];
+
+function runtimeAssets(dir) {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return runtimeAssets(path);
+    return entry.name.endsWith('.ts') || entry.name === 'README.md' ? [] : [path];
+  });
+}
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -3,7 +3,7 @@
 // MCP over stdio from an unrelated working directory. Moodle: the simulator over HTTP (a test double).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -50,6 +50,14 @@ test('the tarball carries the compiled code, the generated catalog and the compi
     assert.ok(files.includes(path), `${path} is in the package`);
   }
   assert.ok(files.some((f) => f.startsWith('dist/generated/schemas/')), 'the JSON Schemas');
+  // Every data file the runtime reads next to its modules (messages, simulator data, migrations, vocabularies...).
+  const runtimeData = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? runtimeData(`${dir}/${e.name}`) : e.name.endsWith('.ts') || e.name === 'README.md' ? [] : [`${dir}/${e.name}`],
+    );
+  const data = runtimeData('runtime');
+  assert.ok(data.length >= 5, data.join(', '));
+  assert.deepEqual(data.filter((f) => !files.includes(`dist/${f}`)), [], 'runtime data files missing from dist/');
   assert.deepEqual(files.filter((f) => f.endsWith('.ts')), [], 'no TypeScript source');
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f.startsWith('codegen/')));
 });
