@@ -15,7 +15,7 @@ function processMetrics(): Registry {
 /** Routes of the gateway's HTTP app, as metric labels (a bounded set: never a raw path). */
 export function routeLabel(pathname: string): string {
   if (pathname === '/mcp' || pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname;
-  for (const prefix of ['/.well-known/', '/oauth/', '/connections']) if (pathname.startsWith(prefix)) return `${prefix.replace(/\/$/, '')}/*`;
+  for (const prefix of ['/.well-known/', '/oauth/', '/connections', '/admin']) if (pathname.startsWith(prefix)) return `${prefix.replace(/\/$/, '')}/*`;
   return 'other';
 }
 

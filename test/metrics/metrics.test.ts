@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { listen, ROOT, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 import { connectClient, text } from '../helpers/mcp-client.ts';
 import { parseListen, startMetricsListener } from '../../runtime/metrics/endpoint.ts';
+import { routeLabel } from '../../runtime/metrics/registry.ts';
 import type { CourseRef } from '../../runtime/catalog/types.ts';
 import { createCourseResolver } from '../../runtime/policy/courses.ts';
 import { parseConfig } from '../../runtime/config/index.ts';
@@ -143,6 +144,13 @@ test('metrics.listen is validated: host:port', () => {
   assert.throws(() => parseConfig('metrics: { listen: "9464" }', 'x.yaml', {}), /metrics\.listen.*host:port/);
   assert.deepEqual(parseListen('[::1]:9464'), { hostname: '::1', port: 9464 });
   assert.throws(() => parseListen('localhost:99999'), /not host:port/);
+});
+
+test('route labels are a bounded set: known routes, route families, else "other"', () => {
+  assert.deepEqual(
+    ['/mcp', '/readyz', '/oauth/token', '/.well-known/oauth-protected-resource/mcp', '/admin/keys', '/connections', '/wp-login.php', '/mcp/x'].map(routeLabel),
+    ['/mcp', '/readyz', '/oauth/*', '/.well-known/*', '/admin/*', '/connections/*', 'other', 'other'],
+  );
 });
 
 test('course lookups report hit, miss and failure to the hook', async () => {
