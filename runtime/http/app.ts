@@ -92,21 +92,23 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
       requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(),
       signal: request.signal,
     };
-    if (request.method !== 'POST' || !deps.preflight) return deps.sessions.handle(request, ctx);
+    if (request.method !== 'POST') return deps.sessions.handle(request, ctx);
     const text = await readTextCapped(request.body, request.headers.get('content-length'), deps.bodyLimit);
     if (text === undefined) {
       // The rest of the body is not read: close the connection rather than leave it unusable for the next request.
       const error = { jsonrpc: '2.0', error: { code: -32000, message: `Request body exceeds ${deps.bodyLimit} bytes` }, id: null };
       return Response.json(error, { status: 413, headers: { connection: 'close' } });
     }
+    // The body is read here once (srvx's request cannot be copied after that): the transport gets it parsed.
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      // Not JSON: the transport answers with its own parse error.
-      return deps.sessions.handle(new Request(request, { body: text }), ctx);
+      deps.log.warn({ clientIp, connectionId: connection.id, bytes: Buffer.byteLength(text) }, 'mcp: request body is not JSON (answered 400 Parse error)');
+      const error = { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body is not JSON' }, id: null };
+      return Response.json(error, { status: 400 });
     }
-    return deps.preflight(body, ctx) ?? deps.sessions.handle(request, ctx, body);
+    return deps.preflight?.(body, ctx) ?? deps.sessions.handle(request, ctx, body);
   });
 
   if (deps.oauth) {

@@ -19,8 +19,8 @@ interface Session {
   lastSeen: number;
 }
 
-const jsonRpcError = (status: number, code: number, message: string) =>
-  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+const jsonRpcError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
+  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
 
 /**
  * The `/mcp` endpoint's sessions: one low-level Server and transport per MCP session (stateful, with
@@ -37,6 +37,14 @@ export class McpSessions {
 
   /** `parsedBody`: the JSON body when the caller already read it. */
   async handle(request: Request, ctx: CallContext, parsedBody?: unknown): Promise<Response> {
+    // POST carries every message; DELETE ends a stateful session. GET (a standalone SSE stream) is refused with 405,
+    // as MCP 2025-11-25 allows: the gateway never sends unsolicited messages, and an open stream with nothing to push
+    // would hold a connection (the SDK client treats 405 as "no stream offered").
+    const allow = this.options.stateful ? 'POST, DELETE' : 'POST';
+    if (request.method !== 'POST' && !(this.options.stateful && request.method === 'DELETE')) {
+      await request.body?.cancel().catch(() => {});
+      return jsonRpcError(405, -32000, `Method not allowed: /mcp accepts ${allow}`, { allow });
+    }
     const authInfo = { token: '', clientId: ctx.connection.client?.id ?? ctx.connection.id, scopes: ctx.connection.scopes, extra: { ctx } };
     if (!this.options.stateful) return this.handleStateless(request, authInfo, parsedBody);
 
@@ -49,7 +57,7 @@ export class McpSessions {
       authInfo.extra.ctx = { ...ctx, sessionId };
       return session.transport.handleRequest(request, { authInfo, parsedBody });
     }
-    if (request.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    if (request.method === 'DELETE') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
 
     const server = this.options.newServer();
     let opened: Session | undefined;
