@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callerRecord, toolCallAudit } from './audit-record.ts';
 import type { CallContext } from './context.ts';
 import { ToolError } from './errors.ts';
@@ -46,10 +46,21 @@ export function createMcpServer(deps: McpServerDeps): Server {
   });
 
   const track = deps.track ?? ((work) => work());
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => track(() => handleCall(request.params, deps.contextOf(extra))));
+  // tools/call is served by the fallback handler, not setRequestHandler(CallToolRequestSchema): the SDK would refuse
+  // malformed params before our handler with a raw Zod dump (-32603), unaudited. Here they are -32602 with one
+  // sentence, audited like every other call.
+  server.fallbackRequestHandler = async (request, extra) => {
+    if (request.method !== 'tools/call') throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
+    return track(() => handleCall(request.params, deps.contextOf(extra)));
+  };
 
-  async function handleCall(params: { name: string; arguments?: Record<string, unknown> }, ctx: CallContext): Promise<CallToolResult> {
-    const { name, arguments: args = {} } = params;
+  async function handleCall(params: unknown, ctx: CallContext): Promise<CallToolResult> {
+    const call = callParams(params);
+    if ('problem' in call) {
+      toolCallAudit(pipeline, ctx, call.name ?? '', pipeline.now()).fail(new ToolError('invalid_params', call.problem, 400, { reasons: [call.problem] }));
+      throw new McpError(ErrorCode.InvalidParams, call.problem);
+    }
+    const { name, args } = call;
     if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
     const { finish, fail: metaError } = toolCallAudit(pipeline, ctx, name, pipeline.now());
     const metaOk = (value: Record<string, unknown>) => finish(successResult(value, false), { decision: 'allowed', status: 200 });
@@ -88,9 +99,24 @@ export function createMcpServer(deps: McpServerDeps): Server {
           outputSchema: output,
         });
       }
-      default:
-        return metaError(new ToolError('unknown_tool', `No tool named "${name}" (it may not be exposed to you).`, 404));
+      default: {
+        // MCP 2025-11-25: an unknown tool is a protocol error (-32602), not a tool result.
+        const message = `Unknown tool "${name.slice(0, 100)}" (no such tool, or it is not exposed to you).`;
+        metaError(new ToolError('unknown_tool', message, 404));
+        throw new McpError(ErrorCode.InvalidParams, message);
+      }
     }
   }
   return server;
+}
+
+/** The tool name and arguments of `tools/call` params, or the one-sentence problem with them (and what name there was). */
+function callParams(params: unknown): { name: string; args: Record<string, unknown> } | { problem: string; name?: string } {
+  const p = (params && typeof params === 'object' ? params : {}) as { name?: unknown; arguments?: unknown };
+  if (typeof p.name !== 'string' || p.name === '') return { problem: 'tools/call needs params.name: the name of the tool to call, a non-empty string.' };
+  const args = p.arguments ?? {};
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    return { problem: 'tools/call params.arguments must be an object of argument names and values.', name: p.name };
+  }
+  return { name: p.name, args: args as Record<string, unknown> };
 }

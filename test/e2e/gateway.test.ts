@@ -220,18 +220,24 @@ test('with expose.meta off the meta-tools are not listed and calling one is an u
     const client = await connectClient(s.url, 'demo-student');
     const { tools } = await client.listTools();
     assert.equal(tools.length, noMeta.gateway.config.expose.direct.length);
-    const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} });
-    assert.equal(unknown.isError, true);
-    assert.match(text(unknown), /No tool named "no_such_tool"/);
+    // An unknown tool is a JSON-RPC error -32602 (MCP 2025-11-25): the SDK client throws it.
+    const unknownError = (name: string, args: Record<string, unknown>) =>
+      client.callTool({ name, arguments: args }).then(
+        () => assert.fail(`${name} succeeded`),
+        (error: { code?: number; message: string }) => error,
+      );
+    const unknown = await unknownError('no_such_tool', {});
+    assert.equal(unknown.code, -32602);
+    assert.match(unknown.message, /Unknown tool "no_such_tool"/);
     const calls: [string, Record<string, unknown>][] = [
       ['moodle_search_functions', { query: 'course' }],
       ['moodle_describe_function', { name: 'core_course_get_contents' }],
       ['moodle_call_function', { name: 'core_course_get_contents', arguments: { courseid: 2 } }],
     ];
     for (const [name, args] of calls) {
-      const result = await client.callTool({ name, arguments: args });
-      assert.equal(result.isError, true, name);
-      assert.equal(text(result), text(unknown).replace('no_such_tool', name), name);
+      const error = await unknownError(name, args);
+      assert.equal(error.code, -32602, name);
+      assert.equal(error.message, unknown.message.replace('no_such_tool', name), name);
     }
     await client.close();
   } finally {

@@ -56,3 +56,53 @@ test('a meta-tool error names no argument value in the audit', async () => {
     await close();
   }
 });
+
+/** The JSON-RPC error a raw `tools/call` with `params` gets (the SDK client would refuse to send some of these). */
+async function callError(client: Client, params: unknown): Promise<{ code: number; message: string }> {
+  const { McpError } = await import('@modelcontextprotocol/sdk/types.js');
+  const { z } = await import('zod');
+  try {
+    await client.request({ method: 'tools/call', params: params as Record<string, unknown> }, z.object({}).passthrough());
+  } catch (error) {
+    assert.ok(error instanceof McpError, String(error));
+    return { code: error.code, message: error.message };
+  }
+  assert.fail('tools/call succeeded');
+}
+
+test('an unknown tool is JSON-RPC -32602 (MCP 2025-11-25), audited with its outcome', async () => {
+  const h = harness();
+  const { client, close } = await connect(h.deps);
+  try {
+    const error = await callError(client, { name: 'no_such_tool', arguments: {} });
+    assert.equal(error.code, -32602);
+    assert.match(error.message, /Unknown tool "no_such_tool"/);
+    assert.deepEqual([h.audit[0]?.event, h.audit[0]?.tool, h.audit[0]?.decision, h.audit[0]?.status], ['tools/call', 'no_such_tool', 'error', 404]);
+  } finally {
+    await close();
+  }
+});
+
+test('tools/call with params {} or a non-object arguments is -32602 with one clear sentence (no schema dump), audited', async () => {
+  const h = harness();
+  const { client, close } = await connect(h.deps);
+  try {
+    const cases: [unknown, RegExp][] = [
+      [{}, /params\.name/],
+      [{ name: '' }, /params\.name/],
+      [{ name: 42 }, /params\.name/],
+      [{ name: 'moodle_call_function', arguments: 'x' }, /params\.arguments/],
+      [{ name: 'moodle_call_function', arguments: [1] }, /params\.arguments/],
+    ];
+    for (const [params, pattern] of cases) {
+      const error = await callError(client, params);
+      assert.equal(error.code, -32602, JSON.stringify(params));
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /invalid_type|"path"|\[\s*\{|\n/, 'one sentence, not a Zod dump');
+    }
+    assert.equal(h.audit.length, cases.length);
+    assert.ok(h.audit.every((r) => r.event === 'tools/call' && r.decision === 'error' && r.status === 400 && r.reasons?.length === 1));
+  } finally {
+    await close();
+  }
+});
