@@ -4,6 +4,7 @@ import type { CatalogFunction } from '../catalog/types.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import type { Decision, PolicyInput } from '../policy/types.ts';
+import { argumentDepthError } from './argument-depth.ts';
 import type { CallContext } from './context.ts';
 import { toolCallAudit } from './audit-record.ts';
 import { ToolError } from './errors.ts';
@@ -100,9 +101,11 @@ export async function callFunction(
   tool: string,
 ): Promise<CallToolResult> {
   const started = deps.now();
-  const { record, finish, fail } = toolCallAudit(deps, ctx, tool, started, { moodle_function: name, arg_keys: argumentKeys(rawArgs) });
+  const tooDeep = argumentDepthError(rawArgs); // first: everything below may recurse over the arguments
+  const { record, finish, fail } = toolCallAudit(deps, ctx, tool, started, { moodle_function: name, arg_keys: tooDeep ? [] : argumentKeys(rawArgs) });
 
   try {
+    if (tooDeep) throw tooDeep;
     const fn = deps.getFunction(name);
     if (!fn) throw new ToolError('unknown_function', `No Moodle function named "${name}" in the catalog.`, 404);
     record.access = fn.access;
