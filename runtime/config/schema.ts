@@ -105,6 +105,8 @@ export const configSchema = z
         trust_proxy: z.union([z.boolean(), z.literal('loopback'), z.array(z.string())]).default(false),
         sessions: z.enum(['stateful', 'stateless']).default('stateful'),
         session_idle_minutes: z.number().positive().default(30),
+        max_sessions: z.number().int().positive().default(1000),
+        max_sessions_per_connection: z.number().int().positive().default(20),
         body_limit_bytes: z.number().int().positive().default(1024 * 1024),
         shutdown_grace_ms: z.number().int().nonnegative().default(10_000),
       })

@@ -23,7 +23,8 @@ export function createGatewayAudit(
   });
 }
 
-/** A session start or end record. */
-export function sessionRecord(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext): AuditRecord {
-  return callerRecord({ ...ctx, sessionId }, event, Date.now());
+/** A session start or end record; `reason` (why it ended) goes to `detail`. */
+export function sessionRecord(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext, reason?: string): AuditRecord {
+  const record = callerRecord({ ...ctx, sessionId }, event, Date.now());
+  return reason ? { ...record, detail: reason } : record;
 }

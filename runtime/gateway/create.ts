@@ -10,7 +10,7 @@ import { policyDataFromConfig, type GatewayConfig } from '../config/index.ts';
 import { Drain } from '../http/drain.ts';
 import { hostPolicy } from '../http/guards.ts';
 import { createHttpApp } from '../http/app.ts';
-import { McpSessions } from '../http/sessions.ts';
+import { McpSessions, type SessionStats } from '../http/sessions.ts';
 import type { CallContext } from '../mcp/context.ts';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
@@ -223,8 +223,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       stateful: config.server.sessions === 'stateful',
       idleMs: config.server.session_idle_minutes * 60_000,
       bodyLimit: config.server.body_limit_bytes,
+      maxSessions: config.server.max_sessions,
+      maxSessionsPerConnection: config.server.max_sessions_per_connection,
       newServer: () => createMcpServer({ ...serverDeps, contextOf: (extra) => extra.authInfo?.extra?.ctx as CallContext }),
-      onSession: (event, sessionId, ctx) => audit.record(sessionRecord(event, sessionId, ctx)),
+      onSession: (event, sessionId, ctx, reason) => audit.record(sessionRecord(event, sessionId, ctx, reason)),
     });
     opened.push(() => sessions.closeAll());
 
@@ -234,6 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         audit: { ok: audit.healthy(), detail: audit.healthy() ? undefined : 'a sink cannot write and audit.fail_closed is on' },
         catalog: { ok: catalog.functions.length > 0, detail: `${catalog.functions.length} functions` },
         shutdown: { ok: !drain.closing },
+        sessions: sessionsCheck(sessions.stats()),
       };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     }
@@ -338,6 +341,13 @@ function operatorKeyHash(config: GatewayConfig, env: NodeJS.ProcessEnv): string 
   if (config.admin.operator_key_sha256) return config.admin.operator_key_sha256;
   if (!config.admin.operator_key_env) return undefined;
   return hashApiKey(requireEnv(env, config.admin.operator_key_env, 'admin.operator_key_env'));
+}
+
+// Sessions in /readyz: counts and caps (a cap reached evicts, it does not make the gateway unready).
+function sessionsCheck(stats: SessionStats) {
+  if (!stats.stateful) return { ok: true, detail: 'stateless (no sessions kept)' };
+  const { open, max, maxPerConnection, evicted } = stats;
+  return { ok: true, detail: `${open} open (at most ${max}, ${maxPerConnection} per connection; ${evicted} evicted)`, open, max, max_per_connection: maxPerConnection, evicted };
 }
 
 function requireEnv(env: NodeJS.ProcessEnv, name: string, path: string): string {

@@ -7,8 +7,21 @@ export interface McpSessionsOptions {
   stateful: boolean;
   idleMs: number;
   bodyLimit: number;
+  /** Open sessions in total and per connection; past either, the least recently used session ends. */
+  maxSessions: number;
+  maxSessionsPerConnection: number;
   newServer(): Server;
-  onSession?(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext): void;
+  /** `reason`: why a session ended (client, idle, evicted, shutdown). */
+  onSession?(event: 'session.start' | 'session.end', sessionId: string, ctx: CallContext, reason?: string): void;
+}
+
+/** What `/readyz` reports about sessions. */
+export interface SessionStats {
+  stateful: boolean;
+  open: number;
+  max: number;
+  maxPerConnection: number;
+  evicted: number;
 }
 
 interface Session {
@@ -25,9 +38,13 @@ const jsonRpcError = (status: number, code: number, message: string, headers?: R
 /**
  * The `/mcp` endpoint's sessions: one low-level Server and transport per MCP session (stateful, with
  * `Mcp-Session-Id`), or one per request (stateless). A session is bound to the connection that opened it.
+ * Sessions are capped in total and per connection: opening one past a cap ends the least recently used one.
  */
 export class McpSessions {
+  /** In least-recently-used order: a session used again moves to the end. */
   private readonly sessions = new Map<string, Session>();
+  private readonly perConnection = new Map<string, number>();
+  private evicted = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: McpSessionsOptions) {
@@ -54,6 +71,8 @@ export class McpSessions {
       // A session of another connection looks exactly like an unknown one.
       if (!session || session.connectionId !== ctx.connection.id) return jsonRpcError(404, -32001, 'Session not found');
       session.lastSeen = Date.now();
+      this.sessions.delete(sessionId);
+      this.sessions.set(sessionId, session);
       authInfo.extra.ctx = { ...ctx, sessionId };
       return session.transport.handleRequest(request, { authInfo, parsedBody });
     }
@@ -66,10 +85,12 @@ export class McpSessions {
       maxRequestBodySize: this.options.bodyLimit,
       onsessioninitialized: (id) => {
         opened = { transport, server, connectionId: ctx.connection.id, ctx: { ...ctx, sessionId: id }, lastSeen: Date.now() };
+        this.makeRoomFor(opened.connectionId);
         this.sessions.set(id, opened);
+        this.perConnection.set(opened.connectionId, (this.perConnection.get(opened.connectionId) ?? 0) + 1);
         this.options.onSession?.('session.start', id, opened.ctx);
       },
-      onsessionclosed: (id) => this.end(id),
+      onsessionclosed: (id) => this.end(id, 'closed by the client'),
     });
     await server.connect(transport);
     const response = await transport.handleRequest(request, { authInfo, parsedBody });
@@ -92,22 +113,50 @@ export class McpSessions {
     }
   }
 
-  private end(id: string): void {
+  /** Ends least recently used sessions until one more fits under both caps. */
+  private makeRoomFor(connectionId: string): void {
+    const { maxSessions, maxSessionsPerConnection } = this.options;
+    while ((this.perConnection.get(connectionId) ?? 0) >= maxSessionsPerConnection) {
+      const [oldest] = [...this.sessions].find(([, s]) => s.connectionId === connectionId)!;
+      this.evict(oldest, `evicted: server.max_sessions_per_connection (${maxSessionsPerConnection}) reached`);
+    }
+    while (this.sessions.size >= maxSessions) {
+      this.evict(this.sessions.keys().next().value!, `evicted: server.max_sessions (${maxSessions}) reached`);
+    }
+  }
+
+  private evict(id: string, reason: string): void {
+    this.evicted++;
+    this.end(id, reason);
+  }
+
+  /** Ends a session: its server and transport close (open streams end, later requests get 404). */
+  private end(id: string, reason: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    this.options.onSession?.('session.end', id, session.ctx);
+    const left = (this.perConnection.get(session.connectionId) ?? 1) - 1;
+    if (left > 0) this.perConnection.set(session.connectionId, left);
+    else this.perConnection.delete(session.connectionId);
+    this.options.onSession?.('session.end', id, session.ctx, reason);
     void session.server.close().catch(() => {});
   }
 
   private sweep(): void {
     const cutoff = Date.now() - this.options.idleMs;
-    for (const [id, session] of this.sessions) if (session.lastSeen < cutoff) this.end(id);
+    const reason = `idle for ${Math.round(this.options.idleMs / 60_000)} minutes`;
+    for (const [id, session] of this.sessions) if (session.lastSeen < cutoff) this.end(id, reason);
+  }
+
+  /** Open sessions, caps and evictions so far (for `/readyz`). */
+  stats(): SessionStats {
+    const { stateful, maxSessions, maxSessionsPerConnection } = this.options;
+    return { stateful, open: this.sessions.size, max: maxSessions, maxPerConnection: maxSessionsPerConnection, evicted: this.evicted };
   }
 
   /** Ends every session (graceful shutdown). */
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const id of [...this.sessions.keys()]) this.end(id);
+    for (const id of [...this.sessions.keys()]) this.end(id, 'gateway shutting down');
   }
 }
