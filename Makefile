@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE  := node --import tsx
 export GOTOOLCHAIN ?= local
 
-.PHONY: help setup run sim generate check-generated policy policy-test php-lint build test test-unit test-node24 container-test bench typecheck ci
+.PHONY: help setup run sim generate check-generated policy policy-test php-lint build test test-unit test-node24 container-test bench fuzz typecheck ci
 
 help:            ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -57,5 +57,8 @@ test-node24:     ## the test suite once more on Node 24 (from the npm registry, 
 
 bench: setup policy ## benchmarks, each printing a table
 	$(NODE) bench/run.ts
+
+fuzz: setup policy  ## fuzz campaigns against /mcp (FUZZ_CASES, default 100000; FUZZ_SEED); fails on a broken invariant
+	$(NODE) bench/run.ts fuzz
 
 ci: test

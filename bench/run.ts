@@ -33,7 +33,9 @@ console.log(`moodle-mcp benchmarks — node ${process.version}, ${new Date().toI
 let failed = 0;
 for (const file of files) {
   try {
-    const mod = (await import(`./${file}`)) as { default: () => Promise<Row[]>; title?: string };
+    const mod = (await import(`./${file}`)) as { default: () => Promise<Row[]>; title?: string; onlyWhenNamed?: boolean };
+    // Long campaigns (fuzz) run only when named: `node bench/run.ts fuzz`.
+    if (mod.onlyWhenNamed && only.length === 0) continue;
     printTable(mod.title ?? file.replace('.bench.ts', ''), await mod.default());
   } catch (error) {
     failed++;
