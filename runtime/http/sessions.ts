@@ -59,8 +59,10 @@ export class McpSessions {
     // would hold a connection (the SDK client treats 405 as "no stream offered").
     const allow = this.options.stateful ? 'POST, DELETE' : 'POST';
     if (request.method !== 'POST' && !(this.options.stateful && request.method === 'DELETE')) {
-      await request.body?.cancel().catch(() => {});
-      return jsonRpcError(405, -32000, `Method not allowed: /mcp accepts ${allow}`, { allow });
+      // A body is not read: it is cancelled and the connection closed, or the client's next request on it is reset.
+      const hasBody = request.body !== null && request.headers.get('content-length') !== '0';
+      if (hasBody) await request.body?.cancel().catch(() => {});
+      return jsonRpcError(405, -32000, `Method not allowed: /mcp accepts ${allow}`, hasBody ? { allow, connection: 'close' } : { allow });
     }
     const authInfo = { token: '', clientId: ctx.connection.client?.id ?? ctx.connection.id, scopes: ctx.connection.scopes, extra: { ctx } };
     if (!this.options.stateful) return this.handleStateless(request, authInfo, parsedBody);

@@ -97,6 +97,8 @@ export interface FuzzTarget {
   /** `progress`: called every 5000 cases (the bench prints it). */
   schemaCampaign(options: { seed: number; cases: number; progress?: (tally: FuzzTally) => void }): Promise<FuzzTally>;
   rawCampaign(options: { seed: number; cases: number; progress?: (tally: FuzzTally) => void }): Promise<FuzzTally>;
+  /** The gateway's audit counters (records, drops, sink failures). */
+  auditStats(): ReturnType<TestGateway['gateway']['audit']['stats']>;
   close(): Promise<void>;
 }
 
@@ -146,9 +148,14 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
         timeout,
       ]);
     } catch (error) {
-      return { status: 0, text: String((error as Error)?.message ?? error), contentType: null, sessionId: null };
+      const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+      const detail = cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : '';
+      return { status: 0, text: `${String((error as Error)?.message ?? error)}${detail}`, contentType: null, sessionId: null };
     } finally {
       clearTimeout(timer);
+      // In-process requests to the in-process simulator do no I/O: without this turn of the event loop, timers and
+      // setImmediate (the audit sinks drain on it) would starve, as they never do behind a real socket.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -327,6 +334,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       return tally;
     },
 
+    auditStats: () => gw.gateway.audit.stats(),
+
     async close() {
       await socket.close();
       await gw.close();
@@ -345,7 +354,7 @@ interface RawRequest {
   viaSocket: boolean;
 }
 
-function rawRequestArbitrary(functionNames: string[], directTools: string[]): fc.Arbitrary<RawRequest> {
+export function rawRequestArbitrary(functionNames: string[], directTools: string[]): fc.Arbitrary<RawRequest> {
   const id = fc.oneof({ weight: 8, arbitrary: fc.oneof(fc.nat(), fc.string({ maxLength: 12 })) }, { weight: 1, arbitrary: fc.constantFrom(null, 1.5, -1, { a: 1 }, 2 ** 60, '', true) });
   const toolName = fc.oneof(
     fc.constant('moodle_call_function'),

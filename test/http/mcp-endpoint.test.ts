@@ -100,3 +100,25 @@ test('DELETE still ends a stateful session', async () => {
   await ended.body?.cancel();
 });
 
+
+test('a 405 to a request with a large body closes the connection: the next request on a kept-alive socket is not reset', async () => {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string, body: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${stateful.server.url}/mcp`, { method, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await send('PUT', 'x'.repeat(400_000)), 405);
+      assert.equal(await send('POST', JSON.stringify(INITIALIZE)), 200);
+    }
+  } finally {
+    agent.destroy();
+  }
+});
