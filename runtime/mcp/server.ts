@@ -8,6 +8,9 @@ import { callFunction, type PipelineDeps } from './pipeline.ts';
 import { successResult } from './render.ts';
 import type { ToolRegistry } from './tools.ts';
 
+/** Longest search query (the maxLength of moodle_search_functions' declared input schema). */
+const MAX_QUERY_LENGTH = 200;
+
 /** Version string reported in `initialize`. */
 export const SERVER_INFO = { name: 'moodle-mcp', title: 'Moodle (moodle-mcp gateway)', version: '0.1.0' };
 
@@ -64,6 +67,23 @@ export function createMcpServer(deps: McpServerDeps): Server {
     if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
     const { finish, fail: metaError } = toolCallAudit(pipeline, ctx, name, pipeline.now());
     const metaOk = (value: Record<string, unknown>) => finish(successResult(value, false), { decision: 'allowed', status: 200 });
+    try {
+      return await metaCall(name, args, ctx, metaOk, metaError);
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      // Audited like a pipeline failure, never a bare JSON-RPC -32603 with the error's own text.
+      pipeline.logError(error, name);
+      return metaError(new ToolError('internal_error', 'The gateway failed to complete the call (see the gateway log).', 500));
+    }
+  }
+
+  async function metaCall(
+    name: string,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+    metaOk: (value: Record<string, unknown>) => CallToolResult,
+    metaError: (error: ToolError) => CallToolResult,
+  ): Promise<CallToolResult> {
     // With expose.meta off the meta-tools do not exist: their names are unknown tools like any other.
     switch (registry.meta ? name : undefined) {
       case META.call: {
@@ -78,6 +98,10 @@ export function createMcpServer(deps: McpServerDeps): Server {
       case META.search: {
         const query = typeof args.query === 'string' ? args.query.trim() : '';
         if (!query) return metaError(new ToolError('invalid_arguments', 'query is required.', 400, { issues: [{ path: 'query', message: 'required: one or more keywords' }] }));
+        if (query.length > MAX_QUERY_LENGTH) {
+          const message = `at most ${MAX_QUERY_LENGTH} characters (as the tool's input schema declares)`;
+          return metaError(new ToolError('invalid_arguments', `query is too long: ${message}.`, 400, { issues: [{ path: 'query', message }] }));
+        }
         const limit = Number.isInteger(args.limit) ? Math.min(Math.max(args.limit as number, 1), 50) : 15;
         const found = registry.search(ctx, query, { access: args.access as string | undefined, component: args.component as string | undefined, limit });
         return metaOk(found);

@@ -11,7 +11,8 @@
  *
  * Invariants counted for every case: no crash (an exception, a hang, HTTP 500, JSON-RPC -32603 or an audited
  * internal error), every answered `tools/call` audited (records matched by request id), no Moodle request for a
- * call whose arguments fail the function's JSON Schema (Ajv: an oracle independent of the gateway's Zod validation),
+ * call whose arguments fail the function's JSON Schema (Ajv: an oracle independent of the gateway's Zod validation,
+ * after the coercions Moodle accepts, which the gateway applies too),
  * and every 5xx counted with its explanation.
  */
 import fc from 'fast-check';
@@ -19,6 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ValidateFunction } from 'ajv';
+import { coerceArguments } from '../../runtime/gateway/coerce-args.ts';
 import { createSimulator } from '../../runtime/simulator/index.ts';
 import { newAjv } from '../codegen/helpers.ts';
 import { listen, ROOT, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
@@ -64,6 +66,15 @@ interface FunctionInfo {
   name: string;
   schema: JsonSchema;
   check: ValidateFunction;
+}
+
+/**
+ * The oracle: whether arguments match the function's JSON Schema (Ajv, independent of the gateway's Zod) once the
+ * documented coercions Moodle itself accepts are applied ("2" for an integer...): the gateway sends Moodle the
+ * coerced value.
+ */
+function matchesSchema(fn: FunctionInfo, args: unknown): boolean {
+  return fn.check(coerceArguments(fn.schema as Record<string, unknown>, args)) === true;
 }
 
 /** Every generated input schema with its Ajv validator. */
@@ -228,7 +239,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       if (!name) continue;
       const reached = seen.includes(name);
       if (reached) tally.reachedMoodle++;
-      const schemaValid = fn ? fn.check(args) === true : false;
+      const schemaValid = fn ? matchesSchema(fn, args) : false;
       if (reached && !schemaValid) {
         tally.invalidReachedMoodle++;
         violation(tally, `${label}: ${name} reached Moodle with arguments its schema refuses`);
@@ -259,7 +270,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
           const viaDirect = direct.has(fn.name) && round % 2 === 0;
           const params = viaDirect ? { name: fn.name, arguments: value } : { name: 'moodle_call_function', arguments: { name: fn.name, arguments: value } };
           const message = { jsonrpc: '2.0', id, method: 'tools/call', params };
-          const schemaValid = fn.check(value) === true;
+          const schemaValid = matchesSchema(fn, value);
           if (schemaValid) tally.validArgs++;
           else tally.invalidArgs++;
           moodleSeen = [];

@@ -8,12 +8,12 @@ import type { ToolRegistry } from '../../runtime/mcp/tools.ts';
 import { ctx, harness } from './harness.ts';
 
 /** The MCP server over an in-memory transport, with meta-tools on and no direct tools. */
-async function connect(pipeline: PipelineDeps) {
+async function connect(pipeline: PipelineDeps, search: ToolRegistry['search'] = () => ({ total: 0, functions: [] })) {
   const registry = {
     meta: true,
     directTools: new Map(),
     listTools: () => [],
-    search: () => ({ results: [] }),
+    search,
     visibleFunctions: () => new Set<string>(),
     schemasOf: () => ({ input: {}, output: {} }),
   } as unknown as ToolRegistry;
@@ -102,6 +102,39 @@ test('tools/call with params {} or a non-object arguments is -32602 with one cle
     }
     assert.equal(h.audit.length, cases.length);
     assert.ok(h.audit.every((r) => r.event === 'tools/call' && r.decision === 'error' && r.status === 400 && r.reasons?.length === 1));
+  } finally {
+    await close();
+  }
+});
+
+test('a search query longer than its declared 200 characters is invalid_arguments, audited, and never searched', async () => {
+  const h = harness();
+  let searched = 0;
+  const { client, close } = await connect(h.deps, () => (searched++, { total: 0, functions: [] }));
+  try {
+    const result = await client.callTool({ name: 'moodle_search_functions', arguments: { query: 'x'.repeat(900_000) } });
+    assert.equal(result.isError, true);
+    assert.match((result.content as { text: string }[])[0]!.text, /at most 200 characters/);
+    assert.equal(searched, 0);
+    assert.deepEqual([h.audit[0]?.tool, h.audit[0]?.decision, h.audit[0]?.status], ['moodle_search_functions', 'error', 400]);
+  } finally {
+    await close();
+  }
+});
+
+test('an unexpected failure inside a meta-tool is an audited internal error, not a bare JSON-RPC -32603', async () => {
+  const logged: string[] = [];
+  const h = harness({ logError: (_error, fn) => void logged.push(fn) });
+  const { client, close } = await connect(h.deps, () => {
+    throw new RangeError('Invalid typed array length');
+  });
+  try {
+    const result = await client.callTool({ name: 'moodle_search_functions', arguments: { query: 'forum' } });
+    assert.equal(result.isError, true);
+    assert.match((result.content as { text: string }[])[0]!.text, /internal_error/);
+    assert.doesNotMatch((result.content as { text: string }[])[0]!.text, /typed array/);
+    assert.deepEqual([h.audit[0]?.tool, h.audit[0]?.decision, h.audit[0]?.status], ['moodle_search_functions', 'error', 500]);
+    assert.deepEqual(logged, ['moodle_search_functions']);
   } finally {
     await close();
   }
