@@ -118,9 +118,9 @@ export class McpSessions {
   /** Ends least recently used sessions until one more fits under both caps. */
   private makeRoomFor(connectionId: string): void {
     const { maxSessions, maxSessionsPerConnection } = this.options;
-    while ((this.perConnection.get(connectionId) ?? 0) >= maxSessionsPerConnection) {
-      const [oldest] = [...this.sessions].find(([, s]) => s.connectionId === connectionId)!;
-      this.evict(oldest, `evicted: server.max_sessions_per_connection (${maxSessionsPerConnection}) reached`);
+    for (const [id, session] of this.sessions) {
+      if ((this.perConnection.get(connectionId) ?? 0) < maxSessionsPerConnection) break;
+      if (session.connectionId === connectionId) this.evict(id, `evicted: server.max_sessions_per_connection (${maxSessionsPerConnection}) reached`);
     }
     while (this.sessions.size >= maxSessions) {
       this.evict(this.sessions.keys().next().value!, `evicted: server.max_sessions (${maxSessions}) reached`);
