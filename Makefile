@@ -55,7 +55,7 @@ test: setup      ## everything CI runs: checks, build, the suite on this machine
 test-node24:     ## the test suite once more on Node 24 (from the npm registry, cached in .tmp/node24)
 	"$$(bash scripts/node24.sh)" scripts/run-tests.mjs $(F)
 
-bench: setup policy ## benchmarks, each printing a table
+bench: setup policy build ## benchmarks, each printing a table
 	$(NODE) bench/run.ts
 
 fuzz: setup policy  ## fuzz campaigns against /mcp (FUZZ_CASES, default 100000; FUZZ_SEED); fails on a broken invariant
