@@ -267,26 +267,64 @@ else := "(invalid)"
 
 # --- courses ----------------------------------------------------------------------------------------
 
-course_reasons contains "the course references of this call could not be resolved (course restriction)" if {
+# Course rules decide a call unless its course facts are deferred. The gateway evaluates a call whose references
+# need Moodle lookups twice: first with courses_deferred true (every other rule: a call refused here makes no
+# lookup, and its reasons name no course), then with the facts the lookups found. A read function whose references
+# are checked on its answer (result_check true) is decided a third time, with the answer's courses.
+course_check if {
 	is_call
 	course_restricted
-	not input.courses_resolved == true
+	not input.courses_deferred == true
 }
 
+course_reasons contains "the course references of this call could not be resolved (course restriction)" if {
+	course_check
+	not input.courses_resolved == true
+	not described_gaps
+}
+
+# One reason per reference the gateway could not map, naming its entity type and, where there is one, the remedy.
+course_reasons contains gap_reason(gap) if {
+	course_check
+	not input.courses_resolved == true
+	some gap in input.unresolved
+}
+
+described_gaps if {
+	some gap in input.unresolved
+	is_object(gap)
+}
+
+gap_reason(gap) := concat("", [gap_entity(gap), " ids can be checked only when the local_moodlemcp resolver is enabled on the Moodle site (course restriction)"]) if {
+	gap.why == "no_resolver"
+} else := concat("", ["a ", gap_entity(gap), " this call names is not in a course this user can access, or could not be looked up (course restriction)"]) if {
+	gap.why == "unknown"
+} else := concat("", ["a ", gap_entity(gap), " reference of this call is not an id (course restriction)"]) if {
+	gap.why == "invalid"
+} else := concat("", ["this call names too many entities to check their courses (", gap_entity(gap), ") (course restriction)"]) if {
+	gap.why == "too_many"
+} else := concat("", ["the answer names no course that can be checked (course restriction)"]) if {
+	gap.why == "no_result_course"
+} else := concat("", [gap_entity(gap), " references could not be mapped to a course (course restriction)"])
+
+gap_entity(gap) := gap.entity if is_string(gap.entity)
+
+else := "(unknown entity)"
+
 course_reasons contains concat("", ["course ", format_int(c, 10), " is not allowed for profile '", profile_name, "'"]) if {
-	is_call
-	course_restricted
+	course_check
 	some c in input.courses
 	is_number(c)
 	not c in profile.courses
 }
 
-# A call that names no course is allowed under a restriction only for site-level functions.
+# A call that names no course is allowed under a restriction only for site-level functions, or when its answer's
+# course is checked before it is released (result_check).
 course_reasons contains concat("", [quote_name, " references no course and is not a site-level function (course restriction)"]) if {
-	is_call
-	course_restricted
+	course_check
 	input.courses_resolved == true
 	count(input.courses) == 0
+	not input.result_check == true
 	not site_level
 }
 

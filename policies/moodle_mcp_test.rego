@@ -86,6 +86,7 @@ test_rate_limited_marks_exactly_the_rate_denials if {
 		"a zero rate window is invalid input",
 		"all failing reasons are collected in a fixed order",
 		"both rate limits reached give both reasons",
+		"course facts deferred: the connection rate limit still applies",
 		"connection rate limit reached is denied",
 		"per-function rate limit reached is denied",
 		"rate limits scale with a longer limiter window: reached",

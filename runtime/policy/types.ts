@@ -26,10 +26,32 @@ export interface PolicyInput {
   courses: number[];
   /** false when some course reference could not be resolved (unknown entity, lookup failed). */
   courses_resolved: boolean;
+  /** The references that could not be mapped, by entity type and why (never their ids); absent when none. */
+  unresolved?: CourseGap[];
+  /**
+   * true on the first evaluation of a call whose course facts need Moodle lookups: the course rules wait, every
+   * other rule decides (a call refused then makes no lookup). Absent or false: the course rules decide.
+   */
+  courses_deferred?: boolean;
+  /** true when some references of a read call are checked on its answer (a further evaluation with the answer's courses). */
+  result_check?: boolean;
   /** Calls already made by this connection in the current window (before this one), per the rate limiter. */
   usage: { window_seconds: number; connection_calls: number; function_calls: number };
   /** Unix time in nanoseconds, passed in rather than read from a host builtin. */
   now_ns: number;
+}
+
+/** Why a course reference could not be mapped to a course (the policy words the reason). */
+export interface CourseGap {
+  /** Entity type (`forum_discussion`, `group`, ...; `result` for an answer without a readable course). */
+  entity: string;
+  /**
+   * `no_resolver`: only local_moodlemcp_resolve_courses could map it and the site does not enable it;
+   * `unknown`: Moodle does not know it, or the user may not see its course, or the lookup failed;
+   * `invalid`: the value is not an id; `too_many`: more distinct entities than one call may look up;
+   * `no_result_course`: the answer of a result-checked call names no readable course.
+   */
+  why: 'no_resolver' | 'unknown' | 'invalid' | 'too_many' | 'no_result_course';
 }
 
 export interface Decision {
