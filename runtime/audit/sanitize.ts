@@ -4,7 +4,7 @@ import type { AuditDecision, AuditEvent, AuditRecord } from './types.ts';
 export const AUDIT_FIELDS = [
   'timestamp', 'event', 'request_id', 'session_id', 'connection_id', 'client_id', 'client_name',
   'moodle_user_id', 'moodle_username', 'auth_method', 'client_ip', 'user_agent', 'mcp_method', 'tool',
-  'moodle_function', 'access', 'arg_keys', 'course_ids', 'decision', 'reasons', 'moodle_errorcode',
+  'moodle_function', 'access', 'arg_keys', 'course_ids', 'course_refs', 'decision', 'reasons', 'moodle_errorcode',
   'status', 'duration_ms', 'response_bytes', 'policy_version', 'detail',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
@@ -93,6 +93,9 @@ export function sanitize(input: unknown, now: () => Date = () => new Date()): Au
   }
   if (Array.isArray(src.course_ids)) {
     out.course_ids = src.course_ids.filter((c) => typeof c === 'number' && Number.isFinite(c)).slice(0, MAX_ITEMS);
+  }
+  if (Array.isArray(src.course_refs)) {
+    out.course_refs = src.course_refs.filter((r) => typeof r === 'string').slice(0, MAX_ITEMS).map((r) => cleanString(r, false)!);
   }
   if (Array.isArray(src.reasons)) {
     out.reasons = src.reasons.filter((r) => typeof r === 'string').slice(0, MAX_ITEMS).map((r) => cleanString(r, true)!);

@@ -44,6 +44,8 @@ export interface AuditRecord {
   access?: 'read' | 'write';
   arg_keys?: string[];
   course_ids?: number[];
+  /** How each course reference of a restricted call was mapped (`group via moodle: course 2`); entity types, never ids. */
+  course_refs?: string[];
   decision?: AuditDecision;
   reasons?: string[];
   moodle_errorcode?: string;

@@ -26,6 +26,11 @@ export interface Connection {
   moodleToken: string;
   /** Filled after the token was checked with core_webservice_get_site_info. */
   moodleUser?: MoodleUser;
+  /**
+   * true when the token's service enables local_moodlemcp_resolve_courses (the site info's `functions`, read with
+   * moodleUser): course references that Moodle's own functions can't map are then resolved by it. Not stored.
+   */
+  courseResolver?: boolean;
   client?: { id: string; name?: string };
   createdAt?: string;
   lastUsedAt?: string;

@@ -5,6 +5,7 @@ import { checkMoodleToken } from '../auth/moodle-user.ts';
 import type { Connection, MoodleUser } from '../auth/types.ts';
 import { MoodleError, type MoodleClient } from '../moodle/index.ts';
 import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
+import { enablesCourseResolver } from '../moodle/site-info.ts';
 import { tokenId } from '../shared/token-id.ts';
 import { GatewayAuthError } from './errors.ts';
 
@@ -21,12 +22,16 @@ export function createIdentifier(options: {
   challenge: ChallengeOptions;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
+  // Whether the token's service enables the course resolver, from the same site info (and refreshed with it).
+  const resolvers = new LRUCache<string, boolean>({ max: 10_000, ttl: 10 * 60_000 });
   async function userOf(token: string): Promise<MoodleUser> {
     const key = tokenId(token);
     let user = identities.get(key);
     if (!user) {
       try {
-        user = moodleUserFromSiteInfo(await options.moodle.getSiteInfo(token));
+        const info = await options.moodle.getSiteInfo(token);
+        user = moodleUserFromSiteInfo(info);
+        resolvers.set(key, enablesCourseResolver(info));
       } catch (error) {
         if (error instanceof MoodleError && !error.isTransport) {
           const refused = new AuthError('invalid_token', `Moodle refused this connection's token (${error.code})`);
@@ -40,6 +45,6 @@ export function createIdentifier(options: {
   }
   return async (connection) => {
     const user = await checkMoodleToken(userOf, connection.moodleToken, options.allowSiteAdminTokens);
-    return { ...connection, moodleUser: user };
+    return { ...connection, moodleUser: user, courseResolver: resolvers.get(tokenId(connection.moodleToken)) === true };
   };
 }

@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import type { Audit } from '../audit/logger.ts';
 import type { LoadedCatalog } from '../catalog/index.ts';
 import { ToolError } from '../mcp/errors.ts';
-import type { PipelineDeps, Validation } from '../mcp/pipeline.ts';
+import type { CourseFacts, PipelineDeps, Validation } from '../mcp/pipeline.ts';
 import type { ToolRegistry } from '../mcp/tools.ts';
 import type { MoodleClient } from '../moodle/index.ts';
-import type { CourseResolver } from '../policy/courses.ts';
+import type { CourseFact, CourseResolution, CourseResolver } from '../policy/courses.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
-import { filterResultByCourses } from '../policy/filter.ts';
+import { filterResultByCourses, resultCourses } from '../policy/filter.ts';
 import type { RateLimiter } from '../policy/rate-limit.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 
@@ -29,16 +29,24 @@ export function createPipelineDeps(c: {
   return {
     getFunction: (name) => c.catalog.get(name),
     validate: c.validate,
-    async resolveCourses(fn, args, ctx, lookups) {
-      if (fn.courseRefs.length === 0) return { courses: [], resolved: true };
-      // Without a restriction only the ids written in the arguments are gathered (for the audit): no Moodle round trip.
-      const refs = lookups ? fn.courseRefs : fn.courseRefs.filter((r) => r.entity === 'course');
-      return c.courses.resolve({ name: fn.name, courseRefs: refs }, args, ctx.connection.moodleToken);
+    planCourses(fn, args, ctx, restricted) {
+      // The resolver is used when the token's service enables it (seen in its site info when the caller was identified).
+      const plan = c.courses.plan(fn, args, { resolver: ctx.connection.courseResolver === true });
+      return {
+        facts: courseFacts(plan.resolution, restricted),
+        pending: plan.pending > 0,
+        lookUp: async () => courseFacts(await c.courses.resolve(plan, ctx.connection.moodleToken), true),
+      };
     },
+    resultCourses: (fn, result) => resultCourses(result, fn.resultCourseRefs ?? []),
     courseRestriction: c.courseRestriction,
     async rateHit(ctx, fn, nowMs) {
       const hit = await c.rateLimiter.hit(ctx.connection.id, fn.name, nowMs);
       return { usage: hit.usage, undo: () => c.rateLimiter.undo(ctx.connection.id, fn.name, hit.id) };
+    },
+    async countLookups(ctx, count, nowMs) {
+      // Recorded under a pseudo-function: they use up the connection's budget, not the called function's.
+      for (let i = 0; i < count; i++) await c.rateLimiter.hit(ctx.connection.id, LOOKUPS, nowMs);
     },
     decide: (input) => c.policy.decide(input),
     callMoodle: (ctx, fn, args) => c.moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
@@ -58,4 +66,23 @@ export function createPipelineDeps(c: {
     now: c.now ?? (() => Date.now()),
     logError: (error, fn) => c.log.error({ err: error, fn }, 'tool call failed unexpectedly'),
   };
+}
+
+/** The rate limiter's name for the Moodle lookups of course facts (no Moodle function has a space in its name). */
+export const LOOKUPS = 'course lookups';
+
+/** One line per distinct way a reference was mapped, for the audit trail: entity types and courses, never ids. */
+export function provenance(facts: readonly CourseFact[]): string[] {
+  const lines = facts.map((f) => {
+    const how = f.via === 'none' ? '' : ` via ${f.via}${f.moodleFunction ? ` (${f.moodleFunction})` : ''}`;
+    const what = f.outcome === 'course' ? `course ${f.course}` : f.outcome;
+    return `${f.entity}${f.module ? ` ${f.module}` : ''} at ${f.path}${how}: ${what}`;
+  });
+  return [...new Set(lines)];
+}
+
+function courseFacts(r: CourseResolution, restricted: boolean): CourseFacts {
+  const facts: CourseFacts = { courses: r.courses, resolved: r.resolved, gaps: r.gaps, resultCheck: r.resultCheck, lookups: r.lookups };
+  if (restricted) facts.provenance = provenance(r.facts);
+  return facts;
 }

@@ -3,7 +3,7 @@ import type { AuditRecord } from '../audit/types.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { buildPolicyInput } from '../policy/input.ts';
-import type { Decision, PolicyInput } from '../policy/types.ts';
+import type { CourseGap, Decision, PolicyInput } from '../policy/types.ts';
 import { argumentDepthError } from './argument-depth.ts';
 import type { CallContext } from './context.ts';
 import { toolCallAudit } from './audit-record.ts';
@@ -15,19 +15,37 @@ export type Validation =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; issues: { path: string; message: string }[] };
 
-/** Courses a call references, as the course resolver found them. */
+/** Courses a call references, as the course resolver found them (or the courses its answer names). */
 export interface CourseFacts {
   courses: number[];
   resolved: boolean;
-  unresolved?: string[];
+  /** Unmapped references by entity type and why (no ids). */
+  gaps?: CourseGap[];
+  /** Some references are checked on the answer: the call is decided once more, on the answer's courses. */
+  resultCheck?: boolean;
+  /** Moodle lookups made to find these facts (they count toward the connection's rate budget). */
+  lookups?: number;
+  /** Provenance for the audit trail: `entity via how: course N` per reference, without ids. */
+  provenance?: string[];
+}
+
+/** A call's course facts from its arguments alone, and how to complete them. */
+export interface CoursePlan {
+  facts: CourseFacts;
+  /** Some references need Moodle lookups or the answer: then the call is decided first without course facts. */
+  pending: boolean;
+  /** Looks the pending references up (Moodle, the resolver) with the caller's token. */
+  lookUp(): Promise<CourseFacts>;
 }
 
 /** Everything the call pipeline needs, injected so each stage can be tested alone. */
 export interface PipelineDeps {
   getFunction(name: string): CatalogFunction | undefined;
   validate(fn: CatalogFunction, args: unknown): Validation | Promise<Validation>;
-  /** Course ids of a call. `lookups: false` uses only ids written in the arguments (no Moodle round trip). */
-  resolveCourses(fn: CatalogFunction, args: Record<string, unknown>, ctx: CallContext, lookups: boolean): Promise<CourseFacts>;
+  /** The course facts of a call's arguments (no Moodle call); `restricted`: the profile restricts courses. */
+  planCourses(fn: CatalogFunction, args: Record<string, unknown>, ctx: CallContext, restricted: boolean): CoursePlan;
+  /** The courses an answer names (at the function's resultCourseRefs), for a call whose references are checked on it. */
+  resultCourses(fn: CatalogFunction, result: unknown): CourseFacts;
   /** Whether the connection's profile restricts courses (then courses must be resolved and results filtered). */
   courseRestriction(profile: string): number[] | null;
   /**
@@ -35,6 +53,8 @@ export interface PipelineDeps {
    * when the call is refused (refused calls don't use up the limit).
    */
   rateHit(ctx: CallContext, fn: CatalogFunction, nowMs: number): Promise<{ usage: PolicyInput['usage']; undo(): Promise<void> }>;
+  /** Counts `count` Moodle lookups made for a call in the connection's rate window (they are not undone). */
+  countLookups(ctx: CallContext, count: number, nowMs: number): Promise<void>;
   decide(input: PolicyInput): Decision | Promise<Decision>;
   callMoodle(ctx: CallContext, fn: CatalogFunction, args: Record<string, unknown>): Promise<unknown>;
   filterResult(result: unknown, fn: CatalogFunction, allowedCourses: number[]): unknown;
@@ -56,6 +76,7 @@ export function policyInput(
   facts?: CourseFacts,
   usage?: PolicyInput['usage'],
   nowMs = Date.now(),
+  courseStage?: 'deferred' | 'result',
 ): PolicyInput {
   const { connection } = ctx;
   return buildPolicyInput({
@@ -69,9 +90,10 @@ export function policyInput(
     },
     clientIp: ctx.clientIp,
     fn,
-    courses: facts,
+    courses: facts && { courses: facts.courses, resolved: facts.resolved, gaps: facts.gaps },
     usage,
     nowMs,
+    courseStage,
   });
 }
 
@@ -90,8 +112,9 @@ export function argumentKeys(args: unknown, prefix = ''): string[] {
 }
 
 /**
- * The one call pipeline for direct and meta tools:
- * validate → resolve courses → rate usage → policy decision → Moodle call → filter → result, audited whatever happens.
+ * The one call pipeline for direct and meta tools, audited whatever happens:
+ * validate → rate usage → decide on every rule that needs no course facts → course lookups → decide with the course
+ * facts → Moodle call → decide on the answer's course (reads checked on their answer) → filter → result.
  */
 export async function callFunction(
   deps: PipelineDeps,
@@ -122,23 +145,47 @@ export async function callFunction(
     const args = validation.value;
 
     const restriction = deps.courseRestriction(ctx.connection.profile);
-    const facts = await deps.resolveCourses(fn, args, ctx, restriction !== null);
+    const plan = deps.planCourses(fn, args, ctx, restriction !== null);
+    let facts = plan.facts;
     record.course_ids = facts.courses;
     const nowMs = deps.now();
     const hit = await deps.rateHit(ctx, fn, nowMs);
-    const decision = await deps.decide(policyInput('tools/call', ctx, fn, facts, hit.usage, nowMs));
-    if (!decision.allow) {
+    let usage = hit.usage;
+    const refuse = async (decision: Decision): Promise<never> => {
       await hit.undo();
       const rateLimited = decision.rate_limited === true;
       if (rateLimited) deps.audit({ ...record, event: 'rate_limit.hit', decision: 'denied', reasons: decision.reasons, status: 429 });
       throw new ToolError('denied', `The gateway's policy refused ${fn.name}.`, rateLimited ? 429 : 403, { reasons: decision.reasons });
+    };
+
+    if (restriction !== null && plan.pending) {
+      // Every rule that needs no course facts decides first: a call refused here makes no lookup and names no course.
+      const first = await deps.decide(policyInput('tools/call', ctx, fn, undefined, usage, nowMs, 'deferred'));
+      if (!first.allow) await refuse(first);
+      facts = await plan.lookUp();
+      record.course_ids = facts.courses;
+      record.course_refs = facts.provenance;
+      if (facts.lookups) {
+        await deps.countLookups(ctx, facts.lookups, nowMs);
+        usage = { ...usage, connection_calls: usage.connection_calls + facts.lookups };
+      }
     }
+    const resultCheck = restriction !== null && facts.resultCheck === true;
+    const decision = await deps.decide(policyInput('tools/call', ctx, fn, facts, usage, nowMs, resultCheck ? 'result' : undefined));
+    if (!decision.allow) await refuse(decision);
 
     let result: unknown;
     try {
       result = await deps.callMoodle(ctx, fn, args);
     } catch (error) {
       throw toToolError(error);
+    }
+    if (resultCheck) {
+      // A read whose references only its answer can check: released only when the answer's course is allowed.
+      const answer = deps.resultCourses(fn, result);
+      record.course_ids = [...new Set([...facts.courses, ...answer.courses])].sort((a, b) => a - b);
+      const check = await deps.decide(policyInput('tools/call', ctx, fn, { ...answer, courses: record.course_ids }, usage, nowMs));
+      if (!check.allow) throw new ToolError('denied', `The gateway's policy withheld the answer of ${fn.name}.`, 403, { reasons: check.reasons });
     }
     if (restriction !== null) result = deps.filterResult(result, fn, restriction);
     // A direct tool (named after its function) has an output schema; moodle_call_function has none: text only.

@@ -23,3 +23,8 @@ export interface SiteInfo {
 export function isSiteAdmin(info: Pick<SiteInfo, 'userissiteadmin'>): boolean {
   return info.userissiteadmin !== false;
 }
+
+/** True when the token's service enables local_moodlemcp_resolve_courses (the course resolver of our Moodle plugin). */
+export function enablesCourseResolver(info: Pick<SiteInfo, 'functions'>): boolean {
+  return Array.isArray(info.functions) && info.functions.some((f) => f?.name === 'local_moodlemcp_resolve_courses');
+}

@@ -70,3 +70,15 @@ function withoutItems(value: unknown, steps: PathStep[], keep: (item: unknown) =
   const next = withoutItems(child, rest, keep);
   return next === child ? value : { ...value, [step.key]: next };
 }
+
+/**
+ * The courses a single-object answer names at `paths` (the function's resultCourseRefs), for a read whose references
+ * are checked on its answer. Unresolved when a path holds a value that is not an id, or no path holds a course.
+ */
+export function resultCourses(result: unknown, paths: readonly string[]): { courses: number[]; resolved: boolean; gaps?: { entity: 'result'; why: 'no_result_course' }[] } {
+  const values = paths.flatMap((p) => valuesAt(result, p));
+  const ids = values.map(asId);
+  const courses = [...new Set(ids.filter((id): id is number => id !== undefined && id > 0))].sort((a, b) => a - b);
+  if (courses.length === 0 || ids.some((id) => id === undefined || id === 0)) return { courses, resolved: false, gaps: [{ entity: 'result', why: 'no_result_course' }] };
+  return { courses, resolved: true };
+}

@@ -49,7 +49,12 @@ export function harness(overrides: Partial<PipelineDeps> = {}) {
       args && typeof args === 'object' && 'courseid' in args && typeof (args as any).courseid !== 'number'
         ? { ok: false, issues: [{ path: 'courseid', message: 'expected integer' }] }
         : { ok: true, value: args as Record<string, unknown> },
-    resolveCourses: async (_f, args) => ({ courses: typeof args.courseid === 'number' ? [args.courseid] : [], resolved: true }),
+    planCourses: (_f, args) => {
+      const facts = { courses: typeof args.courseid === 'number' ? [args.courseid] : [], resolved: true };
+      return { facts, pending: false, lookUp: async () => facts };
+    },
+    resultCourses: () => ({ courses: [], resolved: false }),
+    countLookups: async () => {},
     courseRestriction: () => null,
     rateHit: async () => ({ usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 }, undo: async () => void undone++ }),
     decide: (input) => {

@@ -110,17 +110,81 @@ test('an unwritable audit trail in fail-closed mode refuses calls', async () => 
   assert.equal(h.audit[0].status, 503);
 });
 
-test('under a course restriction, courses are resolved with lookups and results filtered', async () => {
-  let lookups: boolean | undefined;
+test('under a course restriction, courses are planned as restricted and results filtered', async () => {
+  let restricted: boolean | undefined;
   let filteredWith: number[] | undefined;
   const h = harness({
     courseRestriction: () => [2],
-    resolveCourses: async (_f, args, _c, l) => ((lookups = l), { courses: [args.courseid as number], resolved: true }),
+    planCourses: (_f, args, _c, r) => {
+      restricted = r;
+      const facts = { courses: [args.courseid as number], resolved: true };
+      return { facts, pending: false, lookUp: async () => assert.fail('no lookup for course ids in the arguments') };
+    },
     filterResult: (r, _f, allowed) => ((filteredWith = allowed), r),
   });
   await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 2 }, 'x');
-  assert.equal(lookups, true);
+  assert.equal(restricted, true);
   assert.deepEqual(filteredWith, [2]);
+  assert.equal(h.inputs.length, 1, 'course ids in the arguments need no first evaluation');
+  assert.equal(h.inputs[0]!.courses_deferred, undefined);
+});
+
+/** A restricted harness whose plan needs lookups: `lookUp` gives `found` and counts its calls. */
+function pendingHarness(found: { courses: number[]; resolved: boolean; lookups?: number; resultCheck?: boolean }, overrides: Parameters<typeof harness>[0] = {}) {
+  let lookUps = 0;
+  let counted = 0;
+  const h = harness({
+    courseRestriction: () => [2],
+    planCourses: () => ({ facts: { courses: [], resolved: true }, pending: true, lookUp: async () => (lookUps++, found) }),
+    countLookups: async (_c, n) => void (counted += n),
+    ...overrides,
+  });
+  return { ...h, lookUps: () => lookUps, counted: () => counted };
+}
+
+test('a call refused before its course facts (IP, rate, patterns...) makes no lookup and names no course', async () => {
+  const h = pendingHarness({ courses: [4], resolved: true, lookups: 1 }, {
+    decide: (input) => (h.inputs.push(input), { allow: false, reasons: ["client IP '203.0.113.9' is not in the ip_allow list of profile 'p'"] }),
+  });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', {}, 'x');
+  assert.equal(result.isError, true);
+  assert.equal(h.lookUps(), 0);
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.inputs.length, 1);
+  assert.equal(h.inputs[0]!.courses_deferred, true);
+  assert.doesNotMatch(JSON.stringify([result, h.audit]), /course 4/);
+  assert.equal(h.undone(), 1, 'the refused call does not use up the rate budget');
+});
+
+test('a call needing lookups is decided twice: without course facts, then with them; lookups count toward the rate', async () => {
+  const h = pendingHarness({ courses: [2], resolved: true, lookups: 2 });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', {}, 'x');
+  assert.equal(result.isError, undefined);
+  assert.deepEqual(h.inputs.map((i) => i.courses_deferred === true), [true, false]);
+  assert.deepEqual(h.inputs[1]!.courses, [2]);
+  assert.equal(h.inputs[1]!.usage.connection_calls, 2, 'the second decision sees the lookups in the usage');
+  assert.equal(h.counted(), 2);
+  assert.equal(h.lookUps(), 1);
+});
+
+test('a read checked on its answer is decided a third time with the answer\'s course, and withheld when refused', async () => {
+  const answers: number[][] = [];
+  const h = pendingHarness({ courses: [], resolved: true, resultCheck: true }, {
+    resultCourses: () => ({ courses: [3], resolved: true }),
+    decide: (input) => {
+      h.inputs.push(input);
+      answers.push(input.courses);
+      return input.courses.includes(3) ? { allow: false, reasons: ["course 3 is not allowed for profile 'p'"] } : { allow: true, reasons: [] };
+    },
+  });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', {}, 'x');
+  assert.equal(result.isError, true);
+  assert.equal(h.calls.length, 1, 'the read reached Moodle');
+  assert.equal(h.inputs[1]!.result_check, true);
+  assert.deepEqual(answers, [[], [], [3]]);
+  assert.doesNotMatch((result.content[0] as { text: string }).text, /General/, 'the answer is withheld');
+  assert.equal(h.audit.at(-1)!.status, 403);
+  assert.deepEqual(h.audit.at(-1)!.course_ids, [3]);
 });
 
 test('argumentKeys lists key paths, never values', () => {

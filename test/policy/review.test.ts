@@ -74,23 +74,27 @@ describe('course restriction report', () => {
       ({ name, component: 'moodle', access: 'read', courseRefs, outputCourseRefs }) as unknown as CatalogFunction;
     const entries = restrictionReport(
       [
-        f('a_direct', [{ path: 'courseid', entity: 'course' }]),
-        f('b_lookup', [{ path: 'cmid', entity: 'course_module' }, { path: 'courseid', entity: 'course' }]),
-        f('c_partly', [{ path: 'discussionid', entity: 'forum_discussion' }, { path: 'forumid', entity: 'module_instance', module: 'forum' }]),
-        f('d_site', [], ['[].id']),
-        f('e_none', []),
+        f('a_direct', [{ path: 'courseid', entity: 'course', via: ['argument'] }]),
+        f('b_lookup', [{ path: 'cmid', entity: 'course_module', via: ['moodle', 'resolver'] }, { path: 'courseid', entity: 'course', via: ['argument'] }]),
+        f('c_resolver', [{ path: 'discussionid', entity: 'forum_discussion', via: ['resolver'] }, { path: 'forumid', entity: 'module_instance', module: 'forum', via: ['moodle'] }]),
+        { ...f('d_answer', [{ path: 'discussionid', entity: 'forum_discussion', via: ['result', 'resolver'] }]), resultCourseRefs: ['courseid'] } as CatalogFunction,
+        f('e_refused', [{ path: 'itemid', entity: 'activity_instance', via: [] }]),
+        f('f_site', [], ['[].id']),
+        f('g_none', []),
       ],
-      ['d_site'],
+      ['f_site'],
     );
     assert.deepEqual(entries.map((e) => [e.name, e.class, e.filtered, e.entities]), [
-      ['a_direct', 'resolvable', false, []],
-      ['b_lookup', 'lookup', false, []],
-      ['c_partly', 'partly unresolvable', false, ['forum_discussion']],
-      ['d_site', 'site-level', true, []],
-      ['e_none', 'denied', false, []],
+      ['a_direct', 'arguments', false, []],
+      ['b_lookup', 'moodle', false, []],
+      ['c_resolver', 'resolver', false, ['forum_discussion']],
+      ['d_answer', 'answer', false, []],
+      ['e_refused', 'refused', false, ['activity_instance']],
+      ['f_site', 'site-level', true, []],
+      ['g_none', 'denied', false, []],
     ]);
     const md = formatRestrictionReport(entries);
     assert.ok(md.includes('| site-level | 1 | 1 |'));
-    assert.ok(md.includes('**partly unresolvable** (1): `c_partly` (forum_discussion)'));
+    assert.ok(md.includes('**resolver** (1): `c_resolver` (forum_discussion)'));
   });
 });
