@@ -297,9 +297,9 @@ described_gaps if {
 
 gap_reason(gap) := concat("", [gap_entity(gap), " ids can be checked only when the local_moodlemcp resolver is enabled on the Moodle site (course restriction)"]) if {
 	gap.why == "no_resolver"
-} else := concat("", ["a ", gap_entity(gap), " this call names is not in a course this user can access, or could not be looked up (course restriction)"]) if {
+} else := concat("", [gap_entity(gap), " named by this call: not in a course this user can access, or could not be looked up (course restriction)"]) if {
 	gap.why == "unknown"
-} else := concat("", ["a ", gap_entity(gap), " reference of this call is not an id (course restriction)"]) if {
+} else := concat("", [gap_entity(gap), " reference of this call is not an id (course restriction)"]) if {
 	gap.why == "invalid"
 } else := concat("", ["this call names too many entities to check their courses (", gap_entity(gap), ") (course restriction)"]) if {
 	gap.why == "too_many"

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadCatalog } from '../../runtime/catalog/index.ts';
 import { ConfigError, loadConfig, parseConfig, policyDataFromConfig } from '../../runtime/config/index.ts';
 
 const issuesOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
@@ -22,6 +23,22 @@ test('the shipped moodle-mcp.config.yaml is valid and becomes policy data', asyn
   assert.deepEqual(data.profiles['pm101-assistant'].courses, [2]);
   assert.equal(data.profiles.default.courses, null);
   assert.ok(data.site_level_functions.includes('core_webservice_get_site_info'));
+});
+
+// Functions whose answers hold no course data at all (reviewed): everything else in the default list must be filtered.
+const NO_COURSE_DATA = new Set(['core_webservice_get_site_info']);
+
+test('every default site-level function is filtered by course or returns no course data', async () => {
+  const config = await loadConfig(fileURLToPath(new URL('../../moodle-mcp.config.yaml', import.meta.url)), {});
+  const catalog = await loadCatalog();
+  for (const name of config.site_level_functions) {
+    const fn = catalog.get(name);
+    assert.ok(fn, `${name} is in the catalog`);
+    assert.ok(fn.outputCourseRefs.length > 0 || NO_COURSE_DATA.has(name), `${name}: results not filtered by course`);
+  }
+  // Course group conversations carry no course id to filter by.
+  assert.equal(config.site_level_functions.includes('core_message_get_conversations'), false);
+  assert.equal(config.site_level_functions.includes('core_message_get_unread_conversations_count'), false);
 });
 
 test('an empty file gets every default', () => {
