@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CatalogFunction, CourseRef, CourseVia } from '../catalog/types.ts';
+import type { CatalogFunction, CourseRef, CourseRefVia } from '../catalog/types.ts';
 import { tokenId } from '../shared/token-id.ts';
 import {
   isMoodleLookup,
@@ -27,7 +27,7 @@ export interface CourseFact {
   /** The entity id (an argument value: shown by explain, never audited). */
   id?: number;
   /** How it was mapped; `none` when it could not be. */
-  via: CourseVia | 'none';
+  via: CourseRefVia | 'none';
   /** The Moodle function that answered (`moodle` and `resolver` via). */
   moodleFunction?: string;
   /** The mapping came from the per-token cache (no Moodle call). */

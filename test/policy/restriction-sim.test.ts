@@ -36,7 +36,7 @@ describe('course restriction against the simulator', () => {
 
   async function decide(fnName: string, args: Record<string, unknown>, token = teacher) {
     const fn = catalog.get(fnName)!;
-    const r = await resolver.resolve(fn, args, token);
+    const r = await resolver.resolve(resolver.plan(fn, args, { resolver: false }), token);
     const input: PolicyInput = {
       action: 'tools/call',
       connection: { id: 'c', profile: 'pm101', scopes: ['api.read'], auth_method: 'apikey', site_admin: false },
@@ -44,6 +44,7 @@ describe('course restriction against the simulator', () => {
       function: { name: fn.name, access: fn.access, has_course_refs: fn.courseRefs.length > 0 },
       courses: r.courses,
       courses_resolved: r.resolved,
+      ...(r.gaps.length ? { unresolved: r.gaps } : {}),
       usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 },
       now_ns: 0,
     };
@@ -72,9 +73,9 @@ describe('course restriction against the simulator', () => {
   });
 
   it('refuses when the caller cannot see the module (lookup fails with their own token)', async () => {
-    const hidden = await decide('core_course_get_course_module', { cmid: 8 }, student);
+    const hidden = await decide('mod_forum_get_forum_discussions', { forumid: 6 }, student); // forum 6 is in BUS120
     assert.equal(hidden.resolution.resolved, false);
-    assert.deepEqual(hidden.decision.reasons, ['the course references of this call could not be resolved (course restriction)']);
+    assert.deepEqual(hidden.decision.reasons, ['module_instance named by this call: not in a course this user can access, or could not be looked up (course restriction)']);
   });
 
   it('filters core_enrol_get_users_courses results to the allowed courses', async () => {
