@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normalizeCourseRef } from './legacy-refs.ts';
 import type { Catalog, CatalogFunction, ComponentSchemas, JsonSchema } from './types.ts';
 
 /** The generated catalog, indexed, with every function's JSON Schemas. */
@@ -18,7 +17,6 @@ export const GENERATED_DIR = fileURLToPath(new URL('../../generated/', import.me
 /** Reads `generated/catalog.json` and every `generated/schemas/<component>.json` it refers to. */
 export async function loadCatalog(dir = GENERATED_DIR): Promise<LoadedCatalog> {
   const catalog = JSON.parse(await readFile(join(dir, 'catalog.json'), 'utf8')) as Catalog;
-  for (const fn of catalog.functions) fn.courseRefs = fn.courseRefs.map(normalizeCourseRef);
   const byName = new Map(catalog.functions.map((f) => [f.name, f]));
   const files = new Set(catalog.functions.flatMap((f) => [f.inputSchemaRef, f.outputSchemaRef].map((ref) => ref.split('#')[0])));
   const documents = new Map<string, ComponentSchemas>();
