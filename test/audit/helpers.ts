@@ -43,6 +43,7 @@ export function fullRecord(over: Partial<AuditRecord> = {}): AuditRecord {
     access: 'read',
     arg_keys: ['options', 'options.ids'],
     course_ids: [2, 3],
+    course_refs: ['group at groupids[] via moodle (core_group_get_groups): course 2'],
     decision: 'allowed',
     reasons: ['profile default allows core_course_*'],
     moodle_errorcode: 'invalidparameter',

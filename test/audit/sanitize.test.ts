@@ -40,6 +40,7 @@ test('sanitize keeps only known fields with the right types', () => {
     access: 'admin',
     decision: 'maybe',
     course_ids: [1, 'x', 2],
+    course_refs: ['forum_discussion at discussionid via resolver (local_moodlemcp_resolve_courses): course 2', 7],
     arg_keys: ['a', 5, 'b'],
     status: Infinity,
   });
@@ -50,6 +51,7 @@ test('sanitize keeps only known fields with the right types', () => {
   assert.equal(rec.decision, undefined);
   assert.equal(rec.status, undefined);
   assert.deepEqual(rec.course_ids, [1, 2]);
+  assert.deepEqual(rec.course_refs, ['forum_discussion at discussionid via resolver (local_moodlemcp_resolve_courses): course 2']);
   assert.deepEqual(rec.arg_keys, ['a', 'b']);
 });
 

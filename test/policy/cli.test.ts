@@ -5,6 +5,7 @@ import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPolicyCommand } from '../../runtime/cli/policy.ts';
+import { simulatorTokens, startSimulator } from '../../runtime/simulator/index.ts';
 import { ensureBuilt, paths } from './helpers.ts';
 
 const CONFIG = `mode: read-only
@@ -69,10 +70,39 @@ describe('policy explain', () => {
     const rate = await run(['explain', '--config', config, '--profile', 'default', '--function', 'core_webservice_get_site_info', '--calls', '60']);
     assert.match(rate.out, /rate limit reached: 60 calls per minute/);
     const cm = await run(['explain', '--config', config, '--profile', 'pm101', '--function', 'core_course_get_course_module', '--args', '{"cmid":5}']);
-    assert.match(cm.out, /note: unresolved course references: cmid/);
-    assert.match(cm.out, /could not be resolved/);
+    assert.match(cm.out, /note: unresolved course references: cmid \(course_module\)/);
+    assert.match(cm.out, /fact: course_module 5 at cmid: not mapped -> needs a lookup/);
+    assert.match(cm.out, /course_module named by this call: not in a course this user can access, or could not be looked up/);
+    assert.equal(cm.code, 1);
+    // Without the resolver a discussion id names its entity and the remedy; --resolver says the site enables it.
+    const lock = ['explain', '--config', config, '--profile', 'pm101', '--function', 'mod_forum_get_discussion_post', '--args', '{"postid":6}'];
+    assert.match((await run(lock)).out, /forum_post ids can be checked only when the local_moodlemcp resolver is enabled/);
+    assert.match((await run([...lock, '--resolver'])).out, /unresolved course references: postid \(forum_post\)/);
     const given = await run(['explain', '--config', config, '--profile', 'pm101', '--function', 'core_course_get_course_module', '--args', '{"cmid":5}', '--courses', '2']);
     assert.equal(given.code, 0, given.out);
+  });
+
+  it('looks references up in Moodle with --token-env and shows each fact and where it came from', async () => {
+    const sim = await startSimulator();
+    const withUrl = join(dir, 'with-moodle.yaml');
+    await writeFile(withUrl, CONFIG.replace(/^/, `moodle:\n  url: ${sim.url}\n`));
+    const env = { ...process.env, EXPLAIN_TOKEN: simulatorTokens['dlindqvist'] };
+    const saved = process.env;
+    process.env = env;
+    try {
+      const ok = await run(['explain', '--config', withUrl, '--profile', 'pm101', '--function', 'mod_forum_get_forum_discussions', '--args', '{"forumid":5}', '--token-env', 'EXPLAIN_TOKEN']);
+      assert.equal(ok.code, 0, ok.out + ok.err);
+      assert.match(ok.out, /fact: module_instance \(forum\) 5 at forumid: via moodle \(core_course_get_course_module_by_instance\) -> course 2/);
+      assert.match(ok.out, /1 Moodle lookup\(s\) made/);
+      const other = await run(['explain', '--config', withUrl, '--profile', 'pm101', '--function', 'mod_forum_get_forum_discussions', '--args', '{"forumid":6}', '--token-env', 'EXPLAIN_TOKEN']);
+      assert.equal(other.code, 1);
+      assert.match(other.out, /-> course 3/);
+      assert.match(other.out, /course 3 is not allowed for profile 'pm101'/);
+      assert.match((await run(['explain', '--config', config, '--profile', 'pm101', '--function', 'core_course_get_contents', '--token-env', 'NO_SUCH_VAR_X'])).err, /NO_SUCH_VAR_X/);
+    } finally {
+      process.env = saved;
+      await sim.close();
+    }
   });
 
   it('counts --calls in the configured rate window, as the gateway does', async () => {
