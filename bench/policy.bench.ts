@@ -63,6 +63,13 @@ export default async function bench() {
       row('  same, through LoadedPolicy.evaluate', time(10_000, () => library.evaluate(allowed, ENTRYPOINT)), 'µs'),
     );
   }
+  // A call whose references need Moodle lookups is decided twice: first with its course facts deferred, then with them.
+  const deferred: PolicyInput = { ...allowed, courses: [], courses_resolved: false, courses_deferred: true };
+  assert.equal(engine.decide(deferred).allow, true);
+  rows.push(
+    decisionRow('decide tools/call, course facts deferred (1st of 2)', time(10_000, () => engine.decide(deferred))),
+    row('  both evaluations of a call with lookups', time(10_000, () => (engine.decide(deferred), engine.decide(allowed))), 'µs'),
+  );
   const deniedOnce: PolicyInput = { ...allowed, client_ip: '192.0.2.1' };
   assert.equal(engine.decide(deniedOnce).reasons.length, 1);
   rows.push(
