@@ -303,6 +303,8 @@ gap_reason(gap) := concat("", [gap_entity(gap), " ids can be checked only when t
 	gap.why == "invalid"
 } else := concat("", ["this call names too many entities to check their courses (", gap_entity(gap), ") (course restriction)"]) if {
 	gap.why == "too_many"
+} else := concat("", [gap_entity(gap), " ids of this function cannot be mapped to a course: refused under a course restriction"]) if {
+	gap.why == "unmappable"
 } else := concat("", ["the answer names no course that can be checked (course restriction)"]) if {
 	gap.why == "no_result_course"
 } else := concat("", [gap_entity(gap), " references could not be mapped to a course (course restriction)"])

@@ -103,8 +103,8 @@ interface Item {
   facts: CourseFact[];
   /** A lookup was tried and failed (then an exhausted item is `unknown`). */
   tried?: boolean;
-  /** The outcome when every method fails without a lookup (`no_resolver` when only the resolver could help). */
-  fallback: 'unknown' | 'no_resolver';
+  /** The outcome when no method could be tried (`no_resolver` when the resolver could help). */
+  fallback: 'unmappable' | 'no_resolver';
 }
 
 interface Cached {
@@ -199,8 +199,8 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
           (m) => (m === 'moodle' && isMoodleLookup(entity) && (entity !== 'module_instance' || !!ref.module)) || (m === 'result' && resultPossible) || (m === 'resolver' && options.resolver && (entity !== 'module_instance' || !!ref.module)),
         );
         const key = itemKey(entity, ref.module, id);
-        // The resolver covers every course-bound entity type: without it, that is the remedy.
-        const fallback = options.resolver ? 'unknown' : 'no_resolver';
+        // Without a usable method: the resolver is the remedy when it could map the entity; else nothing can.
+        const fallback = !options.resolver && methods.includes('resolver') ? 'no_resolver' : 'unmappable';
         const f = fact({ path: ref.path, entity, module: ref.module, id, via: 'none', outcome: usable.length ? 'pending' : fallback });
         if (!usable.length) continue;
         let item = items.get(key);
@@ -330,7 +330,7 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
 }
 
 // A planned lookup is no gap yet: the call is decided on its facts only after `resolve`.
-const GAPS = new Set<CourseFact['outcome']>(['no_resolver', 'unknown', 'invalid', 'too_many']);
+const GAPS = new Set<CourseFact['outcome']>(['no_resolver', 'unknown', 'invalid', 'too_many', 'unmappable']);
 
 function summarize(r: { courses: Set<number>; facts: CourseFact[]; resultCheck: boolean; lookups: number }): CourseResolution {
   const gaps = new Map<string, CourseGap>();

@@ -49,9 +49,10 @@ export interface CourseGap {
    * `no_resolver`: only local_moodlemcp_resolve_courses could map it and the site does not enable it;
    * `unknown`: Moodle does not know it, or the user may not see its course, or the lookup failed;
    * `invalid`: the value is not an id; `too_many`: more distinct entities than one call may look up;
+   * `unmappable`: nothing can map it (the catalog lists no way for this function, e.g. a text id);
    * `no_result_course`: the answer of a result-checked call names no readable course.
    */
-  why: 'no_resolver' | 'unknown' | 'invalid' | 'too_many' | 'no_result_course';
+  why: 'no_resolver' | 'unknown' | 'invalid' | 'too_many' | 'unmappable' | 'no_result_course';
 }
 
 export interface Decision {

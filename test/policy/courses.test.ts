@@ -211,6 +211,11 @@ describe('course resolution', () => {
     const write = await resolve(r, { ...readFn, access: 'write' }, { discussionid: 6 }, 't');
     assert.equal(write.resultCheck, false);
     assert.deepEqual(write.gaps, [{ entity: 'forum_discussion', why: 'no_resolver' }]);
+    // Nothing can map it: no remedy to name.
+    const onlyResult: Fn = { access: 'write', courseRefs: [ref('instance', 'activity_instance', { via: ['result'] })], resultCourseRefs: ['cm.course'] };
+    assert.deepEqual((await resolve(r, onlyResult, { instance: 3 }, 't', true)).gaps, [{ entity: 'activity_instance', why: 'unmappable' }]);
+    assert.deepEqual((await resolve(r, read(ref('backupid', 'backup_controller', { via: [] })), { backupid: 'abc' }, 't')).gaps, [{ entity: 'backup_controller', why: 'invalid' }]);
+    assert.deepEqual((await resolve(r, read(ref('sessionid', 'chat_session', { via: [] })), { sessionid: 4 }, 't')).gaps, [{ entity: 'chat_session', why: 'unmappable' }]);
   });
 
   it('caches per token: positives for the cache window, failures briefly; another user looks up again', async () => {
