@@ -172,10 +172,11 @@ describe('course restriction without the resolver', () => {
     for (const [fn, message] of refused) {
       assert.match(message, /ids can be checked only when the local_moodlemcp resolver is enabled|the answer names no course/, `${fn} refused for another reason: ${message}`);
     }
-    // Course ids, course modules, module instances and groups never need the resolver.
-    for (const fn of ['core_course_get_contents', 'mod_forum_get_forum_discussions', 'core_course_get_course_module', 'mod_assign_get_submissions', 'core_group_get_course_groups']) {
-      assert.equal(refused.has(fn), false, `${fn}: ${refused.get(fn)}`);
-    }
+    // Course ids, course modules, module instances, groups and answers that name their course need no resolver:
+    // only the post and the attempt (forum_post, quiz_attempt) are left.
+    assert.deepEqual([...refused.keys()].sort(), ['mod_forum_get_discussion_post', 'mod_quiz_get_attempt_review']);
+    assert.match(refused.get('mod_forum_get_discussion_post')!, /forum_post ids can be checked only when the local_moodlemcp resolver is enabled/);
+    assert.match(refused.get('mod_quiz_get_attempt_review')!, /quiz_attempt ids can be checked only when the local_moodlemcp resolver is enabled/);
   });
 
   test('mod_forum_set_lock_state on an allowed forum with a discussion of course 3 is refused', async () => {
@@ -185,6 +186,17 @@ describe('course restriction without the resolver', () => {
     assert.equal(result.isError, true);
     assert.match(text(result), /forum_discussion ids can be checked only when the local_moodlemcp resolver is enabled/);
     assert.equal(s.moodle.calls.get('mod_forum_set_lock_state') ?? 0, 0, 'never reaches Moodle');
+  });
+
+  test('the enrol_meta bypass (a course id written as a string) is refused', async () => {
+    const client = await s.connect('k-ta');
+    for (const fn of ['enrol_meta_add_instances', 'enrol_meta_delete_instances']) {
+      const result = await call(client, fn, { instances: [{ metacourseid: 2, courseid: '4' }] });
+      assert.equal(result.isError, true, fn);
+      assert.match(text(result), /course 4 is not allowed for profile 'ta'/);
+      assert.equal(s.moodle.calls.get(fn) ?? 0, 0, 'never reaches Moodle');
+    }
+    await client.close();
   });
 
   test('a call refused by IP or by rate makes no lookup, and its reasons name no course', async () => {
