@@ -84,7 +84,7 @@ export interface CourseResolver {
    * Maps what needs no lookup (course ids, context levels outside courses, refs nothing can resolve) and lists the
    * rest. `resolver`: the caller's site enables local_moodlemcp_resolve_courses. Never throws.
    */
-  plan(fn: Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'>, args: Record<string, unknown>, options: { resolver: boolean }): CoursePlan;
+  plan(fn: Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'> & { name?: string }, args: Record<string, unknown>, options: { resolver: boolean }): CoursePlan;
   /** Looks the pending references up with the caller's token: batched, at most one resolver call, cached per token. Never throws. */
   resolve(plan: CoursePlan, token: string): Promise<CourseResolution>;
   /** Forget cached mappings (e.g. after a Moodle change). */
@@ -144,8 +144,9 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
   // Failures per method (`moodle:` or `resolver:` + item key): the next method may still know the entity.
   const failures = new LRUCache<string, true>({ max: opts.max ?? 10_000, ttl: opts.failureTtlMs ?? 30_000 });
   const maxLookups = opts.maxLookupsPerCall ?? 50;
+  const inflight = new Map<string, Promise<Found>>();
 
-  function plan(fn: Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'>, args: Record<string, unknown>, options: { resolver: boolean }): CoursePlan {
+  function plan(fn: Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'> & { name?: string }, args: Record<string, unknown>, options: { resolver: boolean }): CoursePlan {
     const courses = new Set<number>();
     const facts: CourseFact[] = [];
     const seen = new Set<string>();
@@ -195,8 +196,14 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
           continue;
         }
         if (id === 0) continue; // no course module, group, discussion, ... has id 0: Moodle's "none" default, not a reference
+        // The lookup function itself (core_course_get_course_module for its own cmid) is checked on its answer instead:
+        // the same call, made once.
+        const selfLookup = resultPossible && isMoodleLookup(entity) && MOODLE_LOOKUPS[entity] === fn.name;
         const usable = methods.filter(
-          (m) => (m === 'moodle' && isMoodleLookup(entity) && (entity !== 'module_instance' || !!ref.module)) || (m === 'result' && resultPossible) || (m === 'resolver' && options.resolver && (entity !== 'module_instance' || !!ref.module)),
+          (m) =>
+            (m === 'moodle' && isMoodleLookup(entity) && (entity !== 'module_instance' || !!ref.module) && !selfLookup) ||
+            (m === 'result' && resultPossible) ||
+            (m === 'resolver' && options.resolver && (entity !== 'module_instance' || !!ref.module)),
         );
         const key = itemKey(entity, ref.module, id);
         // Without a usable method: the resolver is the remedy when it could map the entity; else nothing can.
@@ -266,14 +273,17 @@ export function createCourseResolver(opts: CourseResolverOptions): CourseResolve
         batches.set(item.entity, [...(batches.get(item.entity) ?? []), item]);
         continue;
       }
-      lookups++;
       const entity = item.entity as 'course_module' | 'module_instance';
-      singles.push(
-        lookupModule(opts.callMoodle, token, entity, item.id, item.module).then(
-          (found) => record(item, 'moodle', MOODLE_LOOKUPS[entity], found),
-          () => record(item, 'moodle', MOODLE_LOOKUPS[entity], undefined),
-        ),
-      );
+      // Concurrent calls naming the same module share one lookup (only the call that starts it counts it).
+      const key = `${tid}|${itemKey(entity, item.module, item.id)}`;
+      let pending = inflight.get(key);
+      if (!pending) {
+        lookups++;
+        pending = lookupModule(opts.callMoodle, token, entity, item.id, item.module).catch(() => undefined);
+        inflight.set(key, pending);
+        void pending.finally(() => inflight.delete(key));
+      }
+      singles.push(pending.then((found) => record(item, 'moodle', MOODLE_LOOKUPS[entity], found)));
     }
     for (const [entity, list] of batches) {
       lookups++;

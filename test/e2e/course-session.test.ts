@@ -203,7 +203,7 @@ describe('course restriction without the resolver', () => {
     s.moodle.reset();
     // From outside ip_allow (the socket peer is 127.0.0.1; the campus profile allows only 10.0.0.0/8).
     const outside = await s.connect('k-campus');
-    const byIp = await call(outside, 'core_course_get_course_module', { cmid: 10 });
+    const byIp = await call(outside, 'core_group_get_activity_groupmode', { cmid: 10 });
     await outside.close();
     assert.equal(byIp.isError, true);
     assert.match(text(byIp), /is not in the ip_allow list/);
@@ -212,7 +212,7 @@ describe('course restriction without the resolver', () => {
     const slow = await s.connect('k-slow');
     assert.equal((await call(slow, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
     assert.equal((await call(slow, 'core_course_get_contents', { courseid: 2 })).isError, undefined);
-    const byRate = await call(slow, 'core_course_get_course_module', { cmid: 10 });
+    const byRate = await call(slow, 'core_group_get_activity_groupmode', { cmid: 10 });
     await slow.close();
     assert.equal(byRate.isError, true);
     assert.match(text(byRate), /rate limit reached/);
@@ -224,7 +224,7 @@ describe('course restriction without the resolver', () => {
     s.moodle.reset();
     const slow = await s.connect('k-slow2');
     // 2 calls per minute: a call with one lookup uses both (the call and its lookup); the next one is refused.
-    const first = await call(slow, 'core_course_get_course_module', { cmid: 6 });
+    const first = await call(slow, 'core_group_get_activity_groupmode', { cmid: 6 });
     assert.equal(first.isError, undefined, text(first));
     const next = await call(slow, 'core_course_get_contents', { courseid: 2 });
     await slow.close();

@@ -14,7 +14,7 @@ const VIA: Record<string, CourseRef['via']> = {
   context_instance: ['argument', 'moodle', 'resolver'],
 };
 const ref = (path: string, entity: string, extra: Partial<CourseRef> = {}): CourseRef => ({ path, entity, via: VIA[entity] ?? ['resolver'], source: 'rule:test', ...extra });
-type Fn = Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'>;
+type Fn = Pick<CatalogFunction, 'courseRefs' | 'access' | 'resultCourseRefs'> & { name?: string };
 const read = (...courseRefs: CourseRef[]): Fn => ({ access: 'read', courseRefs });
 
 /** Plans and resolves in one go, as the gateway does under a restriction. */
@@ -262,6 +262,31 @@ describe('course resolution', () => {
     assert.deepEqual(brief(await resolve(r, fn, { courseid: 2, cmid: 0, groupid: 0 }, 't')), { courses: [2], resolved: true, gaps: [] });
     assert.equal(m.calls.length, 0);
     assert.deepEqual((await resolve(r, fn, { courseid: 0 }, 't')).courses, [0]);
+  });
+
+  it('concurrent calls naming the same module share one lookup; the distinct ids of one call are looked up in parallel', async () => {
+    const m = fakeMoodle();
+    const r = createCourseResolver({ callMoodle: m.callMoodle });
+    const fn = read(ref('cmids[]', 'course_module'));
+    m.hold();
+    const both = Promise.all([resolve(r, fn, { cmids: [10, 11, 10, 12] }, 't'), resolve(r, fn, { cmids: [11] }, 't')]);
+    await new Promise((res) => setImmediate(res));
+    assert.deepEqual(m.calls.map((c) => c.args.cmid), [10, 11, 12], 'all started before any finished; 11 is shared');
+    m.release();
+    const [a, b] = await both;
+    assert.deepEqual([a.courses, a.lookups, b.courses, b.lookups], [[2], 3, [2], 0]);
+    assert.equal(m.calls.length, 3);
+  });
+
+  it('the lookup function itself is checked on its answer, not looked up first (one Moodle call)', async () => {
+    const m = fakeMoodle();
+    const r = createCourseResolver({ callMoodle: m.callMoodle });
+    const fn = { name: 'core_course_get_course_module', access: 'read' as const, courseRefs: [ref('cmid', 'course_module', { via: ['moodle', 'result', 'resolver'] })], resultCourseRefs: ['cm.course'] };
+    const got = await resolve(r, fn, { cmid: 10 }, 't');
+    assert.equal(got.resultCheck, true);
+    assert.equal(m.calls.length, 0);
+    const other = await resolve(r, { ...fn, name: 'core_course_get_course_module_completion' }, { cmid: 10 }, 't');
+    assert.deepEqual([other.resultCheck, other.courses, m.calls.length], [false, [2], 1]);
   });
 
   it('too many distinct lookups in one call are refused without any lookup', async () => {

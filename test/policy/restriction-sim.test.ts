@@ -52,8 +52,8 @@ describe('course restriction against the simulator', () => {
   }
 
   it('allows a cmid in the allowed course and refuses a cmid of another course', async () => {
-    assert.deepEqual((await decide('core_course_get_course_module', { cmid: 6 })).decision, { allow: true, reasons: [] });
-    const other = await decide('core_course_get_course_module', { cmid: 8 });
+    assert.deepEqual((await decide('core_group_get_activity_groupmode', { cmid: 6 })).decision, { allow: true, reasons: [] });
+    const other = await decide('core_group_get_activity_groupmode', { cmid: 8 });
     assert.deepEqual(other.resolution.courses, [3]);
     assert.deepEqual(other.decision.reasons, ["course 3 is not allowed for profile 'pm101'"]);
   });
