@@ -32,3 +32,17 @@ test('Moodle unreachable: 503 without a challenge', async () => {
   const identify = createIdentifier({ moodle: moodleFailing(new MoodleError('network', 'connect ECONNREFUSED')), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
   await assert.rejects(identify(connection), (error: GatewayAuthError) => error.status === 503 && error.wwwAuthenticate === undefined);
 });
+
+test('the course resolver is used when the token\'s site info lists local_moodlemcp_resolve_courses (cached with the identity)', async () => {
+  let calls = 0;
+  const siteInfo = (functions: string[]) =>
+    ({
+      getSiteInfo: async () => (calls++, { userid: 4, username: 'dlindqvist', fullname: 'D L', userissiteadmin: false, functions: functions.map((name) => ({ name, version: '1' })) }),
+    }) as unknown as MoodleClient;
+  const withPlugin = createIdentifier({ moodle: siteInfo(['core_webservice_get_site_info', 'local_moodlemcp_resolve_courses']), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
+  assert.equal((await withPlugin(connection)).courseResolver, true);
+  assert.equal((await withPlugin(connection)).courseResolver, true);
+  assert.equal(calls, 1, 'one site info call for both');
+  const without = createIdentifier({ moodle: siteInfo(['core_webservice_get_site_info']), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
+  assert.equal((await without(connection)).courseResolver, false);
+});
