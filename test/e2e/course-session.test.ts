@@ -141,6 +141,13 @@ describe('teaching-assistant session under courses: [2], resolver enabled', () =
     assert.deepEqual(allowed, []);
   });
 
+  test('mod_forum_set_lock_state on the allowed forum 5 with discussion 6 (course 3) is refused before Moodle', async () => {
+    const result = await call(client, 'mod_forum_set_lock_state', { forumid: 5, discussionid: 6, targetstate: 0 });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /course 3 is not allowed for profile 'ta'/);
+    assert.equal(s.moodle.calls.get('mod_forum_set_lock_state') ?? 0, 0);
+  });
+
   test('audit records say how each reference was mapped, with course ids but no entity ids', async () => {
     const records = (await s.gw.audited()).filter((r) => r.moodle_function === 'mod_forum_get_discussion_posts');
     assert.ok(records.length > 0);
