@@ -85,12 +85,6 @@ export function courseMoodle(options: { resolver: boolean }): CourseMoodle {
       return json(ids.map((id) => ({ id, courseid: table[id], name: `group ${id}`, description: '', descriptionformat: 1, enrolmentkey: '', idnumber: '' })));
     }
     const response = await sim.fetch(request);
-    if (fn === 'mod_forum_get_discussion_posts') {
-      // The simulator synthesises this answer (courseid 0); Moodle names the discussion's forum and course.
-      const answer = await response.json();
-      const course = ENTITIES.forum_discussion![Number(form.discussionid)];
-      return json(course !== undefined && answer && !answer.exception ? { ...answer, courseid: course } : answer);
-    }
     if (fn !== 'core_webservice_get_site_info' || !options.resolver) return response;
     const info = await response.json();
     if (Array.isArray(info.functions)) info.functions.push({ name: 'local_moodlemcp_resolve_courses', version: '2026120700' });
