@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { loadCatalog, GENERATED_DIR } from '../catalog/index.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from '../config/index.ts';
-import { explainDecision, ExplainInputError, type Explanation } from '../policy/explain.ts';
+import { createMoodleClient } from '../moodle/index.ts';
+import { enablesCourseResolver } from '../moodle/site-info.ts';
+import type { CourseFact } from '../policy/courses.ts';
+import { explainDecision, ExplainInputError, type ExplainMoodle, type Explanation } from '../policy/explain.ts';
 import { loadPolicyEngine } from '../policy/engine.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { formatRestrictionReport, restrictionReport } from '../policy/restriction-report.ts';
@@ -28,12 +31,14 @@ export interface PolicyCommandIo {
 const USAGE = `usage:
   moodle-mcp policy explain --profile P --function F [--args JSON] [--ip A] [--courses 2,3]
                             [--scopes api.read,api.write] [--site-admin] [--list] [--calls N] [--function-calls N]
-                            [--config FILE] [--policies DIR]
-      prints the decision and its reasons (exit 0 allowed, 1 denied, 2 error)
+                            [--token-env NAME | --resolver] [--config FILE] [--policies DIR]
+      prints the decision, its reasons and each course reference with how it was mapped (exit 0 allowed, 1 denied,
+      2 error); --token-env: look references up in Moodle with the token in that variable; --resolver: assume the
+      site enables the local_moodlemcp resolver (offline)
   moodle-mcp policy diff <git-ref> [--config FILE] [--policies DIR]
       Markdown table of profile × function listing decisions that flip between <git-ref> and the working tree
   moodle-mcp policy courses [--config FILE]
-      which functions are resolvable, need lookups, are filtered or denied under a course restriction (Markdown)`;
+      how each function's references are mapped to courses under a course restriction (Markdown)`;
 
 class UsageError extends Error {}
 
@@ -96,6 +101,8 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
     list: { type: 'boolean' },
     calls: { type: 'string' },
     'function-calls': { type: 'string' },
+    'token-env': { type: 'string' },
+    resolver: { type: 'boolean' },
     config: { type: 'string' },
     policies: { type: 'string' },
   });
@@ -117,6 +124,18 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
     }
   }
 
+  // With --token-env, references are looked up in Moodle as the gateway would (the token's own site info says whether
+  // the local_moodlemcp resolver is enabled).
+  const tokenEnv = v['token-env'] as string | undefined;
+  const token = tokenEnv ? process.env[tokenEnv] : undefined;
+  if (tokenEnv && !token) throw new UsageError(`--token-env: environment variable ${tokenEnv} is not set`);
+  if (token && !config.moodle.url) throw new UsageError('--token-env needs a Moodle URL (moodle.url in the config, or MOODLE_URL)');
+  let moodle: ExplainMoodle | undefined;
+  if (token) {
+    const client = createMoodleClient({ url: config.moodle.url, service: config.moodle.service, timeoutMs: config.moodle.timeout_ms });
+    moodle = { token, resolver: enablesCourseResolver(await client.getSiteInfo(token)), callMoodle: (t, f, a) => client.call(t, f, a, { access: 'read' }) };
+  }
+
   const policies = v.policies ? resolve(cwd, v.policies as string) : join(REPO, 'policies');
   const engine = await loadPolicyEngine({ sourcesDir: policies, wasmPath: join(policies, 'build/policy.wasm'), manifestPath: join(policies, 'build/manifest.json'), data });
   let explained: Explanation;
@@ -128,8 +147,9 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
         scopes: v.scopes !== undefined ? (v.scopes as string).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
         siteAdmin: Boolean(v['site-admin']), list: Boolean(v.list),
         calls: count('calls', v.calls as string | undefined), functionCalls: count('function-calls', v['function-calls'] as string | undefined),
+        resolver: Boolean(v.resolver),
       },
-      { data, getFunction: (name) => catalog.get(name), decide: (input) => engine.decide(input), windowSeconds: config.rate_limit.window_seconds },
+      { data, getFunction: (name) => catalog.get(name), decide: (input) => engine.decide(input), windowSeconds: config.rate_limit.window_seconds, moodle },
     );
   } catch (e) {
     if (e instanceof ExplainInputError) throw new UsageError(`--${e.field}: ${e.message}`);
@@ -137,13 +157,14 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
   } finally {
     engine.close();
   }
-  const { fn, input, decision, courses, resolved, scopes, notes } = explained;
+  const { fn, input, decision, courses, resolved, scopes, notes, facts } = explained;
 
   out(
     [
       `${input.action} ${fn.name} (${fn.access}${fn.accessReason ? `: ${fn.accessReason}` : ''}) for profile ${profileName}`,
       `  client IP ${input.client_ip} · scopes ${scopes.join(', ') || '(none)'} · site admin ${input.connection.site_admin ? 'yes' : 'no'}` +
         (input.action === 'tools/call' ? ` · courses ${courses.length ? courses.join(', ') : '(none)'}${resolved ? '' : ' (unresolved)'} · calls ${input.usage.connection_calls}/${input.usage.function_calls}` : ''),
+      ...facts.map((f) => `  fact: ${describeFact(f)}`),
       ...notes.map((n) => `  note: ${n}`),
       `decision: ${decision.allow ? 'ALLOW' : 'DENY'} (policy ${engine.version})`,
       ...decision.reasons.map((r) => `  - ${r}`),
@@ -156,6 +177,14 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
 /** Whether `path` exists in the tree of `ref`. */
 function gitHas(cwd: string, ref: string, path: string): boolean {
   return spawnSync('git', ['cat-file', '-e', `${ref}:${path}`], { cwd }).status === 0;
+}
+
+/** One reference as explain shows it: where it is, what it names and how it was mapped to a course. */
+function describeFact(f: CourseFact): string {
+  const what = `${f.entity}${f.module ? ` (${f.module})` : ''}${f.id !== undefined ? ` ${f.id}` : ''} at ${f.path}`;
+  const how = f.via === 'none' ? 'not mapped' : `via ${f.via}${f.moodleFunction ? ` (${f.moodleFunction}${f.cached ? ', cached' : ''})` : ''}`;
+  const outcome = f.outcome === 'course' ? `course ${f.course}` : f.outcome === 'pending' ? 'needs a lookup' : f.outcome;
+  return `${what}: ${how} -> ${outcome}`;
 }
 
 function git(cwd: string, args: string[], input?: Buffer): Buffer {
