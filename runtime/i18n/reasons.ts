@@ -20,6 +20,13 @@ export const REASON_TEMPLATES: readonly { template: string; key: string }[] = [
   { template: 'function {function} is denied by pattern {pattern}', key: 'reason.deniedPattern' },
   { template: 'function {function} is not allowed by any pattern of profile {profile}', key: 'reason.notAllowed' },
   { template: 'the course references of this call could not be resolved (course restriction)', key: 'reason.courseUnresolved' },
+  { template: '{entity} ids can be checked only when the local_moodlemcp resolver is enabled on the Moodle site (course restriction)', key: 'reason.courseNoResolver' },
+  { template: '{entity} named by this call: not in a course this user can access, or could not be looked up (course restriction)', key: 'reason.courseUnknown' },
+  { template: '{entity} reference of this call is not an id (course restriction)', key: 'reason.courseInvalid' },
+  { template: 'this call names too many entities to check their courses ({entity}) (course restriction)', key: 'reason.courseTooMany' },
+  { template: '{entity} ids of this function cannot be mapped to a course: refused under a course restriction', key: 'reason.courseUnmappable' },
+  { template: 'the answer names no course that can be checked (course restriction)', key: 'reason.courseNoAnswerCourse' },
+  { template: '{entity} references could not be mapped to a course (course restriction)', key: 'reason.courseGap' },
   { template: 'course {course} is not allowed for profile {profile}', key: 'reason.courseNotAllowed' },
   { template: '{function} references no course and is not a site-level function (course restriction)', key: 'reason.noCourse' },
   { template: 'rate limit reached: {limit} calls per minute for this connection', key: 'reason.rateConnection' },
@@ -51,11 +58,15 @@ export function translateReason(reason: string, locale: Locale): string {
   return found ? translator(locale)(found.key, found.values) : reason;
 }
 
-/** The headline of a policy refusal (runtime/mcp/pipeline.ts) as a template; the reasons follow it. */
+/** The headlines of a policy refusal (runtime/mcp/pipeline.ts) as templates; the reasons follow them. */
 const REFUSAL = /^The gateway's policy refused (?<function>.+)\.$/s;
+const WITHHELD = /^The gateway's policy withheld the answer of (?<function>.+)\.$/s;
 
 /** The refusal headline in `locale`; other texts are returned unchanged. */
 export function translateRefusal(message: string, locale: Locale): string {
-  const m = locale === DEFAULT_LOCALE ? null : REFUSAL.exec(message);
-  return m ? translator(locale)('reason.refused', { function: m.groups!.function }) : message;
+  if (locale === DEFAULT_LOCALE) return message;
+  const m = REFUSAL.exec(message);
+  if (m) return translator(locale)('reason.refused', { function: m.groups!.function });
+  const w = WITHHELD.exec(message);
+  return w ? translator(locale)('reason.withheld', { function: w.groups!.function }) : message;
 }

@@ -75,6 +75,12 @@ describe('policy reasons in five languages', () => {
     assert.equal(translateReason('rate limit reached: 10 calls per minute for this connection', 'es'), 'límite de frecuencia alcanzado: 10 llamadas por minuto para esta conexión');
   });
 
+  it('a course reference refused without the resolver, and a withheld answer, in another language', () => {
+    const reason = 'forum_discussion ids can be checked only when the local_moodlemcp resolver is enabled on the Moodle site (course restriction)';
+    assert.equal(translateReason(reason, 'fr'), 'les identifiants forum_discussion ne peuvent être vérifiés que si le résolveur local_moodlemcp est activé sur le site Moodle (restriction de cours)');
+    assert.equal(translateRefusal("The gateway's policy withheld the answer of mod_forum_get_discussion_posts.", 'es'), 'La política de la pasarela retuvo la respuesta de mod_forum_get_discussion_posts.');
+  });
+
   it('an unknown reason falls back to English', () => {
     assert.equal(translateReason('a reason the policy added later', 'fr'), 'a reason the policy added later');
     assert.equal(translateRefusal('Something else.', 'fr'), 'Something else.');
