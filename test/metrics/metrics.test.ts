@@ -162,9 +162,10 @@ test('course lookups report hit, miss and failure to the hook', async () => {
     },
     onLookup: (result) => seen.push(result),
   });
-  const fn = { name: 'mod_x_view', courseRefs: [{ path: 'cmid', entity: 'course_module', via: ['moodle'], source: 'rule:test' } as CourseRef] };
-  assert.deepEqual((await resolver.resolve(fn, { cmid: 5 }, 't')).courses, [2]);
-  assert.deepEqual((await resolver.resolve(fn, { cmid: 5 }, 't')).courses, [2]);
-  assert.equal((await resolver.resolve(fn, { cmid: 99 }, 't')).resolved, false);
+  const fn = { name: 'mod_x_view', access: 'read' as const, courseRefs: [{ path: 'cmid', entity: 'course_module', via: ['moodle'], source: 'rule:test' } as CourseRef] };
+  const resolve = (args: Record<string, unknown>) => resolver.resolve(resolver.plan(fn, args, { resolver: false }), 't');
+  assert.deepEqual((await resolve({ cmid: 5 })).courses, [2]);
+  assert.deepEqual((await resolve({ cmid: 5 })).courses, [2]);
+  assert.equal((await resolve({ cmid: 99 })).resolved, false);
   assert.deepEqual(seen, ['miss', 'hit', 'miss', 'failure']);
 });
