@@ -65,9 +65,9 @@ async function startGateway(moodleUrl: string): Promise<Child> {
     'logging: { level: warn }',
   ].join('\n'));
   // HOTPATH_PROF=<dir>: a CPU profile of the gateway process (written when it exits), for finding hot spots.
-  const prof = process.env.HOTPATH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOTPATH_PROF}`] : [];
+  const prof = process.env.HOTPATH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOTPATH_PROF}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.HOTPATH_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/moodle-mcp.mjs'), 'serve', '--config', join(dir, 'config.yaml')], {
-    env: { ...process.env, MOODLE_MCP_FROM_SOURCE: '', BENCH_KEY: 'bench-key', BENCH_TOKEN: TOKEN, MOODLE_MCP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') },
+    env: { ...process.env, NODE_OPTIONS: process.env.HOTPATH_GATEWAY_NODE_OPTIONS ?? '', MOODLE_MCP_FROM_SOURCE: '', BENCH_KEY: 'bench-key', BENCH_TOKEN: TOKEN, MOODLE_MCP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -175,6 +175,10 @@ export default async function bench() {
       }
       await new Promise((r) => setTimeout(r, 500));
       after[name] = child.stats().rssMb;
+      if (process.env.HOTPATH_PROF && name === 'gateway') {
+        child.process.kill('SIGUSR2');
+        await new Promise((r) => setTimeout(r, 8000));
+      }
     }
     rows.push({ name: 'RSS MB at start / after the calls above and 1000 calls over 50 sessions (goal: gateway <= 150)', 'bare CPU ms/call': `${rest.bare.toFixed(0)} / ${after.bare!.toFixed(0)}`, 'gw CPU ms/call': `${rest.gateway.toFixed(0)} / ${after.gateway!.toFixed(0)}` });
   } finally {
