@@ -5,6 +5,12 @@ export interface SinkWriter<T = string> {
   readonly name: string;
   /** Most lines handed to one write() call. */
   readonly maxBatch: number;
+  /**
+   * How long the first queued line waits for others before a write starts (default: the next turn of the event loop).
+   * For writers whose every write has a fixed cost (the file sink takes a lock file per write): one call after
+   * another would otherwise pay it per line.
+   */
+  readonly batchDelayMs?: number;
   /** Resolves once the lines are written (optionally reporting lines the receiver rejected); rejects otherwise. */
   write(lines: T[]): Promise<void | { rejected: number }>;
   close(): Promise<void>;
@@ -82,7 +88,9 @@ export class SinkQueue<T = string> {
     this.queue.push(line);
     if (!this.running) {
       this.running = true;
-      setImmediate(() => void this.run());
+      const delay = this.writer.batchDelayMs;
+      if (delay && !this.closing) setTimeout(() => void this.run(), delay);
+      else setImmediate(() => void this.run());
     }
     return true;
   }

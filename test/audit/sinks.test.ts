@@ -254,3 +254,23 @@ test('an HTTP sink that never answers times out and reports unhealthy', async (t
   await audit.close();
   assert.equal(audit.stats().dropped[name], 1);
 });
+
+test('a writer with batchDelayMs gets the lines of calls made one after another in one write; close() still flushes', async () => {
+  const { SinkQueue } = await import('../../runtime/audit/sink-queue.ts');
+  const writes: string[][] = [];
+  const queue = new SinkQueue({ name: 'w', maxBatch: 100, batchDelayMs: 20, async write(lines) { writes.push(lines); }, async close() {} }, 1000, fastRetry, () => {});
+  for (let i = 0; i < 5; i++) {
+    queue.push(`line ${i}\n`);
+    await new Promise((resolve) => setImmediate(resolve)); // one call after another, a turn of the event loop apart
+  }
+  await queue.idle();
+  assert.deepEqual(writes, [['line 0\n', 'line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']], 'one write for the five lines');
+  queue.push('last\n');
+  await queue.close(1000);
+  assert.deepEqual(writes.at(-1), ['last\n'], 'close() writes what is queued');
+});
+
+test('the file sink gathers lines for a moment: one lock file per batch, not per line', (t) => {
+  const dir = tempDir(t);
+  assert.equal(createFileSink(join(dir, 'audit.jsonl')).batchDelayMs, 10);
+});
