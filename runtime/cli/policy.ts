@@ -1,10 +1,10 @@
+import { INSTALL_ROOT } from '../shared/install-root.ts';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { loadCatalog, GENERATED_DIR } from '../catalog/index.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from '../config/index.ts';
@@ -19,7 +19,8 @@ import { catalogChanges, formatDiff, groupFlips, listFlips, settingChanges } fro
 import type { PolicyData } from '../policy/types.ts';
 import { wantsHelp } from './args.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+// The installation (checkout or package), not this module's folder: from dist/ that would be dist/.
+const REPO = INSTALL_ROOT;
 
 export interface PolicyCommandIo {
   out?: (text: string) => void;

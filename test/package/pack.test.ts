@@ -72,6 +72,15 @@ test('the installed command runs the compiled code: --help from any directory, w
   assert.match(help.stdout + help.stderr, /serve/);
 });
 
+test('moodle-mcp policy explain from the global install finds the installed policy (not one under dist/)', () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
+  delete env.MOODLE_MCP_FROM_SOURCE;
+  delete env.MOODLE_MCP_CONFIG;
+  const explained = spawnSync(join(prefix, 'bin/moodle-mcp'), ['policy', 'explain', '--profile', 'default', '--function', 'core_webservice_get_site_info'], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(explained.status, 0, explained.stderr);
+  assert.match(explained.stdout, /decision: ALLOW/);
+});
+
 test('moodle-mcp serve --stdio from the global install, started in another directory with only MOODLE_URL and MOODLE_TOKEN', async () => {
   rmSync(elsewhere, { recursive: true, force: true });
   mkdirSync(elsewhere, { recursive: true });
