@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/types.ts';
 import { digestEquals, hashApiKey } from '../auth/crypto.ts';
-import { signInFailure, type PageMessage } from '../auth/oauth/context.ts';
+import { moodleTokenFromForm, signInFailure, type PageMessage } from '../auth/oauth/context.ts';
 import type { SignInThrottle } from '../auth/oauth/throttle.ts';
 import type { SiteInfo } from '../moodle/site-info.ts';
 
@@ -46,16 +46,9 @@ export async function adminSignIn(deps: AdminSignInDeps, form: URLSearchParams, 
 
   let info: SiteInfo;
   try {
-    let token: string;
-    if (action === 'login') {
-      const password = form.get('password') ?? '';
-      if (!username || !password) return { error: { key: 'signin.error.missing' }, status: 400, username };
-      token = (await deps.moodle.tokenLogin(username, password, deps.service)).token;
-    } else {
-      token = (form.get('token') ?? '').trim();
-      if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: { key: 'signin.error.tokenFormat' }, status: 400 };
-    }
-    info = await deps.moodle.getSiteInfo(token);
+    const given = await moodleTokenFromForm(deps.moodle, deps.service, form, action, username);
+    if ('error' in given) return action === 'login' ? { ...given, username } : given;
+    info = await deps.moodle.getSiteInfo(given.token);
     // The token goes out of scope here: it is not stored, logged or used again.
   } catch (error) {
     // The same classification as the people's sign-in (whose fault, what to tell, what to audit).

@@ -119,6 +119,28 @@ export function signInFailure(error: unknown, service: string): SignInFailure {
 export type MoodleSignIn = { username?: string } & ({ token: string; user: MoodleUser; error?: undefined } | { error: PageMessage; status: number });
 
 /**
+ * The Moodle token a sign-in form gives: `login` exchanges the username and password at login/token.php, `token` takes
+ * the pasted token. A form that is incomplete or malformed is a 400 message; Moodle's refusals are thrown (see
+ * {@link signInFailure}). Shared by the sign-in and connections pages and the administration console.
+ */
+export async function moodleTokenFromForm(
+  moodle: Pick<OAuthMoodle, 'tokenLogin'>,
+  service: string,
+  form: URLSearchParams,
+  action: 'login' | 'token',
+  username: string | undefined,
+): Promise<{ token: string } | { error: PageMessage; status: 400 }> {
+  if (action === 'login') {
+    const password = form.get('password') ?? '';
+    if (!username || !password) return { error: { key: 'signin.error.missing' }, status: 400 };
+    return { token: (await moodle.tokenLogin(username, password, service)).token };
+  }
+  const token = (form.get('token') ?? '').trim();
+  if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: { key: 'signin.error.tokenFormat' }, status: 400 };
+  return { token };
+}
+
+/**
  * The `login` (username + password → Moodle login/token.php) or `token` (pasted Moodle token) step of the sign-in and
  * connections pages: throttle, Moodle, site-admin guard (`allowSiteAdmin`). A failure Moodle reports is counted by the
  * throttle when it is the person's, and every failure is audited as `auth.signin.failed` with the `client` fields, the
@@ -133,15 +155,9 @@ export async function signInWithMoodle(
   const username = action === 'login' ? (form.get('username') ?? '').trim() : undefined;
   if (ctx.throttle.blocked(o.clientIp, username)) return { username, error: TOO_MANY, status: 429 };
   try {
-    let token: string;
-    if (action === 'login') {
-      const password = form.get('password') ?? '';
-      if (!username || !password) return { username, error: { key: 'signin.error.missing' }, status: 400 };
-      token = (await ctx.moodle.tokenLogin(username, password, ctx.service)).token;
-    } else {
-      token = (form.get('token') ?? '').trim();
-      if (!/^[A-Za-z0-9]{8,128}$/.test(token)) return { error: { key: 'signin.error.tokenFormat' }, status: 400 };
-    }
+    const given = await moodleTokenFromForm(ctx.moodle, ctx.service, form, action, username);
+    if ('error' in given) return action === 'login' ? { username, ...given } : given;
+    const { token } = given;
     const user = await checkMoodleToken(ctx.moodle.getSiteInfo, token, o.allowSiteAdmin, 'oauth.allow_site_admin');
     return { username, token, user };
   } catch (error) {
