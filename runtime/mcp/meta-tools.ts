@@ -9,6 +9,9 @@ export const META = {
 
 const functionName = { type: 'string', pattern: '^[a-z][a-z0-9_]*$', description: 'Moodle web-service function name, e.g. core_course_get_contents' };
 
+/** Longest search query moodle_search_functions accepts (its input schema's maxLength; the server enforces it). */
+export const MAX_SEARCH_QUERY_LENGTH = 200;
+
 /** The meta-tool definitions (fixed JSON Schemas). */
 export const META_TOOLS: Tool[] = [
   {
@@ -19,7 +22,7 @@ export const META_TOOLS: Tool[] = [
     inputSchema: {
       type: 'object',
       properties: {
-        query: { type: 'string', minLength: 1, maxLength: 200, description: 'What you want to do or find, e.g. "reply to a forum post" or "assignment grades"' },
+        query: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_QUERY_LENGTH, description: 'What you want to do or find, e.g. "reply to a forum post" or "assignment grades"' },
         access: { type: 'string', enum: ['read', 'write'], description: 'Only read or only write functions' },
         component: { type: 'string', description: 'Only this Moodle component, e.g. mod_forum' },
         limit: { type: 'integer', minimum: 1, maximum: 50, default: 15 },

@@ -3,13 +3,10 @@ import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from
 import { callerRecord, toolCallAudit } from './audit-record.ts';
 import type { CallContext } from './context.ts';
 import { ToolError } from './errors.ts';
-import { META } from './meta-tools.ts';
+import { MAX_SEARCH_QUERY_LENGTH, META } from './meta-tools.ts';
 import { callFunction, type PipelineDeps } from './pipeline.ts';
 import { successResult } from './render.ts';
 import type { ToolRegistry } from './tools.ts';
-
-/** Longest search query (the maxLength of moodle_search_functions' declared input schema). */
-const MAX_QUERY_LENGTH = 200;
 
 /** Version string reported in `initialize`. */
 export const SERVER_INFO = { name: 'moodle-mcp', title: 'Moodle (moodle-mcp gateway)', version: '0.1.0' };
@@ -98,8 +95,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
       case META.search: {
         const query = typeof args.query === 'string' ? args.query.trim() : '';
         if (!query) return metaError(new ToolError('invalid_arguments', 'query is required.', 400, { issues: [{ path: 'query', message: 'required: one or more keywords' }] }));
-        if (query.length > MAX_QUERY_LENGTH) {
-          const message = `at most ${MAX_QUERY_LENGTH} characters (as the tool's input schema declares)`;
+        if (query.length > MAX_SEARCH_QUERY_LENGTH) {
+          const message = `at most ${MAX_SEARCH_QUERY_LENGTH} characters (as the tool's input schema declares)`;
           return metaError(new ToolError('invalid_arguments', `query is too long: ${message}.`, 400, { issues: [{ path: 'query', message }] }));
         }
         const limit = Number.isInteger(args.limit) ? Math.min(Math.max(args.limit as number, 1), 50) : 15;
