@@ -78,6 +78,10 @@ describe('administration console', () => {
     assert.equal(home.response.headers.get('location'), '/admin/login');
     const login = await b.get('/admin/login');
     assert.equal(login.status, 200);
+    // A cookie that is not percent-decodable is no session (not an unhandled error).
+    const garbled = await fetch(`${server.url}/admin`, { redirect: 'manual', headers: { cookie: 'mmcp-admin=%E0%A4%A; mmcp-csrf=%' } });
+    assert.equal(garbled.status, 303);
+    assert.equal(garbled.headers.get('location'), '/admin/login');
     const csp = login.response.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /frame-ancestors 'none'/);

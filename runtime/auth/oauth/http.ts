@@ -6,10 +6,17 @@ import { messagePage, pageHeaders } from './pages.ts';
 
 /** Small web-standard helpers for the auth pages: cookies, forms, CSRF (double-submit cookie), responses. */
 
+/** The value of cookie `name`; undefined when absent or not percent-decodable (a garbled cookie is no cookie). */
 export function readCookie(request: Request, name: string): string | undefined {
   for (const part of (request.headers.get('cookie') ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
