@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { IntlMessageFormat, type PrimitiveType } from 'intl-messageformat';
+import { escapeHtml } from '../shared/escape-html.ts';
 import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.ts';
 
 /** A message catalog: key → ICU MessageFormat pattern. */
@@ -25,8 +26,6 @@ export type Translate = ((key: string, values?: MessageValues) => string) & {
   readonly locale: Locale;
   html(key: string, values?: Record<string, string | number>): string;
 };
-
-const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const compiled = new Map<string, IntlMessageFormat>();
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LOCALE_NAMES, LOCALES } from '../../i18n/locales.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
 import { translator, type Translate } from '../../i18n/translate.ts';
 import type { SiteIdentity } from '../../moodle/site-identity.ts';
 import type { ConnectionRecord } from '../store/types.ts';
@@ -26,9 +27,7 @@ table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1p
 .denied{color:#a00000}.allowed{color:#0a6b0a}a{color:#0b57b0}`;
 const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
 
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 /** Security headers of every page; `formTargets` are extra origins a form may lead to (the client's redirect URI). */
 export function pageHeaders(formTargets: string[] = []): Headers {
