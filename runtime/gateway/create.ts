@@ -135,9 +135,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sourcesDir: resolve(base, config.policy.sources),
       data: policyData,
       onEvent: (event) => {
-        if (event.type === 'policy.loaded') policyLoadedAt = new Date().toISOString();
-        if (event.type === 'policy.loaded') securityEvent({ event: 'policy.loaded', policy_version: event.version, detail: event.reason });
-        else if (event.type === 'policy.rejected') securityEvent({ event: 'policy.rejected', policy_version: event.keptVersion, detail: event.error.slice(0, 500) });
+        if (event.type === 'policy.loaded') {
+          policyLoadedAt = new Date().toISOString();
+          securityEvent({ event: 'policy.loaded', policy_version: event.version, detail: event.reason });
+        } else if (event.type === 'policy.rejected') securityEvent({ event: 'policy.rejected', policy_version: event.keptVersion, detail: event.error.slice(0, 500) });
         else log.error({ error: event.error }, 'policy evaluation failed: calls are refused until the policy is reloaded');
       },
     });
@@ -274,7 +275,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             probe: async () => void (await rateLimiter.usage('admin-console-probe', 'probe', Date.now())),
           },
           audit,
-          auditFile: fileSinkPath(config) && resolve(fileSinkPath(config)!),
+          auditFile: auditFileOf(config),
         })
       : undefined;
 
@@ -334,6 +335,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await closeOpened();
     throw error;
   }
+}
+
+/** The audit file sink's absolute path, when one is configured. */
+function auditFileOf(config: GatewayConfig): string | undefined {
+  const path = fileSinkPath(config);
+  return path ? resolve(path) : undefined;
 }
 
 /** Hex SHA-256 of the console's operator key: admin.operator_key_sha256, or the key in admin.operator_key_env. */
