@@ -35,7 +35,6 @@ interface SiteContent {
 }
 
 type Obj = Record<string, unknown>;
-const TEACHER_USERNAMES = new Set(['dlindqvist', 'praman']);
 const WWW = 'http://127.0.0.1:8080';
 
 /** Demo answers by function name (they take precedence over the generic site answers). */
@@ -47,7 +46,8 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
 
   const users = Object.entries(data.site.users).map(([username, u]) => ({ username, ...u }));
   const userById = new Map(users.map((u) => [u.id, u]));
-  const teacherIds = new Set(users.filter((u) => TEACHER_USERNAMES.has(u.username)).map((u) => u.id));
+  // The teachers as the world knows them (the site's token_roles teacher*: dlindqvist, praman).
+  const teacherIds = new Set(users.filter((u) => world.userByName(u.username)?.isTeacher).map((u) => u.id));
   const courses = Object.values(data.site.courses);
   const isStudentIn = (course: SiteCourse, id: number) => course.enrolled.includes(id) && !teacherIds.has(id);
   const studentsOf = (course: SiteCourse) => course.enrolled.filter((id) => !teacherIds.has(id));
