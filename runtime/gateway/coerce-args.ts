@@ -11,6 +11,8 @@
  * with their path. The input is not mutated; lists and objects are copied.
  */
 
+import { typesOf as schemaTypes } from '../moodle/coerce.ts';
+
 type Schema = Record<string, unknown>;
 
 const CANONICAL_INT = /^(?:0|-?[1-9][0-9]*)$/;
@@ -46,15 +48,9 @@ function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-/** The JSON types a schema allows (`type`, or the union of its `anyOf` / `oneOf` branches; `integer` also for `number`). */
+/** The JSON types a schema allows (moodle/coerce.ts `typesOf`), `integer` included wherever `number` is. */
 export function typesOf(schema: Schema): string[] {
-  let types: string[] = [];
-  if (typeof schema.type === 'string') types = [schema.type];
-  else if (Array.isArray(schema.type)) types = schema.type as string[];
-  else {
-    const branches = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
-    if (Array.isArray(branches)) types = branches.flatMap(typesOf);
-  }
+  const types = schemaTypes(schema);
   return types.includes('number') && !types.includes('integer') ? [...types, 'integer'] : types;
 }
 

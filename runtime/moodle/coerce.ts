@@ -60,7 +60,8 @@ function isListLike(entries: [string, unknown][]): boolean {
   return entries.every(([key]) => INT.test(key));
 }
 
-function typesOf(schema: Schema): string[] {
+/** The JSON types a schema allows: `type`, the union of its `anyOf` / `oneOf` branches, or its `enum` values' types. */
+export function typesOf(schema: Schema): string[] {
   if (typeof schema.type === 'string') return [schema.type];
   if (Array.isArray(schema.type)) return schema.type as string[];
   const branches = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
