@@ -230,6 +230,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       onSession: (event, sessionId, ctx, reason) => audit.record(sessionRecord(event, sessionId, ctx, reason)),
     });
     opened.push(() => sessions.closeAll());
+    metrics?.watchSessions(() => sessions.stats().open);
 
     async function readiness() {
       const checks: Record<string, { ok: boolean; detail?: string }> = {

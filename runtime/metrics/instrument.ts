@@ -41,7 +41,7 @@ export function timedDecide(policy: PolicyEngine, metrics: GatewayMetrics): Poli
   };
 }
 
-/** The audit trail, counting what each record says (tool calls, rate-limit hits, sessions) before it is queued. */
+/** The audit trail, counting what each record says (tool calls, rate-limit hits) before it is queued. */
 export function observedAudit(audit: Audit, metrics: GatewayMetrics): Audit {
   metrics.watchAudit(audit);
   return {

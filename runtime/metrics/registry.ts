@@ -41,9 +41,10 @@ export interface GatewayMetrics {
   readonly policyDecision: Histogram<'action'>;
   readonly courseLookups: Counter<'result'>;
   readonly rateLimitHits: Counter<'function'>;
-  readonly openSessions: Gauge;
-  /** Counts what an audit record says (tool calls, rate-limit hits, sessions). `knownFunction` bounds the labels. */
+  /** Counts what an audit record says (tool calls, rate-limit hits). `knownFunction` bounds the labels. */
   observeRecord(record: AuditRecord): void;
+  /** Reads the number of open MCP sessions at every scrape. */
+  watchSessions(open: () => number): void;
   /** Reads the audit trail's queue depth, drops, sink errors and webhook failures at every scrape. */
   watchAudit(audit: Pick<Audit, 'stats'>): void;
   /** The exposition text (this gateway's metrics and the process metrics) and its content type. */
@@ -58,6 +59,7 @@ export function createGatewayMetrics(options: { knownFunction(name: string): boo
   const registry = new Registry();
   const fnLabel = (name: string | undefined) => (name && options.knownFunction(name) ? name : 'unknown');
   let audit: Pick<Audit, 'stats'> | undefined;
+  let openSessions: (() => number) | undefined;
 
   const httpRequests = new Counter({
     name: 'moodle_mcp_http_requests_total',
@@ -97,10 +99,13 @@ export function createGatewayMetrics(options: { knownFunction(name: string): boo
     labelNames: ['function'] as const,
     registers: [registry],
   });
-  const openSessions = new Gauge({
+  new Gauge({
     name: 'moodle_mcp_sessions_open',
     help: 'Open MCP sessions (stateful mode) on this replica',
     registers: [registry],
+    collect() {
+      this.set(openSessions?.() ?? 0);
+    },
   });
   new Gauge({
     name: 'moodle_mcp_audit_queue_depth',
@@ -168,20 +173,18 @@ export function createGatewayMetrics(options: { knownFunction(name: string): boo
     policyDecision,
     courseLookups,
     rateLimitHits,
-    openSessions,
     observeRecord(record) {
       if (record.event === 'tools/call') {
         toolCalls.inc({ function: fnLabel(record.moodle_function), decision: record.decision ?? 'unknown', outcome: outcomeLabel(record.status) });
       } else if (record.event === 'rate_limit.hit') {
         rateLimitHits.inc({ function: fnLabel(record.moodle_function) });
-      } else if (record.event === 'session.start') {
-        openSessions.inc();
-      } else if (record.event === 'session.end') {
-        openSessions.dec();
       }
     },
     watchAudit(next) {
       audit = next;
+    },
+    watchSessions(open) {
+      openSessions = open;
     },
     async scrape() {
       const merged = Registry.merge([registry, processMetrics()]);
