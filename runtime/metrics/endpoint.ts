@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { serve } from 'srvx';
+import { digestEquals, hashApiKey } from '../auth/crypto.ts';
 import type { GatewayMetrics } from './registry.ts';
 
 /** Where and how /metrics is served (the config's `metrics` section, with the bearer token read from its env var). */
@@ -10,13 +10,11 @@ export interface MetricsAccess {
   token?: string;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 function bearerMatches(request: Request, token: string): boolean {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   // Compared as digests: constant time whatever the lengths.
-  return !!match && timingSafeEqual(digest(match[1]!), digest(token));
+  return !!match && digestEquals(hashApiKey(match[1]!), hashApiKey(token));
 }
 
 /**
