@@ -149,7 +149,8 @@ export function classify(fn: FunctionDescription, override?: FunctionOverride): 
   for (const path of override?.removeReferences ?? []) {
     if (!known.has(path)) throw new CodegenError(`${at}.removeReferences: no rule-found reference ${path}`);
   }
-  const leaves = new Set(argumentLeaves(fn.parameters).map((leaf) => leaf.path));
+  const valueLeaves = argumentLeaves(fn.parameters);
+  const leaves = new Set(valueLeaves.map((leaf) => leaf.path));
   for (const ref of added) {
     if (!leaves.has(ref.path)) throw new CodegenError(`${at}.references: ${ref.path} is not an argument path (of a value)`);
     if (ref.levelPath && !leaves.has(ref.levelPath)) throw new CodegenError(`${at}.references: ${ref.levelPath} is not an argument path`);
@@ -157,7 +158,7 @@ export function classify(fn: FunctionDescription, override?: FunctionOverride): 
   }
   const references = [...rule.filter((ref) => !remove.has(ref.path)), ...added];
   const classified = new Set(references.map((ref) => ref.path));
-  for (const leaf of argumentLeaves(fn.parameters)) {
+  for (const leaf of valueLeaves) {
     // A removed id-like reference is unclassified again: only a reference to another entity replaces it.
     if (classified.has(leaf.path) || levels.has(leaf.path)) continue;
     if (isIdLike(leaf.name) && !Object.hasOwn(NOT_ENTITIES, leaf.name)) {
