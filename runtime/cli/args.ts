@@ -1,12 +1,23 @@
 import type { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/** A bad-usage error (exit code 2 with the usage text; see main.ts and reportCliError). */
+export function usageError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'UsageError' });
+}
+
+/** An error as one line: its message (the class name only when the message is empty). */
+export function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
 /** node:util parseArgs with errors that name the option, for every command. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw Object.assign(new Error((error as Error).message), { name: 'UsageError' });
+    throw usageError((error as Error).message);
   }
 }
 

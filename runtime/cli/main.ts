@@ -1,6 +1,8 @@
 /**
  * `moodle-mcp <command>`: one file per command under runtime/cli/, loaded on demand.
  */
+import { oneLine } from './args.ts';
+
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   serve: { summary: 'run the gateway (HTTP at /mcp; --stdio for a single local client)', run: async (a) => (await import('./serve.ts')).runServe(a) },
   sim: { summary: 'run the Moodle simulator alone (a test double)', run: async (a) => (await import('./sim.ts')).runSim(a) },
@@ -46,8 +48,7 @@ main(process.argv.slice(2)).then(
     // Bad options (UsageError from args.ts) exit 2 like the other usage errors above; a bad config exits 1.
     // One line; the stack only with MOODLE_MCP_DEBUG=1 (serve also prints it at logging.level debug).
     const known = error instanceof Error && (error.name === 'UsageError' || error.name === 'ConfigError');
-    const message = error instanceof Error ? error.message || error.name : String(error);
-    console.error(known ? error.message : process.env.MOODLE_MCP_DEBUG && error instanceof Error ? error.stack : `moodle-mcp: ${message.replace(/\s*\n\s*/g, ' ')}`);
+    console.error(known ? error.message : process.env.MOODLE_MCP_DEBUG && error instanceof Error ? error.stack : `moodle-mcp: ${oneLine(error)}`);
     process.exitCode = known && error.name === 'UsageError' ? 2 : 1;
   },
 );

@@ -7,7 +7,7 @@ import { createGateway, type Gateway } from '../gateway/create.ts';
 import { serveStdio } from '../mcp/stdio.ts';
 import type { Scope } from '../auth/types.ts';
 import { simulatorTokens } from '../simulator/index.ts';
-import { parseCommandArgs, wantsHelp } from './args.ts';
+import { oneLine, parseCommandArgs, usageError, wantsHelp } from './args.ts';
 import { startMetricsListener } from '../metrics/endpoint.ts';
 
 const USAGE = `Usage: moodle-mcp serve [--config FILE] [--host HOST] [--port PORT]
@@ -23,7 +23,7 @@ const USAGE = `Usage: moodle-mcp serve [--config FILE] [--host HOST] [--port POR
 /** The port given on the command line, or a UsageError naming the option. */
 function portOption(raw: string): number {
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw Object.assign(new Error(`--port must be an integer 0-65535, got "${raw}"`), { name: 'UsageError' });
+  if (!/^\d+$/.test(raw) || port > 65535) throw usageError(`--port must be an integer 0-65535, got "${raw}"`);
   return port;
 }
 
@@ -45,7 +45,7 @@ export async function runServe(argv: string[]): Promise<number> {
     profile: { type: 'string' },
   });
   const port = values.port === undefined ? undefined : portOption(values.port);
-  if (values.stdio && (values.host !== undefined || port !== undefined)) throw Object.assign(new Error('--host and --port are for HTTP; --stdio listens on no port'), { name: 'UsageError' });
+  if (values.stdio && (values.host !== undefined || port !== undefined)) throw usageError('--host and --port are for HTTP; --stdio listens on no port');
   // The command line overrides the config, at start and on every reload (SIGHUP). Port 0 (any free port) is picked
   // once, before start: the public URL (the OAuth issuer) is derived from it.
   let picked: number | undefined;
@@ -76,12 +76,6 @@ function freePort(host: string): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-/** An error as one line: its message (the class name only when the message is empty). */
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return message.replace(/\s*\n\s*/g, ' ');
 }
 
 async function start(config: GatewayConfig, load: () => Promise<GatewayConfig>, values: { stdio: boolean; profile?: string }): Promise<number> {
