@@ -298,7 +298,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       bodyLimit: config.server.body_limit_bytes,
       readiness,
       log,
-      onResponse: metrics && ((request, response) => metrics.httpRequests.inc({ route: routeLabel(new URL(request.url).pathname), method: request.method, status: response.status })),
+      onResponse: metrics && ((request, response) => metrics.httpRequests.inc({ route: routeLabel(request.pathname), method: request.method, status: response.status })),
       metrics: metrics && ((request) => metricsResponse(metrics, metricsAccess, request, true)),
     });
 

@@ -29,8 +29,8 @@ export interface HttpAppDeps {
    * at the HTTP level (e.g. 403 insufficient_scope, so that an OAuth client can step up).
    */
   preflight?(body: unknown, ctx: CallContext): Response | undefined;
-  /** Every answer, after it is made (metrics). */
-  onResponse?(request: Request, response: Response): void;
+  /** Every answer, after it is made (metrics), with the request's method and path (already parsed by h3). */
+  onResponse?(request: { method: string; pathname: string }, response: Response): void;
   /** `GET /metrics` on this listener (the answer decides 404/401 itself). */
   metrics?(request: Request): Promise<Response>;
   /** Largest accepted POST body (413 past it). */
@@ -53,7 +53,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
     onError(error, event) {
       deps.log.error({ err: error.cause ?? error, path: event.url.pathname }, 'http: unhandled error');
     },
-    onResponse: deps.onResponse ? (response, event) => deps.onResponse!(event.req, response) : undefined,
+    onResponse: deps.onResponse ? (response, event) => deps.onResponse!({ method: event.req.method, pathname: event.url.pathname }, response) : undefined,
   });
   if (deps.metrics) {
     const metrics = deps.metrics;
