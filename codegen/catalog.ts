@@ -1,3 +1,4 @@
+import { PLUGIN_FUNCTION_PREFIX } from '../runtime/moodle/plugin.ts';
 import type { Catalog, CatalogEntity, CatalogFunction, ComponentSchemas, CourseRef, CourseRefVia } from '../runtime/catalog/types.ts';
 import { annotationsFor, titleFor } from './annotations.ts';
 import { argumentLeaves, isIdLike, NOT_ENTITIES, ruleOutputCourseRefs, ruleReferences, type EntityReference } from './course-refs.ts';
@@ -22,7 +23,7 @@ export interface CatalogOptions {
 }
 
 /** The gateway's own Moodle plugin (codegen/moodle/local_moodlemcp): its functions serve the gateway, not the clients. */
-export const PLUGIN_FUNCTION_PREFIX = 'local_moodlemcp_';
+export { PLUGIN_FUNCTION_PREFIX };
 
 /** Every classified argument of one function, for the generated report (generated/course-refs.md). */
 export interface FunctionCoverage {

@@ -1,10 +1,11 @@
+import { EXPORT_FUNCTION } from '../../runtime/moodle/plugin.ts';
 import { createMoodleClient, MoodleError, type FetchLike, type MoodleClient } from '../../runtime/moodle/index.ts';
 import { CodegenError } from '../errors.ts';
 import type { FunctionsDocument } from './types.ts';
 import { isObject, validateDocument } from './validate.ts';
 
 /** The web-service function of the local_moodlemcp plugin (codegen/moodle/local_moodlemcp). */
-export const EXPORT_FUNCTION = 'local_moodlemcp_export_functions';
+export { EXPORT_FUNCTION };
 
 /** Why codegen's token must be a site administrator's, and why that token is for codegen only. */
 export const SITE_ADMIN_NEEDED =

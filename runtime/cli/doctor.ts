@@ -3,6 +3,7 @@
  * the token is valid and not a site admin's, the release, and which functions the token's service
  * enables compared with the generated catalog. Plain data out; {@link formatDoctorReport} prints it.
  */
+import { EXPORT_FUNCTION, RESOLVER_FUNCTION } from '../moodle/plugin.ts';
 import { createMoodleClient, type MoodleClient } from '../moodle/client.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { isSiteAdmin, type SiteInfo } from '../moodle/site-info.ts';
@@ -125,8 +126,8 @@ function releaseCheck(info: SiteInfo, catalogRelease?: string): DoctorCheck {
 }
 
 /** The local_moodlemcp plugin's own functions (codegen/moodle/local_moodlemcp): never tools of the catalog. */
-const PLUGIN_EXPORTER = 'local_moodlemcp_export_functions';
-const PLUGIN_RESOLVER = 'local_moodlemcp_resolve_courses';
+const PLUGIN_EXPORTER = EXPORT_FUNCTION;
+const PLUGIN_RESOLVER = RESOLVER_FUNCTION;
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 

@@ -1,3 +1,5 @@
+import { RESOLVER_FUNCTION } from './plugin.ts';
+
 /** The parts of `core_webservice_get_site_info` the gateway relies on (Moodle sends more). */
 export interface SiteInfo {
   sitename: string;
@@ -26,5 +28,5 @@ export function isSiteAdmin(info: Pick<SiteInfo, 'userissiteadmin'>): boolean {
 
 /** True when the token's service enables local_moodlemcp_resolve_courses (the course resolver of our Moodle plugin). */
 export function enablesCourseResolver(info: Pick<SiteInfo, 'functions'>): boolean {
-  return Array.isArray(info.functions) && info.functions.some((f) => f?.name === 'local_moodlemcp_resolve_courses');
+  return Array.isArray(info.functions) && info.functions.some((f) => f?.name === RESOLVER_FUNCTION);
 }

@@ -1,10 +1,11 @@
+import { RESOLVER_FUNCTION } from '../moodle/plugin.ts';
 import { asId } from './paths.ts';
 
 /** Calls a Moodle web-service function with the given token (the caller's own); rejects on a Moodle error. */
 export type CallMoodle = (token: string, fn: string, args: Record<string, unknown>) => Promise<unknown>;
 
 /** The web-service function of the local_moodlemcp plugin that maps (entity type, id) pairs to courses. */
-export const RESOLVER_FUNCTION = 'local_moodlemcp_resolve_courses';
+export { RESOLVER_FUNCTION };
 
 /** The most references one resolver call takes (the plugin's limit). */
 export const RESOLVER_BATCH = 100;

@@ -6,6 +6,7 @@
  * the plugin's rule: 'course' only when the user can access that course, 'nocourse' for entities outside any course
  * that the user may see, 'unknown' for everything else.
  */
+import { RESOLVER_FUNCTION } from '../moodle/plugin.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FunctionDescription } from './descriptions.ts';
@@ -13,7 +14,7 @@ import { invalidParameter } from './errors.ts';
 import type { SimUser, World } from './world.ts';
 import type { SiteFile } from './data.ts';
 
-export const RESOLVER_FUNCTION = 'local_moodlemcp_resolve_courses';
+export { RESOLVER_FUNCTION };
 /** Most refs one call may resolve (the plugin's course_resolver::MAX_REFS). */
 export const RESOLVER_MAX_REFS = 100;
 
