@@ -6,10 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startSimulator, simulatorTokens, type RunningSimulator } from '../../runtime/simulator/index.ts';
 import { ROOT } from '../helpers/gateway.ts';
+import { siteInfoOverStdio } from '../helpers/mcp-client.ts';
 
 interface DesktopConfig {
   mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
@@ -41,27 +40,17 @@ test('the README stdio snippet works as written from another directory with only
   const [server] = Object.values(readmeSnippet().mcpServers);
   assert.deepEqual(Object.keys(server.env).sort(), ['MOODLE_TOKEN', 'MOODLE_URL'], 'the snippet needs nothing else');
   const fill = (value: string) => value.replace('/path/to/moodle-mcp/', ROOT).replace('https://moodle.example.edu', sim.url).replace('…', simulatorTokens['emma.johansson']);
-  const transport = new StdioClientTransport({
-    // Claude Desktop runs `node` from PATH; the test runs the same Node binary.
-    command: server.command === 'node' ? process.execPath : server.command,
-    args: server.args.map(fill),
-    env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, fill(v)])),
-    cwd: elsewhere,
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk) => (stderr += chunk));
-  const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
-  try {
-    await client.connect(transport);
-    const result = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
-    assert.equal(result.isError, undefined, JSON.stringify(result));
-    assert.equal((result.structuredContent as { username?: string }).username, 'emma.johansson');
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- gateway stderr ---\n${stderr}`);
-  } finally {
-    await client.close();
-  }
+  const stderr = await siteInfoOverStdio(
+    {
+      // Claude Desktop runs `node` from PATH; the test runs the same Node binary.
+      command: server.command === 'node' ? process.execPath : server.command,
+      args: server.args.map(fill),
+      env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, fill(v)])),
+      cwd: elsewhere,
+    },
+    'emma.johansson',
+    'claude-desktop-like',
+  );
   assert.match(stderr, /serving MCP over stdio/);
   assert.doesNotMatch(stderr, /oidc-provider/, 'stdio loads no OAuth');
   assert.equal(readFileSync(join(elsewhere, 'data', 'auth-store.json'), 'utf8'), '{"not":"a store this gateway can read"', 'the leftover store is not touched');

@@ -1,5 +1,7 @@
 /** MCP over Streamable HTTP for tests and benches: the SDK client with a bearer key, raw JSON-RPC POSTs, a result's text. */
+import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 /**
@@ -33,3 +35,25 @@ export const text = (result: unknown) => (result as { content: { text: string }[
 
 /** The JSON answer of a moodle_call_function result (its text: the meta-tool has no output schema, so no structured content). */
 export const answer = (result: unknown) => JSON.parse(text(result)) as unknown;
+
+/**
+ * Starts a gateway over stdio (`server`: command, args, env, cwd), calls core_webservice_get_site_info and checks it
+ * answers as `username`; returns the gateway's stderr (a failure carries it in its message).
+ */
+export async function siteInfoOverStdio(server: Omit<StdioServerParameters, 'stderr'>, username: string, clientName: string): Promise<string> {
+  const transport = new StdioClientTransport({ ...server, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk) => (stderr += chunk));
+  const client = new Client({ name: clientName, version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+    assert.equal(result.isError, undefined, JSON.stringify(result));
+    assert.equal((result.structuredContent as { username?: string }).username, username);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- gateway stderr ---\n${stderr}`);
+  } finally {
+    await client.close();
+  }
+  return stderr;
+}

@@ -7,10 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startSimulator, simulatorTokens, type RunningSimulator } from '../../runtime/simulator/index.ts';
 import { ROOT } from '../helpers/gateway.ts';
+import { siteInfoOverStdio } from '../helpers/mcp-client.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'mmcp-pack-'));
 const prefix = join(work, 'prefix');
@@ -91,20 +90,7 @@ test('moodle-mcp serve --stdio from the global install, started in another direc
     MOODLE_URL: sim.url,
     MOODLE_TOKEN: simulatorTokens['emma.johansson']!,
   };
-  const transport = new StdioClientTransport({ command: join(prefix, 'bin/moodle-mcp'), args: ['serve', '--stdio'], env, cwd: elsewhere, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk) => (stderr += chunk));
-  const client = new Client({ name: 'package-test', version: '1.0.0' });
-  try {
-    await client.connect(transport);
-    const result = await client.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
-    assert.equal(result.isError, undefined, JSON.stringify(result));
-    assert.equal((result.structuredContent as { username?: string }).username, 'emma.johansson');
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- gateway stderr ---\n${stderr}`);
-  } finally {
-    await client.close();
-  }
+  const stderr = await siteInfoOverStdio({ command: join(prefix, 'bin/moodle-mcp'), args: ['serve', '--stdio'], env, cwd: elsewhere }, 'emma.johansson', 'package-test');
   assert.match(stderr, /serving MCP over stdio/);
   assert.ok(!existsSync(join(elsewhere, 'data')), 'nothing is written to the working directory');
 });
