@@ -11,8 +11,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_moodlemcp';
-$plugin->version = 2026120700;
+$plugin->version = 2026120800;
 $plugin->requires = 2023042400; // Moodle 4.2: core_external namespace.
 $plugin->supported = [402, 500];
 $plugin->maturity = MATURITY_STABLE;
-$plugin->release = '0.2.0';
+$plugin->release = '0.3.0';
