@@ -31,7 +31,8 @@ interface Step { op: string; [key: string]: unknown }
 interface StepOut {
   op: string; redirect?: string; tokenid?: number | null; status?: number; body?: Record<string, unknown>; enabled?: boolean;
   refusal?: [string, string] | null; request_error?: { field: string; message: string }; request?: Fields; tokenname?: string;
-  purged?: { expired: number; gone: number }; open_transactions: number;
+  purged?: { expired: number; gone: number }; open_transactions: number; revoked?: boolean;
+  connections?: Array<{ tokenid: number; name: string; timecreated: number; validuntil: number; lastaccess: number }>;
 }
 interface Run {
   steps: StepOut[]; tokens: Array<{ id: number; token: string; userid: number; validuntil: number; name: string }>;
@@ -39,7 +40,7 @@ interface Run {
 }
 interface World {
   config?: Record<string, string>; services?: Array<Record<string, unknown>>; serviceusers?: number[] | null;
-  tokens?: Array<Record<string, unknown>>;
+  tokens?: Array<Record<string, unknown>>; capable?: number[];
 }
 
 const CONFIG = { connectreturnurls: `${CALLBACK}\n  ${OTHER_CALLBACK}  \n\nnot a url\nhttp://127.0.0.1:3999/with#fragment`, connectsecret: SECRET, connectservice: 'mcp', connectmaxdays: '90' };
@@ -47,7 +48,7 @@ const CONFIG = { connectreturnurls: `${CALLBACK}\n  ${OTHER_CALLBACK}  \n\nnot a
 function run(steps: Step[], world: World = {}): Run {
   const input = {
     config: world.config ?? CONFIG, now: NOW, services: world.services ?? [{ id: 3, shortname: 'mcp', enabled: 1 }],
-    siteadmins: [ADMIN], guests: [GUEST], capable: [ADMIN, STUDENT], serviceusers: world.serviceusers ?? null,
+    siteadmins: [ADMIN], guests: [GUEST], capable: world.capable ?? [ADMIN, STUDENT], serviceusers: world.serviceusers ?? null,
     tokens: world.tokens ?? [], steps,
   };
   const out = spawnSync('php', [harness], { input: JSON.stringify(input), encoding: 'utf8' });
@@ -284,6 +285,31 @@ test('revoke: deletes a token the flow issued (idempotent), never tokens it did 
   assert.deepEqual(out.tables.local_moodlemcp_codes.map((t) => Number(t.tokenid)), [out.steps[1].tokenid]);
 });
 
+test('the own connections page: lists only the person\'s live plugin tokens and ends one of them', { skip }, () => {
+  const foreign = { id: 50, token: 'f'.repeat(32), userid: STUDENT, validuntil: 0, name: 'Mobile app' };
+  const out = run([
+    { op: 'connect', userid: STUDENT, params: params({ client: 'First' }) },
+    { op: 'advance', seconds: 10 },
+    { op: 'connect', userid: STUDENT, params: params({ client: 'Second' }) },
+    { op: 'connect', userid: 5, params: params({ client: 'Someone else' }) },
+    { op: 'connections', userid: STUDENT },
+    { op: 'revoke_own', userid: 5, tokenid: '@tokenid:0' }, // not theirs
+    { op: 'revoke_own', userid: STUDENT, tokenid: 50 }, // not issued by the plugin
+    { op: 'revoke_own', userid: STUDENT, tokenid: '@tokenid:0' },
+    { op: 'revoke_own', userid: STUDENT, tokenid: '@tokenid:0' },
+    { op: 'delete_token', tokenid: '@tokenid:2' }, // deleted elsewhere: no longer listed
+    { op: 'connections', userid: STUDENT },
+    { op: 'redeem', fields: redeemFields(0) },
+  ], { tokens: [foreign], capable: [STUDENT, 5] });
+  assert.deepEqual(out.steps[4].connections?.map((c) => [c.name, c.timecreated, c.validuntil]), [
+    ['moodle-mcp: Second via NBL MCP gateway', NOW + 10, NOW + 10 + 90 * DAY], ['moodle-mcp: First via NBL MCP gateway', NOW, NOW + 90 * DAY],
+  ]);
+  assert.deepEqual(out.steps.slice(5, 9).map((s) => s.revoked), [false, false, true, false]);
+  assert.deepEqual(out.steps[10].connections, []);
+  assert.deepEqual(out.tokens.map((t) => t.name).sort(), ['Mobile app', 'moodle-mcp: Someone else via NBL MCP gateway']);
+  assert.deepEqual([out.steps[11].status, out.steps[11].body?.error], [400, 'invalid_grant'], 'the code of an ended connection no longer redeems');
+});
+
 test('token lifetime: the requested expiry capped at connectmaxdays (0 = no cap)', { skip }, () => {
   const validUntil = (maxdays: string, requested: number) => {
     const out = run([{ op: 'connect', userid: STUDENT, params: params({ valid_until: String(requested) }) }, { op: 'redeem', fields: redeemFields(0) }],
@@ -348,7 +374,7 @@ test('plugin packaging: the upgrade step creates the install.xml tables at the v
   const lang = readFileSync(`${pluginDir}lang/en/local_moodlemcp.php`, 'utf8');
   const strings = new Set([...lang.matchAll(/\$string\['([^']+)'\]/g)].map((m) => m[1]));
   const used = new Set<string>();
-  for (const file of ['connect.php', 'settings.php', 'classes/admin/setting_return_urls.php', 'classes/admin/setting_secret.php',
+  for (const file of ['connect.php', 'connections.php', 'lib.php', 'settings.php', 'classes/admin/setting_return_urls.php', 'classes/admin/setting_secret.php',
     'classes/task/purge_connect_codes.php', 'classes/privacy/provider.php']) {
     const source = readFileSync(`${pluginDir}${file}`, 'utf8');
     for (const m of source.matchAll(/(?:get_string|moodle_exception)\(\s*'([^']+)',\s*'local_moodlemcp'/g)) used.add(m[1]);

@@ -11,7 +11,8 @@
 //   "serviceusers": [userid] | null (who may use a service; null = everyone), "tokens": [external_tokens rows],
 //   "steps": [{"op": ...}, ...]}
 // Steps: info | request {params} | refusal {userid} | cancel {params} | connect {userid, params} | redeem {fields}
-//   | revoke {fields} | advance {seconds} | purge | delete_token {tokenid}.
+//   | revoke {fields} | connections {userid} | revoke_own {userid, tokenid} | advance {seconds} | purge
+//   | delete_token {tokenid}.
 // A string value "@code:N", "@token:N" or "@tokenid:N" is replaced by the code (from the redirect), the token or its
 // id (from the redeem answer) of step N.
 // Output (stdout, JSON): {"steps": [...], "tokens": [...], "tables": {table: rows}} or {"error": message} (exit 1).
@@ -341,6 +342,12 @@ try {
                     break;
                 case 'revoke':
                     [$out['status'], $out['body']] = $flow->revoke($step['fields']);
+                    break;
+                case 'connections':
+                    $out['connections'] = $flow->connections((int)$step['userid']);
+                    break;
+                case 'revoke_own':
+                    $out['revoked'] = $flow->revoke_own((int)$step['userid'], (int)$step['tokenid']);
                     break;
                 case 'advance':
                     $env->now += (int)$step['seconds'];

@@ -77,7 +77,7 @@ interface environment {
      * A token by id.
      *
      * @param int $tokenid
-     * @return \stdClass|null record with id, token, userid, validuntil, name
+     * @return \stdClass|null record with id, token, userid, validuntil, name, lastaccess
      */
     public function token(int $tokenid): ?\stdClass;
 

@@ -264,6 +264,40 @@ class flow {
     }
 
     /**
+     * The person's connections (tokens this flow issued to them that still exist), newest first.
+     *
+     * @param int $userid
+     * @return array list of ['tokenid', 'name', 'timecreated', 'validuntil', 'lastaccess'] (0 when unset)
+     */
+    public function connections(int $userid): array {
+        $connections = [];
+        foreach ($this->db->get_records(self::TOKENS, ['userid' => $userid], 'timecreated DESC, id DESC', 'id, tokenid, timecreated') as $row) {
+            $token = $this->env->token((int)$row->tokenid);
+            if ($token === null || (int)$token->userid !== $userid) {
+                continue;
+            }
+            $connections[] = ['tokenid' => (int)$row->tokenid, 'name' => (string)$token->name, 'timecreated' => (int)$row->timecreated,
+                'validuntil' => (int)($token->validuntil ?? 0), 'lastaccess' => (int)($token->lastaccess ?? 0)];
+        }
+        return $connections;
+    }
+
+    /**
+     * The person ends one of their connections in Moodle (connections.php): deletes its token.
+     *
+     * @param int $userid the signed-in user
+     * @param int $tokenid
+     * @return bool false when the token is not one this flow issued to that person
+     */
+    public function revoke_own(int $userid, int $tokenid): bool {
+        if (!$this->db->record_exists(self::TOKENS, ['userid' => $userid, 'tokenid' => $tokenid])) {
+            return false;
+        }
+        $this->revoke_token($tokenid);
+        return true;
+    }
+
+    /**
      * Deletes the tokens of codes that expired unredeemed.
      *
      * @return int how many tokens were deleted

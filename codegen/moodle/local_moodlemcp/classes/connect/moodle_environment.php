@@ -112,7 +112,7 @@ class moodle_environment implements environment {
      */
     public function token(int $tokenid): ?\stdClass {
         global $DB;
-        $token = $DB->get_record('external_tokens', ['id' => $tokenid], 'id, token, userid, validuntil, name');
+        $token = $DB->get_record('external_tokens', ['id' => $tokenid], 'id, token, userid, validuntil, name, lastaccess');
         return $token ?: null;
     }
 
