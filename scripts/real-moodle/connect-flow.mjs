@@ -2,7 +2,8 @@
 // Drives the connect flow of local_moodlemcp on the DEV Moodle end to end, acting as a fake gateway (a callback
 // server on 127.0.0.1:3999 and server-to-server calls), with headless Chromium for the person's side: Moodle's login
 // page -> the dev IdP (single sign-on) -> the plugin's confirm page -> back to the callback with a code; then
-// redeem, use the token over REST, replay, revoke, a token deleted by an administrator in Moodle, Cancel, the
+// redeem, use the token over REST, replay, revoke, a token deleted by an administrator in Moodle, one ended by the
+// person on the plugin's MCP connections page, Cancel, the
 // site-administrator refusal and a bad return_to. Prints what happened at each step (never a token or secret).
 // Needs setup-connect.sh first (README.md in this folder). Run as root (it reads the dev database with psql).
 // Usage: node scripts/real-moodle/connect-flow.mjs [--name moodle] [--shots DIR]
@@ -173,6 +174,23 @@ try {
     '--execute=\\local_moodlemcp\\task\\purge_connect_codes'], { cwd: `/opt/${values.name}`, encoding: 'utf8' });
   check(/1 deleted token\(s\) forgotten/.test(purge), `purge task: ${(purge.match(/local_moodlemcp: .*/) ?? [''])[0]}`);
 
+  console.log('== 5b. a fourth connection, ended by the person in Moodle (Preferences > MCP connections)');
+  const fourth = start('Goose');
+  await page.goto(fourth.url);
+  const got6 = await confirmAndConnect(page, fourth);
+  const ok4 = await redeem(fourth, got6.code);
+  check(ok4.status === 200 && (await rest(ok4.body.token, 'core_webservice_get_site_info')).username === SSO_LOGIN, 'fourth token works');
+  await page.goto(`${WWW}/user/preferences.php`);
+  await page.getByRole('link', { name: 'MCP connections' }).click();
+  const row = page.locator('tr', { hasText: 'moodle-mcp: Goose via fake gateway' });
+  check(await row.count() === 1, 'Preferences > MCP connections lists the connection');
+  await shot(page, '5b-connections');
+  await row.getByRole('button', { name: 'End this connection' }).click();
+  await page.waitForLoadState();
+  check(/The connection has ended/.test(await page.locator('body').innerText()), 'the page confirms the connection ended');
+  const afterPerson = await rest(ok4.body.token, 'core_webservice_get_site_info');
+  check(afterPerson.errorcode === 'invalidtoken', `after the person ended it: REST errorcode=${afterPerson.errorcode}`);
+
   console.log('== 6. Cancel, site administrator, bad return_to');
   const cancel = start('Cancelled client');
   await page.goto(cancel.url);
@@ -193,7 +211,7 @@ try {
   await admin.close();
   await context.close();
 
-  check([ok, ok2, ok3].every((r) => tokenRow(r.body.token) === ''), 'none of the three tokens of this run is left in external_tokens');
+  check([ok, ok2, ok3, ok4].every((r) => tokenRow(r.body.token) === ''), 'none of the four tokens of this run is left in external_tokens');
   const left = sql(`SELECT count(*) FROM mdl_local_moodlemcp_tokens t JOIN mdl_user u ON u.id = t.userid WHERE u.username = '${SSO_LOGIN}'`);
   note(`plugin token rows for ${SSO_LOGIN} (other runs' live or unredeemed ones; the purge task deletes codes unredeemed after 120 s): ${left}`);
 } finally {
