@@ -6,9 +6,10 @@
 // person on the plugin's MCP connections page, Cancel, the
 // site-administrator refusal and a bad return_to. Prints what happened at each step (never a token or secret).
 // Needs setup-connect.sh first (README.md in this folder). Run as root (it reads the dev database with psql).
+// With setup-connect.sh --mfa (OUT/mfa.json exists) also a manual account with multi-factor (TOTP) connects.
 // Usage: node scripts/real-moodle/connect-flow.mjs [--name moodle] [--shots DIR]
 import { createServer } from 'node:http';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -190,6 +191,43 @@ try {
   check(/The connection has ended/.test(await page.locator('body').innerText()), 'the page confirms the connection ended');
   const afterPerson = await rest(ok4.body.token, 'core_webservice_get_site_info');
   check(afterPerson.errorcode === 'invalidtoken', `after the person ended it: REST errorcode=${afterPerson.errorcode}`);
+
+  if (existsSync(`${OUT}/mfa.json`)) {
+    console.log('== 5c. a manual account with multi-factor (tool_mfa, TOTP): password, then the code, then the confirm page');
+    const mfa = JSON.parse(readFileSync(`${OUT}/mfa.json`, 'utf8'));
+    const mfaContext = await browser.newContext();
+    const mfaPage = await mfaContext.newPage();
+    const flow = start('MFA client');
+    await mfaPage.goto(flow.url);
+    await mfaPage.fill('#username', mfa.username);
+    await mfaPage.fill('#password', mfa.password);
+    await mfaPage.click('#loginbtn');
+    await mfaPage.waitForURL((u) => u.pathname.startsWith('/admin/tool/mfa/'));
+    check(true, `after the password Moodle asks for the second factor (${new URL(mfaPage.url()).pathname})`);
+    await shot(mfaPage, '5c-mfa');
+    // The current code, from the authenticator secret, computed by Moodle's own TOTP library. A code is accepted once:
+    // if this 30 s period's code was used already (an earlier run), the next period's is entered.
+    const totp = () => execFileSync('runuser', ['-u', 'www-data', '--', 'php', '-r', `define('CLI_SCRIPT', true); require '/opt/${values.name}/config.php';
+      class_exists(\\factor_totp\\factor::class); echo \\OTPHP\\TOTP::create($argv[1], clock: \\core\\di::get(\\core\\clock::class))->now();`, mfa.totpsecret],
+      { cwd: '/', encoding: 'utf8' }).trim();
+    for (let attempt = 1; ; attempt++) {
+      await mfaPage.fill('input[name=verificationcode]', totp());
+      await mfaPage.keyboard.press('Enter');
+      const passed = await mfaPage.waitForURL((u) => u.pathname === '/local/moodlemcp/connect.php', { timeout: 10_000 }).then(() => true, () => false);
+      if (passed) break;
+      if (attempt === 2) throw new Error('the TOTP code was refused twice');
+      note('code refused (already used in this period): waiting for the next one');
+      await new Promise((resolve) => setTimeout(resolve, (30 - (Math.floor(Date.now() / 1000) % 30) + 1) * 1000));
+    }
+    check(true, 'after the code: the confirm page');
+    const gotMfa = await confirmAndConnect(mfaPage, flow);
+    const okMfa = await redeem(flow, gotMfa.code);
+    const siteMfa = await rest(okMfa.body.token, 'core_webservice_get_site_info');
+    check(okMfa.status === 200 && siteMfa.username === mfa.username, `redeemed; REST as ${siteMfa.username}`);
+    const revokeMfa = await post('/local/moodlemcp/revoke.php', { token: okMfa.body.token });
+    check(revokeMfa.body.revoked === true, 'revoked through revoke.php');
+    await mfaContext.close();
+  }
 
   console.log('== 6. Cancel, site administrator, bad return_to');
   const cancel = start('Cancelled client');

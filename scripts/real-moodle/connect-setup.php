@@ -2,11 +2,12 @@
 // Configures the DEV Moodle for the connect flow of local_moodlemcp (run by setup-connect.sh as the web user):
 // plugin settings, the loopback curl exceptions, an OpenID Connect issuer (the dev IdP of oidc-idp.mjs) with
 // auth_oauth2 enabled, and SSO accounts that have no password login/token.php accepts. Re-runnable.
-// Usage: php connect-setup.php <moodle dir> <idp.json> <connect secret file>
+// Usage: php connect-setup.php <moodle dir> <idp.json> <connect secret file> [<mfa.json>]
+// With mfa.json: also multi-factor authentication (tool_mfa) with TOTP for one manual account (mfa.student).
 // Never run it against a production site: it lifts the curl protection for 127.0.0.1 and localhost.
 
 define('CLI_SCRIPT', true);
-[$script, $moodledir, $idpfile, $secretfile] = array_pad($argv, 4, null);
+[$script, $moodledir, $idpfile, $secretfile, $mfafile] = array_pad($argv, 5, null);
 if (!$moodledir || !$idpfile || !$secretfile) {
     fwrite(STDERR, "usage: php connect-setup.php <moodle dir> <idp.json> <connect secret file>\n");
     exit(2);
@@ -101,4 +102,32 @@ foreach ($idp['users'] as $login => $person) {
         $manual->enrol_user($instance, $user->id, $student->id);
     }
     echo "user: {$login} (id {$user->id}, auth oauth2, linked to IdP login {$linkname}, student in course 2)\n";
+}
+
+// 6. Optional: multi-factor (tool_mfa) with TOTP for mfa.student (manual account); everyone without a factor set up
+// passes through the "no other factors" factor, so other accounts sign in as before.
+if ($mfafile) {
+    $mfa = json_decode(file_get_contents($mfafile), true, 16, JSON_THROW_ON_ERROR);
+    set_config('enabled', 1, 'tool_mfa');
+    foreach (['totp', 'nosetup'] as $factor) {
+        set_config('enabled', 1, "factor_{$factor}");
+        set_config('weight', 100, "factor_{$factor}");
+    }
+    $user = $DB->get_record('user', ['username' => $mfa['username'], 'mnethostid' => $CFG->mnet_localhost_id]);
+    if (!$user) {
+        $id = user_create_user((object)['username' => $mfa['username'], 'auth' => 'manual', 'confirmed' => 1,
+            'mnethostid' => $CFG->mnet_localhost_id, 'firstname' => 'Mia', 'lastname' => 'Factorsen',
+            'email' => 'mfa.student@northbridge.example', 'password' => $mfa['password']], true);
+        $user = $DB->get_record('user', ['id' => $id], '*', MUST_EXIST);
+    }
+    update_internal_user_password($user, $mfa['password']);
+    if (!is_enrolled(context_course::instance(2), $user)) {
+        $manual->enrol_user($instance, $user->id, $student->id);
+    }
+    $DB->delete_records('tool_mfa', ['userid' => $user->id, 'factor' => 'totp']);
+    $DB->insert_record('tool_mfa', (object)['userid' => $user->id, 'factor' => 'totp', 'secret' => $mfa['totpsecret'],
+        'label' => 'dev authenticator', 'timecreated' => time(), 'createdfromip' => '127.0.0.1', 'timemodified' => time(),
+        'lastverified' => 0, 'revoked' => 0, 'lockcounter' => 0]);
+    echo "mfa: tool_mfa on (factors totp and nosetup, 100 points each); user {$mfa['username']} (id {$user->id}, manual, "
+        . "TOTP set up, student in course 2)\n";
 }

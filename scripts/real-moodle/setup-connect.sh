@@ -7,16 +7,18 @@
 # Moodle accepts OAuth 2 issuers on https only: the IdP gets a certificate from a dev CA made here ($OUT/idp-tls/),
 # and that CA is added, for this Moodle only, to a CA bundle in its moodledata (moodleorgca.crt, which Moodle's curl
 # uses before the system bundle).
-# Usage: bash scripts/real-moodle/setup-connect.sh [--name moodle] [--idp-port 4000] [--no-idp]
+# With --mfa also multi-factor authentication (tool_mfa, TOTP) for a manual account mfa.student ($OUT/mfa.json).
+# Usage: bash scripts/real-moodle/setup-connect.sh [--name moodle] [--idp-port 4000] [--no-idp] [--mfa]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-NAME=moodle IDP_PORT=4000 START_IDP=1
+NAME=moodle IDP_PORT=4000 START_IDP=1 MFA=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --name) NAME=$2; shift 2 ;;
     --idp-port) IDP_PORT=$2; shift 2 ;;
     --no-idp) START_IDP=0; shift ;;
+    --mfa) MFA=1; shift ;;
     *) echo "setup-connect: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -69,6 +71,18 @@ require('fs').writeFileSync(file, JSON.stringify({
 JS
 fi
 chmod 640 "$OUT/connect-secret" "$OUT/idp.json"; chgrp www-data "$OUT/connect-secret" "$OUT/idp.json"
+MFA_ARG=()
+if [[ $MFA == 1 ]]; then
+  if [[ ! -s $OUT/mfa.json ]]; then
+    node - "$OUT/mfa.json" <<'JS'
+const { randomBytes, randomInt } = require('crypto');
+const base32 = Array.from({ length: 16 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[randomInt(32)]).join('');
+require('fs').writeFileSync(process.argv[2], JSON.stringify({ username: 'mfa.student', password: `Mfa-${randomBytes(9).toString('base64url')}-1`, totpsecret: base32 }, null, 2) + '\n');
+JS
+  fi
+  chmod 640 "$OUT/mfa.json"; chgrp www-data "$OUT/mfa.json"
+  MFA_ARG=("$OUT/mfa.json")
+fi
 umask 022
 
 # 4. The IdP (a background process; its pid in $OUT/oidc-idp.pid, its log in $OUT/oidc-idp.log).
@@ -87,7 +101,7 @@ curl -sf --cacert "$TLS/ca.crt" "$ISSUER/.well-known/openid-configuration" >/dev
 
 # 5. Moodle: settings, curl exceptions, issuer, auth_oauth2, SSO accounts.
 cp scripts/real-moodle/connect-setup.php "$OUT/.connect-setup.php"; chown www-data "$OUT/.connect-setup.php"
-as_www php "$OUT/.connect-setup.php" "$CODE" "$OUT/idp.json" "$OUT/connect-secret"
+as_www php "$OUT/.connect-setup.php" "$CODE" "$OUT/idp.json" "$OUT/connect-secret" "${MFA_ARG[@]}"
 rm -f "$OUT/.connect-setup.php"
 
 # 6. Check.
