@@ -40,7 +40,7 @@ interface Run {
 }
 interface World {
   config?: Record<string, string>; services?: Array<Record<string, unknown>>; serviceusers?: number[] | null;
-  tokens?: Array<Record<string, unknown>>; capable?: number[];
+  tokens?: Array<Record<string, unknown>>; capable?: number[]; loggedinas?: boolean;
 }
 
 const CONFIG = { connectreturnurls: `${CALLBACK}\n  ${OTHER_CALLBACK}  \n\nnot a url\nhttp://127.0.0.1:3999/with#fragment`, connectsecret: SECRET, connectservice: 'mcp', connectmaxdays: '90' };
@@ -49,7 +49,7 @@ function run(steps: Step[], world: World = {}): Run {
   const input = {
     config: world.config ?? CONFIG, now: NOW, services: world.services ?? [{ id: 3, shortname: 'mcp', enabled: 1 }],
     siteadmins: [ADMIN], guests: [GUEST], capable: world.capable ?? [ADMIN, STUDENT], serviceusers: world.serviceusers ?? null,
-    tokens: world.tokens ?? [], steps,
+    tokens: world.tokens ?? [], loggedinas: world.loggedinas ?? false, steps,
   };
   const out = spawnSync('php', [harness], { input: JSON.stringify(input), encoding: 'utf8' });
   const parsed = JSON.parse(out.stdout || '{}') as Run & { error?: string };
@@ -157,6 +157,12 @@ test('who may connect: guests, site administrators, people without the capabilit
   assert.equal(disabled.steps[0].refusal?.[0], 'unavailable');
   const restricted = run([{ op: 'refusal', userid: STUDENT }], { serviceusers: [5] });
   assert.equal(restricted.steps[0].refusal?.[0], 'nopermission');
+  // An administrator's "Log in as" session: the token would outlive it and act as the student.
+  const loggedInAs = run([{ op: 'refusal', userid: STUDENT }, { op: 'connect', userid: STUDENT, params: params() }], { loggedinas: true });
+  assert.equal(loggedInAs.steps[0].refusal?.[0], 'nopermission');
+  assert.match(loggedInAs.steps[0].refusal![1], /logged in as another user/);
+  assert.equal(query(loggedInAs.steps[1].redirect!).get('error'), 'nopermission');
+  assert.deepEqual(loggedInAs.tokens, []);
 
   // Connect itself re-checks: an administrator gets the error redirect with the state, and no token is created.
   const admin = run([{ op: 'connect', userid: ADMIN, params: params() }]);

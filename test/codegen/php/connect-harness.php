@@ -7,7 +7,7 @@
 //
 // Input (stdin, JSON): {"config": {connectreturnurls, connectsecret, connectservice, connectmaxdays},
 //   "now": int, "services": [{id, shortname, enabled, requiredcapability, restrictedusers}],
-//   "siteadmins": [userid], "guests": [userid], "capable": [userid] (local/moodlemcp:connect),
+//   "siteadmins": [userid], "guests": [userid], "loggedinas": bool (an administrator's "Log in as" session), "capable": [userid] (local/moodlemcp:connect),
 //   "serviceusers": [userid] | null (who may use a service; null = everyone), "tokens": [external_tokens rows],
 //   "steps": [{"op": ...}, ...]}
 // Steps: info | request {params} | refusal {userid} | cancel {params} | connect {userid, params} | redeem {fields}
@@ -237,6 +237,10 @@ class fake_environment implements \local_moodlemcp\connect\environment {
 
     public function is_guest(int $userid): bool {
         return in_array($userid, $this->input['guests'] ?? [], true);
+    }
+
+    public function logged_in_as(): bool {
+        return (bool)($this->input['loggedinas'] ?? false);
     }
 
     public function is_siteadmin(int $userid): bool {

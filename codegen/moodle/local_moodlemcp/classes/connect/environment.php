@@ -38,6 +38,13 @@ interface environment {
     public function is_guest(int $userid): bool;
 
     /**
+     * Whether the current session is an administrator's "Log in as" another user.
+     *
+     * @return bool
+     */
+    public function logged_in_as(): bool;
+
+    /**
      * Whether the user is a site administrator.
      *
      * @param int $userid

@@ -102,6 +102,10 @@ class flow {
         if ($this->env->is_siteadmin($userid)) {
             return ['siteadmin', 'Site administrators cannot connect MCP clients.'];
         }
+        if ($this->env->logged_in_as()) {
+            // The token would outlive the "Log in as" session and act as the other person.
+            return ['nopermission', 'You cannot connect while logged in as another user.'];
+        }
         if (!$this->env->can_connect($userid)) {
             return ['nopermission', 'You are not allowed to connect MCP clients (local/moodlemcp:connect).'];
         }

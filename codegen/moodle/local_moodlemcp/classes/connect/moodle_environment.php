@@ -46,6 +46,15 @@ class moodle_environment implements environment {
     }
 
     /**
+     * \core\session\manager::is_loggedinas().
+     *
+     * @return bool
+     */
+    public function logged_in_as(): bool {
+        return \core\session\manager::is_loggedinas();
+    }
+
+    /**
      * is_siteadmin().
      *
      * @param int $userid
