@@ -4,7 +4,7 @@
 // page -> the dev IdP (single sign-on) -> the plugin's confirm page -> back to the callback with a code; then
 // redeem, use the token over REST, replay, revoke, a token deleted by an administrator in Moodle, one ended by the
 // person on the plugin's MCP connections page, Cancel, the
-// site-administrator refusal and a bad return_to. Prints what happened at each step (never a token or secret).
+// site-administrator and "Log in as" refusals and a bad return_to. Prints what happened at each step (never a token or secret).
 // Needs setup-connect.sh first (README.md in this folder). Run as root (it reads the dev database with psql).
 // With setup-connect.sh --mfa (OUT/mfa.json exists) also a manual account with multi-factor (TOTP) connects.
 // Usage: node scripts/real-moodle/connect-flow.mjs [--name moodle] [--shots DIR]
@@ -173,7 +173,8 @@ try {
   check(afterAdmin.errorcode === 'invalidtoken', `after the administrator deleted it: REST errorcode=${afterAdmin.errorcode}`);
   const purge = execFileSync('runuser', ['-u', 'www-data', '--', 'php', `/opt/${values.name}/admin/cli/scheduled_task.php`,
     '--execute=\\local_moodlemcp\\task\\purge_connect_codes'], { cwd: `/opt/${values.name}`, encoding: 'utf8' });
-  check(/1 deleted token\(s\) forgotten/.test(purge), `purge task: ${(purge.match(/local_moodlemcp: .*/) ?? [''])[0]}`);
+  check(/[1-9][0-9]* deleted token\(s\) forgotten/.test(purge) && sql(`SELECT count(*) FROM mdl_local_moodlemcp_tokens WHERE tokenid = ${Number(tokenid3)}`) === '0',
+    `purge task forgot the deleted token: ${(purge.match(/local_moodlemcp: .*/) ?? [''])[0]}`);
 
   console.log('== 5b. a fourth connection, ended by the person in Moodle (Preferences > MCP connections)');
   const fourth = start('Goose');
@@ -239,6 +240,17 @@ try {
   await adminPage.waitForURL((u) => u.href.startsWith(CALLBACK));
   const got5 = arrivals.at(-1);
   check(got5.error === 'siteadmin' && got5.state === adminFlow.state && !got5.code, `site administrator: callback error=${got5.error}`);
+  // The administrator "logs in as" the SSO user: refused too (the token would outlive that session).
+  const ssoId = sql(`SELECT id FROM mdl_user WHERE username = '${SSO_LOGIN}'`);
+  await adminPage.goto(`${WWW}/user/profile.php?id=${ssoId}`);
+  const loginAs = adminPage.locator('a[href*="/course/loginas.php"]').first();
+  await adminPage.goto(await loginAs.getAttribute('href'));
+  const asFlow = start('Log-in-as client');
+  await adminPage.goto(asFlow.url);
+  await adminPage.waitForURL((u) => u.href.startsWith(CALLBACK));
+  const got7 = arrivals.at(-1);
+  check(got7.error === 'nopermission' && !got7.code && /logged in as another user/.test(got7.error_description ?? ''),
+    `administrator "logged in as" ${SSO_LOGIN}: callback error=${got7.error} (${got7.error_description})`);
   const before = arrivals.length;
   const bad = start('Evil', { return_to: 'http://127.0.0.1:3999/elsewhere' });
   await page.goto(bad.url);
