@@ -164,12 +164,23 @@ for (const role of ['admin', 'teacher', 'student', 'student2']) {
 
 // ---- what files the seeded courses point to ---------------------------------------------------------------------
 const contents: Record<string, unknown> = {};
+const moduleContexts: Record<string, number> = {};
+const pageBodies: Record<string, { contextid: number; timemodified: number; body_base64: string }> = {};
 for (const [courseid, role] of [['2', 'student'], ['3', 'teacher'], ['4', 'student'], ['5', 'teacher2']] as const) {
   const body = Buffer.from(new URLSearchParams({ wstoken: tok(role), wsfunction: 'core_course_get_contents', moodlewsrestformat: 'json', courseid }).toString());
   const sections = JSON.parse((await send('POST', '/webservice/rest/server.php', { 'content-type': 'application/x-www-form-urlencoded' }, body)).body.toString());
+  type Module = { id: number; modname: string; name: string; contextid: number; contents?: { fileurl: string; timemodified: number }[]; contentsinfo?: unknown };
+  const modules: Module[] = Array.isArray(sections) ? sections.flatMap((s: { modules: Module[] }) => s.modules) : [];
+  for (const m of modules) {
+    moduleContexts[m.id] = m.contextid;
+    const file = m.modname === 'page' ? m.contents?.[0] : undefined;
+    if (file) {
+      const page = await send('GET', `${new URL(file.fileurl).pathname}?token=${tok(role)}`, {});
+      pageBodies[m.id] = { contextid: m.contextid, timemodified: file.timemodified, body_base64: page.body.toString('base64') };
+    }
+  }
   contents[courseid] = Array.isArray(sections)
-    ? sections.flatMap((s: { modules: { id: number; modname: string; name: string; contents?: unknown[]; contentsinfo?: unknown }[] }) =>
-        s.modules.filter((m) => m.contents?.length).map((m) => ({ cmid: m.id, modname: m.modname, name: m.name, contents: m.contents, contentsinfo: m.contentsinfo })))
+    ? modules.filter((m) => m.contents?.length).map((m) => ({ cmid: m.id, modname: m.modname, name: m.name, contextid: m.contextid, contents: m.contents, contentsinfo: m.contentsinfo }))
     : { error: sections, role };
 }
 
@@ -293,6 +304,7 @@ if (fileurl) {
 }
 
 // ---- a course file: the DS101 syllabus PDF attached to the welcome announcement (post 26, by teacher praman) ----------
+let syllabusAttachment: Record<string, unknown> | undefined;
 const syllabusPdf = await makePdf(dsSyllabusPages(), { title: 'DS101 Introduction to Data Science - Syllabus' });
 {
   const before = await rest('forum-welcome-post-before', 'DS101 welcome discussion (10) before the attachment', 'teacher2', 'mod_forum_get_discussion_posts', [['discussionid', '10']]);
@@ -307,8 +319,13 @@ const syllabusPdf = await makePdf(dsSyllabusPages(), { title: 'DS101 Introductio
     ['options[0][name]', 'attachmentsid'], ['options[0][value]', String(item)],
   ]);
   const after = await rest('forum-welcome-post-after', 'A DS101 student reads the discussion: the post lists the attachment with its url', 'student', 'mod_forum_get_discussion_posts', [['discussionid', '10']]);
-  const attachment = (after.posts as { id: number; attachments: { url: string }[] }[]).find((p) => p.id === 26)?.attachments?.[0];
+  const attachment = (after.posts as { id: number; attachments: Record<string, unknown>[] }[]).find((p) => p.id === 26)?.attachments?.[0] as
+    | ({ url: string; contextid: number; component: string; filearea: string; itemid: number; filepath: string; filename: string; filesize: number; timecreated: number; timemodified: number; author: string })
+    | undefined;
   if (attachment) {
+    const { url: _url, ...record } = attachment;
+    syllabusAttachment = { contextid: record.contextid, component: record.component, filearea: record.filearea, itemid: record.itemid, filepath: record.filepath, filename: record.filename,
+      mimetype: 'application/pdf', userid: 5, author: record.author, timecreated: record.timecreated, timemodified: record.timemodified, body_base64: Buffer.from(syllabusPdf).toString('base64') };
     const given = new URL(attachment.url).pathname;
     await pluginfile('pluginfile-forum-attachment-url-as-given', 'The attachment url as mod_forum_get_discussion_posts gives it (/pluginfile.php, not webservice/) with a token: a redirect to the login page', 'student', given, 'query', 'forcedownload=1');
     const path = `/webservice${given}`;
@@ -345,6 +362,20 @@ const fixture = {
   exchanges,
 };
 const json = redact(JSON.stringify(fixture, null, 1)).split(base.origin).join('<MOODLE>');
+
+// The simulator's file set (runtime/simulator/data/files-4.5.6.json): the real module contexts, the syllabus pages'
+// index.html as the site serves them, and the course files the recording added (the DS101 syllabus attachment).
+const simFiles = {
+  format: 'moodle-mcp-simulator-files/1',
+  notes: [
+    'Recorded by scripts/record-files-fixture.ts from the real Moodle 4.5.6 (see test/fixtures/moodle/README.md).',
+    'module_contexts: cmid -> context id (core_course_get_contents contextid). pages: each syllabus page index.html as webservice/pluginfile.php serves it. files: stored course files (the DS101 syllabus PDF, generated, attached to post 26 by a recorded write).',
+  ],
+  module_contexts: moduleContexts,
+  pages: pageBodies,
+  files: syllabusAttachment ? [syllabusAttachment] : [],
+};
+writeFileSync(join(dirname(fileURLToPath(import.meta.url)), '../runtime/simulator/data/files-4.5.6.json'), JSON.stringify(simFiles, null, 1) + '\n');
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, json + '\n');
 console.log(`wrote ${args.out} (${exchanges.length} exchanges)`);
