@@ -22,6 +22,7 @@ import { noPermissions } from './errors.ts';
 import type { SiteAnswer } from './site-answers.ts';
 import { synthesize } from './synthesize.ts';
 import type { SimModule, SimUser, World } from './world.ts';
+import { loadModuleContexts } from './file-store.ts';
 
 export const CONTENT_PATH = fileURLToPath(new URL('./data/site-content-4.5.6.json', import.meta.url));
 
@@ -40,6 +41,7 @@ const WWW = 'http://127.0.0.1:8080';
 /** Demo answers by function name (they take precedence over the generic site answers). */
 export function createDemoAnswers(data: SimulatorData, world: World): Map<string, SiteAnswer> {
   const content = JSON.parse(readFileSync(CONTENT_PATH, 'utf8')) as SiteContent;
+  const moduleContexts = loadModuleContexts();
   const recorded = (id: number) => structuredClone(data.exchanges.exchanges.find((e: Exchange) => e.id === id)?.response_json) as any;
   const returnsOf = (fn: string) => (data.functions.get(fn) as FunctionDescription).returns;
   const shaped = (fn: string, value: unknown) => synthesize(returnsOf(fn), value);
@@ -121,7 +123,13 @@ export function createDemoAnswers(data: SimulatorData, world: World): Map<string
   // ---- object builders ------------------------------------------------------------------------------------------
   function moduleObject(m: SimModule, user: SimUser): Obj {
     const template = moduleTemplates.get(m.modname) ?? moduleTemplates.get('page')!;
-    const module: Obj = { ...structuredClone(template), id: m.cmid, name: m.name, instance: m.instance, modname: m.modname, url: `${WWW}/mod/${m.modname}/view.php?id=${m.cmid}`, contextid: 100 + m.cmid };
+    // The real context id (modules the recording did not see, such as course 6's, get 100 + cmid).
+    const contextid = moduleContexts[String(m.cmid)] ?? 100 + m.cmid;
+    const module: Obj = { ...structuredClone(template), id: m.cmid, name: m.name, instance: m.instance, modname: m.modname, url: `${WWW}/mod/${m.modname}/view.php?id=${m.cmid}`, contextid };
+    // A page's contents is its index.html, served from its own context.
+    for (const file of (module.contents as Obj[] | undefined) ?? []) {
+      if (typeof file.fileurl === 'string') file.fileurl = file.fileurl.replace(/\/pluginfile\.php\/\d+\//, `/pluginfile.php/${contextid}/`);
+    }
     const completion = module.completiondata as Obj | undefined;
     if (completion) {
       const tracked = isStudentIn(m.course, user.id);

@@ -37,3 +37,26 @@ export const noPermissions = (capabilityName: string) =>
     `Sorry, but you do not currently have permissions to do that (${capabilityName}).`,
     'core\\exception\\required_capability_exception',
   );
+
+/**
+ * The error body of webservice/pluginfile.php and webservice/upload.php (Moodle's default exception handler writing
+ * JSON): `{error, errorcode, stacktrace, debuginfo, reproductionlink}`, recorded in test/fixtures/moodle/files-4.5.6.json.
+ */
+export interface FileEndpointError {
+  status: number;
+  errorcode: string;
+  message: string;
+}
+
+export const FILE_ERRORS = {
+  missingToken: { status: 200, errorcode: 'missingparam', message: 'A required parameter (token) was missing' },
+  invalidToken: { status: 200, errorcode: 'invalidtoken', message: 'Invalid token - token not found' },
+  noPath: { status: 200, errorcode: 'invalidargorconf', message: 'No valid arguments supplied or incorrect server configuration' },
+  notAccessible: { status: 200, errorcode: 'requireloginerror', message: 'Course or activity not accessible.' },
+  fileNotFound: { status: 404, errorcode: 'filenotfound', message: 'Sorry, the requested file could not be found' },
+  missingRecord: (table: string) => ({ status: 200, errorcode: 'invalidrecord', message: `Can't find data record in database table ${table}.` }),
+} satisfies Record<string, FileEndpointError | ((table: string) => FileEndpointError)>;
+
+export function fileErrorBody(error: FileEndpointError): string {
+  return JSON.stringify({ error: error.message, errorcode: error.errorcode, stacktrace: null, debuginfo: null, reproductionlink: null });
+}

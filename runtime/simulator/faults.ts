@@ -10,16 +10,18 @@ export type Fault =
   | { kind: 'status'; status: number; body?: string }
   | { kind: 'huge'; bytes: number; declareLength?: boolean };
 
+export type FaultEndpoint = 'rest' | 'token' | 'files';
+
 export interface FaultRule {
   fault: Fault;
   /** How many requests it applies to (default 1). */
   times?: number;
-  /** Only requests to this endpoint (default both). */
-  endpoint?: 'rest' | 'token';
+  /** Only requests to this endpoint (default all); `files` is webservice/upload.php and webservice/pluginfile.php. */
+  endpoint?: FaultEndpoint;
 }
 
 export class FaultQueue {
-  private rules: { fault: Fault; remaining: number; endpoint?: 'rest' | 'token' }[] = [];
+  private rules: { fault: Fault; remaining: number; endpoint?: FaultEndpoint }[] = [];
 
   add(rule: FaultRule): void {
     const times = rule.times ?? 1;
@@ -32,7 +34,7 @@ export class FaultQueue {
   }
 
   /** The fault for the next request to `endpoint`, consuming one use of it. */
-  take(endpoint: 'rest' | 'token' | 'other'): Fault | undefined {
+  take(endpoint: FaultEndpoint | 'other'): Fault | undefined {
     const rule = this.rules.find((r) => !r.endpoint || r.endpoint === endpoint);
     if (!rule) return undefined;
     rule.remaining -= 1;

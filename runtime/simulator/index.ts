@@ -17,14 +17,18 @@ import { FaultQueue, hugeBody, type Fault, type FaultRule } from './faults.ts';
 import { indexRecorded } from './recorded.ts';
 import { handleRest, type RestContext, type SimResponse } from './rest.ts';
 import { createDemoAnswers } from './demo-answers.ts';
-import { createSiteAnswers } from './site-answers.ts';
+import { createSiteAnswers, type SiteAnswer } from './site-answers.ts';
 import { handleTokenLogin } from './token-endpoint.ts';
 import { createWorld } from './world.ts';
 import { createResolverPlugin, RESOLVER_FUNCTION } from './course-resolver.ts';
+import { createFileAnswers } from './file-answers.ts';
+import { createFileStore, type FileStore } from './file-store.ts';
+import { browserPluginfile, handlePluginfile } from './pluginfile.ts';
+import { handleUpload } from './upload.ts';
 
 export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, simulatorRoles, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
 export type { SimulatorRole } from './data.ts';
-export type { Fault, FaultRule } from './faults.ts';
+export type { Fault, FaultRule, FaultEndpoint } from './faults.ts';
 
 export interface SimulatorOptions {
   /** Put the reason of each error in `debuginfo` (Moodle with debugging on). Default false, like the recording. */
@@ -37,6 +41,13 @@ export interface SimulatorOptions {
    * Default false, like the recorded site.
    */
   resolverPlugin?: boolean;
+  /**
+   * The site's largest upload (Moodle's maxbytes, site info's `usermaxuploadfilesize` for every user but the admin).
+   * A larger file sent to webservice/upload.php gets a `fileoversized` entry. Default 64 MiB, as recorded.
+   */
+  maxUploadBytes?: number;
+  /** PHP post_max_size: a larger upload request loses its fields (`missingparam`). Default 64 MiB, as recorded. */
+  postMaxBytes?: number;
 }
 
 export interface Simulator {
@@ -52,7 +63,7 @@ export interface Simulator {
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   /** Requests seen so far, by endpoint (faulted ones included). */
-  readonly stats: { rest: number; token: number; other: number };
+  readonly stats: { rest: number; token: number; files: number; other: number };
 }
 
 /** A fetch failure shaped like undici's ("fetch failed" with a socket error as cause). */
@@ -63,27 +74,49 @@ function droppedConnection(): TypeError {
 
 const DROP = Symbol('drop');
 const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+/** usermaxuploadfilesize and PHP post_max_size of the recorded site (64 MiB). */
+const RECORDED_UPLOAD_BYTES = 67108864;
+const WS_PLUGINFILE = '/webservice/pluginfile.php';
 const RAW = Symbol('raw');
 
 /** Creates an in-process simulator over the bundled Moodle 4.5.6 data. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const data = loadSimulatorData();
   const world = createWorld(data);
-  const ctx: RestContext = { data, world, recorded: indexRecorded(data), siteAnswers: new Map([...createSiteAnswers(data, world), ...createDemoAnswers(data, world)]), extraFunctions: [], debug: options.debug ?? false };
+  const files = createFileStore(world);
+  const uploadLimits = { maxFileBytes: options.maxUploadBytes ?? RECORDED_UPLOAD_BYTES, postMaxBytes: options.postMaxBytes ?? RECORDED_UPLOAD_BYTES };
+  const siteAnswers = new Map([...createSiteAnswers(data, world), ...createDemoAnswers(data, world)]);
+  for (const [fn, answer] of createFileAnswers(data, world, files, siteAnswers)) siteAnswers.set(fn, answer);
+  siteAnswers.set(SITE_INFO, withUploadLimits(siteAnswers.get(SITE_INFO)!, uploadLimits.maxFileBytes));
+  const ctx: RestContext = {
+    data,
+    world,
+    recorded: indexRecorded(data),
+    siteAnswers,
+    extraFunctions: [],
+    debug: options.debug ?? false,
+    skipRecorded: (fn, params, user) => recordedAnswerIsStale(files, uploadLimits.maxFileBytes, fn, params, user.id),
+  };
   if (options.resolverPlugin) addResolverPlugin(ctx);
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultQueue();
-  const stats = { rest: 0, token: 0, other: 0 };
+  const stats = { rest: 0, token: 0, files: 0, other: 0 };
 
   async function respond(request: Request): Promise<Response | typeof DROP> {
     const url = new URL(request.url);
-    const endpoint = url.pathname.endsWith('/webservice/rest/server.php') ? 'rest' : url.pathname.endsWith('/login/token.php') ? 'token' : 'other';
+    const endpoint = endpointOf(url.pathname);
     stats[endpoint] += 1;
     const fault = faults.take(endpoint);
     if (fault) {
       const outcome = await applyFault(fault, request.signal);
       if (outcome) return outcome;
     }
+    if (endpoint === 'files') {
+      if (url.pathname.endsWith('/webservice/upload.php')) return handleUpload(request, world, files, uploadLimits);
+      const at = url.pathname.indexOf(WS_PLUGINFILE);
+      return handlePluginfile(request, url.pathname.slice(at + WS_PLUGINFILE.length), world, files);
+    }
+    if (url.pathname.startsWith('/pluginfile.php')) return browserPluginfile(request);
     if (endpoint === 'other') return new Response('Not found (Moodle simulator)', { status: 404, headers: { 'content-type': 'text/plain' } });
     if (request.method !== 'POST' && request.method !== 'GET') return new Response(null, { status: 405, headers: { allow: 'GET, POST' } });
     const body = request.method === 'POST' ? await request.text() : '';
@@ -109,6 +142,34 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     // Used by startSimulator to close the socket on `drop`.
     [RAW]: respond,
   } as Simulator;
+}
+
+function endpointOf(pathname: string): 'rest' | 'token' | 'files' | 'other' {
+  if (pathname.endsWith('/webservice/rest/server.php')) return 'rest';
+  if (pathname.endsWith('/login/token.php')) return 'token';
+  if (pathname.endsWith('/webservice/upload.php') || pathname.includes(`${WS_PLUGINFILE}`)) return 'files';
+  return 'other';
+}
+
+const SITE_INFO = 'core_webservice_get_site_info';
+
+/** Site info's upload limits as recorded: the admin -1 (no limit) and quota 0, everyone else the site's maxbytes. */
+function withUploadLimits(siteInfo: SiteAnswer, maxUploadBytes: number): SiteAnswer {
+  return (params, user) => {
+    const info = siteInfo(params, user) as Record<string, unknown>;
+    return user.isAdmin ? { ...info, usermaxuploadfilesize: -1, userquota: 0 } : { ...info, usermaxuploadfilesize: maxUploadBytes };
+  };
+}
+
+/**
+ * A recorded answer no longer holds when the simulator's state changed it: a submission saved with files, or site
+ * info under an upload limit other than the recorded one.
+ */
+function recordedAnswerIsStale(files: FileStore, maxUploadBytes: number, fn: string, params: Record<string, unknown>, userid: number): boolean {
+  if (fn === SITE_INFO) return maxUploadBytes !== RECORDED_UPLOAD_BYTES;
+  if (fn === 'mod_assign_get_submission_status') return !!files.submission(params.assignid as number, (params.userid as number | undefined) || userid);
+  if (fn === 'mod_assign_save_submission') return (params.plugindata as { files_filemanager?: number } | undefined)?.files_filemanager !== undefined;
+  return false;
 }
 
 /** Installs the local_moodlemcp resolver in this simulator: its description, its answers, its site-info entry. */
@@ -149,7 +210,12 @@ export async function startSimulator(options: SimulatorOptions & { port?: number
   const respond = (simulator as unknown as Record<symbol, (r: Request) => Promise<Response | typeof DROP>>)[RAW];
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    serveOne(req, res, host, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, respond).catch(() => {
+    // Uploads may be as large as PHP's post_max_size (plus the multipart framing); other requests maxRequestBytes.
+    const isUpload = (req.url ?? '').split('?')[0]!.endsWith('/webservice/upload.php');
+    const limit = isUpload
+      ? Math.max(options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, (options.postMaxBytes ?? RECORDED_UPLOAD_BYTES) + 1024 * 1024)
+      : (options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
+    serveOne(req, res, host, limit, respond).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });

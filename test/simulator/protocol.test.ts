@@ -226,7 +226,7 @@ test('over HTTP: oversized request bodies get 413, a dropped connection closes t
     await assert.rejects(fetch(`${running.url}/login/token.php`, { method: 'POST', body: 'username=praman' }), TypeError);
     const status = await fetch(`${running.url}/login/token.php`, { method: 'POST', body: 'username=praman' });
     assert.equal((await status.json()).errorcode, 'missingparam');
-    assert.deepEqual({ ...running.simulator.stats }, { rest: 0, token: 2, other: 0 });
+    assert.deepEqual({ ...running.simulator.stats }, { rest: 0, token: 2, files: 0, other: 0 });
   } finally {
     await running.close();
   }
