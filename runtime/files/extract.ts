@@ -162,7 +162,38 @@ function truncateDocument(maxChars: number, onCut: () => void) {
   };
 }
 
+/** A DOCX whose entries expand beyond this is refused before it is unzipped (a ZIP bomb, or no course document). */
+export const MAX_DOCX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The total uncompressed size the ZIP's central directory declares, or null when the directory cannot be found
+ * (the archive is then left to the unzipper, which refuses it as corrupt).
+ */
+function zipUncompressedBytes(bytes: Uint8Array): number | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // End of central directory: signature 0x06054b50, within the last 22 + 65535 bytes (the comment).
+  for (let eocd = bytes.length - 22; eocd >= Math.max(0, bytes.length - 22 - 0xffff); eocd--) {
+    if (view.getUint32(eocd, true) !== 0x06054b50) continue;
+    const entries = view.getUint16(eocd + 10, true);
+    let at = view.getUint32(eocd + 16, true);
+    let total = 0;
+    for (let i = 0; i < entries; i++) {
+      if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) return null;
+      total += view.getUint32(at + 24, true);
+      at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    }
+    return total;
+  }
+  return null;
+}
+
 async function extractDocx(bytes: Uint8Array, limits: ExtractLimits): Promise<Extracted> {
+  const expanded = zipUncompressedBytes(bytes);
+  if (expanded !== null && expanded > MAX_DOCX_UNCOMPRESSED_BYTES) {
+    throw new FileExtractError(
+      `the DOCX expands to ${Math.round(expanded / 1048576)} MiB, more than the ${MAX_DOCX_UNCOMPRESSED_BYTES / 1048576} MiB a document may take; it is not read`,
+    );
+  }
   let cutBlocks = false;
   let html: string;
   try {

@@ -94,6 +94,25 @@ test('a damaged DOCX is refused as corrupt; a "DOCX" that is not a ZIP is refuse
   await assert.rejects(extractText(utf8('not a zip'), DOCX, LIMITS), /declared a DOCX but its content is not a ZIP/);
 });
 
+test('a DOCX that expands beyond the limit (a ZIP bomb) is refused before it is unzipped', async () => {
+  const bytes = await makeDocx('Brief', ['text']);
+  // Rewrite the uncompressed size each central-directory entry declares to 100 MiB.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let entries = 0;
+  for (let at = 0; at + 46 <= bytes.length; at++) {
+    if (view.getUint32(at, true) === 0x02014b50) {
+      view.setUint32(at + 24, 100 * 1024 * 1024, true);
+      entries++;
+    }
+  }
+  assert.ok(entries > 0);
+  await assert.rejects(extractText(bytes, DOCX, LIMITS), (error: unknown) => {
+    assert.ok(error instanceof FileExtractError);
+    assert.match(error.message, /expands to \d+ MiB, more than the 64 MiB/);
+    return true;
+  });
+});
+
 test('a ZIP that is not a Word document is a binary, with the reason', async () => {
   const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...utf8('data/readme.txt and more bytes')]);
   const result = await extractText(zip, { filename: 'data.zip', mimetype: 'application/zip' }, LIMITS);
