@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { extractText } from '../../runtime/files/extract.ts';
-import { createSimulator, simulatorTokens, type Simulator } from '../../runtime/simulator/index.ts';
+import { createSimulator, simulatorTokens, startSimulator, type Simulator } from '../../runtime/simulator/index.ts';
 import { makePdf } from '../helpers/sample-files.ts';
 
 interface FixtureExchange {
@@ -97,13 +97,22 @@ test('course contents point to the real page contexts, and forum post 26 lists t
   assert.deepEqual(attachment, { ...realPost.attachments[0], url: realPost.attachments[0].url.replace('<MOODLE>', BASE) });
 });
 
-test('the DS101 syllabus read through the simulator is a real 3-page PDF whose text can be extracted', async () => {
+test('the DS101 syllabus PDF and the PM101 syllabus page read through the simulator give their text', async () => {
   const sim = createSimulator();
   const response = await replayPluginfile(sim, recorded('pluginfile-forum-attachment'));
   const text = await extractText(new Uint8Array(await response.arrayBuffer()), { filename: 'DS101-syllabus.pdf', mimetype: response.headers.get('content-type')! }, { maxChars: 10_000, maxPages: 10 });
   assert.equal(text.kind, 'text');
   assert.equal((text as { pages?: number }).pages, 3);
   assert.match((text as { text: string }).text, /Weekly plan[\s\S]*Week 3: Exploratory analysis/);
+
+  const page = await replayPluginfile(sim, recorded('pluginfile-page-token-query'));
+  const pageText = await extractText(new Uint8Array(await page.arrayBuffer()), { filename: 'index.html', mimetype: page.headers.get('content-type')! }, { maxChars: 10_000, maxPages: 10 });
+  assert.deepEqual(pageText, {
+    kind: 'text',
+    format: 'html',
+    text: 'Project Management\n\nThis syllabus describes learning outcomes, weekly topics, assessment weights (coursework 60%, quiz 20%, participation 20%) and late submission policy.',
+    truncated: false,
+  });
 });
 
 test('upload.php answers like the real site: entries, shared item id, sub-folder, same name again, token errors, no file, GET', async () => {
@@ -221,4 +230,24 @@ test('file requests count as the files endpoint and take injected faults', async
   assert.equal(ok.status, 200);
   assert.equal(sim.stats.files, 2);
   assert.equal(sim.stats.rest, 0);
+});
+
+test('over HTTP: a 9 MiB upload (above the REST body limit, below post_max_size) is stored and read back', async () => {
+  const running = await startSimulator();
+  try {
+    const bytes = new Uint8Array(9 * 1024 * 1024).fill(65);
+    const form = new FormData();
+    form.append('token', tokenOf('student'));
+    form.append('file_1', new Blob([bytes]), 'data.txt');
+    const response = await fetch(`${running.url}/webservice/upload.php`, { method: 'POST', body: form });
+    assert.equal(response.status, 200);
+    const [entry] = JSON.parse(await response.text());
+    assert.equal(entry.filesize, bytes.length);
+    assert.equal(entry.filename, 'data.txt');
+    const page = await fetch(`${running.url}/webservice/pluginfile.php/51/mod_page/content/index.html`, { method: 'POST', body: new URLSearchParams({ token: tokenOf('student') }) });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-disposition'), 'attachment; filename="index.html"');
+  } finally {
+    await running.close();
+  }
 });
