@@ -230,13 +230,17 @@ function htmlAsText(html: string, maxChars: number): string {
 /**
  * Extracts the text of a file. Text formats (PDF, DOCX, HTML, plain text) give `kind: 'text'`; anything else gives
  * `kind: 'binary'` with the reason. Throws FileExtractError when a file is corrupt, encrypted, or its content
- * contradicts its declared type (a "PDF" that is not one).
+ * contradicts its declared type (a "PDF" that is not one); RangeError when a limit is not a positive integer.
  */
 export async function extractText(
   bytes: Uint8Array,
   file: { filename: string; mimetype: string },
   limits: ExtractLimits,
 ): Promise<Extracted> {
+  for (const name of ['maxChars', 'maxPages'] as const) {
+    const value = limits[name];
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`extractText: limits.${name} must be a positive integer, got ${String(value)}`);
+  }
   const declared = declaredFormat(file.filename, file.mimetype);
   const what = `"${file.filename}" (${file.mimetype || 'no content type'})`;
 

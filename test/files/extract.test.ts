@@ -159,3 +159,14 @@ test('images and unknown binaries come back as binary with a reason', async () =
   assert.equal(result.kind, 'binary');
   assert.match((result as { reason: string }).reason, /binary data/);
 });
+
+test('limits must be positive integers: a clear RangeError naming the limit', async () => {
+  const file = { filename: 'a.txt', mimetype: 'text/plain' };
+  await assert.rejects(extractText(utf8('x'), file, { maxChars: 0, maxPages: 1 }), /limits\.maxChars must be a positive integer, got 0/);
+  await assert.rejects(extractText(utf8('x'), file, { maxChars: 10, maxPages: Number.NaN }), /limits\.maxPages must be a positive integer, got NaN/);
+});
+
+test('an empty file declared as text is empty text; declared as a PDF it is refused', async () => {
+  assert.deepEqual(await extractText(new Uint8Array(0), { filename: 'empty.txt', mimetype: 'text/plain' }, LIMITS), { kind: 'text', format: 'text', text: '', truncated: false });
+  await assert.rejects(extractText(new Uint8Array(0), PDF, LIMITS), FileExtractError);
+});
