@@ -9,7 +9,8 @@ import { wantsHelp } from './args.ts';
 const USAGE = `Usage: moodle-mcp sim [--port 8081] [--host 127.0.0.1] [--debug] [--resolver-plugin]
   Runs the Moodle simulator (a test double with recorded Moodle 4.5.6 data, not Moodle) and prints its URL,
   the demo users' tokens and their password. --debug logs every request. --resolver-plugin simulates a site with
-  the local_moodlemcp plugin's course resolver (local_moodlemcp_resolve_courses) in the service.`;
+  the local_moodlemcp plugin's course resolver (local_moodlemcp_resolve_courses) in the service. Its answers carry the
+  URL each request reached (site info's siteurl, file URLs), not the recorded site's.`;
 
 export async function runSim(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
@@ -21,7 +22,9 @@ export async function runSim(argv: string[]): Promise<number> {
     console.error(`moodle-mcp sim: ${options}\n${USAGE}`);
     return 2;
   }
-  const running = await startSimulator(options);
+  // Answers carry the URL each request reached (site info's siteurl, file URLs), so a gateway pointed at this
+  // simulator reads the files it lists.
+  const running = await startSimulator({ ...options, siteUrl: 'request' });
   const { site } = loadSimulatorData();
   const roleOf = new Map(Object.entries(site.token_roles).map(([role, u]) => [u.username, role]));
   const demo = Object.keys(site.users).filter((u) => roleOf.has(u));

@@ -48,6 +48,12 @@ export interface SimulatorOptions {
   maxUploadBytes?: number;
   /** PHP post_max_size: a larger upload request loses its fields (`missingparam`). Default 64 MiB, as recorded. */
   postMaxBytes?: number;
+  /**
+   * The site URL (Moodle's wwwroot) the answers carry: site info's `siteurl`, file URLs, module URLs. Default the
+   * recorded one, `http://127.0.0.1:8080`. Clients that follow the URLs it answers (a gateway reads files only from
+   * its configured site) need the URL they reach it at: give it, or `'request'` for the origin of each request.
+   */
+  siteUrl?: string;
 }
 
 export interface Simulator {
@@ -78,6 +84,8 @@ const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const RECORDED_UPLOAD_BYTES = 67108864;
 const WS_PLUGINFILE = '/webservice/pluginfile.php';
 const RAW = Symbol('raw');
+/** The wwwroot of the recorded site, in every recorded answer and the seeded data. */
+const RECORDED_SITE_URL = 'http://127.0.0.1:8080';
 
 /** Creates an in-process simulator over the bundled Moodle 4.5.6 data. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
@@ -101,6 +109,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultQueue();
   const stats = { rest: 0, token: 0, files: 0, other: 0 };
+  const siteUrl = options.siteUrl === 'request' ? 'request' : (options.siteUrl ?? RECORDED_SITE_URL).replace(/\/+$/, '');
 
   async function respond(request: Request): Promise<Response | typeof DROP> {
     const url = new URL(request.url);
@@ -124,6 +133,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     // PHP's array_merge($_GET, $_POST): the body wins over the query string.
     const decoded = { ...decodeForm(url.searchParams), ...decodeForm(body) };
     const answer: SimResponse = endpoint === 'rest' ? handleRest(ctx, decoded) : handleTokenLogin(world, decoded);
+    const wwwroot = siteUrl === 'request' ? url.origin : siteUrl;
+    if (wwwroot !== RECORDED_SITE_URL) answer.body = answer.body.replaceAll(RECORDED_SITE_URL, wwwroot);
     return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType } });
   }
 

@@ -251,3 +251,21 @@ test('over HTTP: a 9 MiB upload (above the REST body limit, below post_max_size)
     await running.close();
   }
 });
+
+test('siteUrl: answers carry the given site URL, or with "request" the origin each request reached, so their file URLs can be followed', async () => {
+  const given = createSimulator({ siteUrl: 'https://moodle.example.edu/' });
+  assert.equal((await rest(given, 'student', 'core_webservice_get_site_info', [])).siteurl, 'https://moodle.example.edu');
+
+  const sim = createSimulator({ siteUrl: 'request' });
+  const origin = 'http://moodle-simulator.invalid';
+  const body = new URLSearchParams([['wstoken', tokenOf('student')], ['wsfunction', 'core_course_get_contents'], ['moodlewsrestformat', 'json'], ['courseid', '2']]);
+  const sections = (await (await sim.fetch(new Request(`${origin}/webservice/rest/server.php`, { method: 'POST', body }))).json()) as any[];
+  const fileurl = sections.flatMap((s) => s.modules).find((m: any) => m.modname === 'page').contents[0].fileurl as string;
+  assert.equal(fileurl, `${origin}/webservice/pluginfile.php/51/mod_page/content/index.html?forcedownload=1`);
+  const file = await sim.fetch(new Request(fileurl, { method: 'POST', body: new URLSearchParams({ token: tokenOf('student') }) }));
+  assert.equal(file.status, 200);
+  assert.match(await file.text(), /Project Management/);
+  // The default stays the recorded site URL (the replay tests compare recorded answers).
+  const recordedSite = createSimulator();
+  assert.equal((await rest(recordedSite, 'student', 'core_webservice_get_site_info', [])).siteurl, BASE);
+});
