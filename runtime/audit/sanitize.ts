@@ -5,7 +5,7 @@ export const AUDIT_FIELDS = [
   'timestamp', 'event', 'request_id', 'session_id', 'connection_id', 'client_id', 'client_name',
   'moodle_user_id', 'moodle_username', 'auth_method', 'client_ip', 'user_agent', 'mcp_method', 'tool',
   'moodle_function', 'access', 'arg_keys', 'course_ids', 'course_refs', 'decision', 'reasons', 'moodle_errorcode',
-  'status', 'duration_ms', 'response_bytes', 'policy_version', 'detail',
+  'status', 'duration_ms', 'response_bytes', 'file_name', 'file_size', 'file_type', 'context_id', 'policy_version', 'detail',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
 export const AUDIT_EVENTS: readonly AuditEvent[] = [
@@ -19,11 +19,11 @@ export const DECISIONS: readonly AuditDecision[] = ['allowed', 'denied', 'error'
 
 const STRING_FIELDS = [
   'request_id', 'session_id', 'connection_id', 'client_id', 'client_name', 'moodle_username', 'auth_method',
-  'client_ip', 'user_agent', 'mcp_method', 'tool', 'moodle_function', 'moodle_errorcode', 'policy_version', 'detail',
+  'client_ip', 'user_agent', 'mcp_method', 'tool', 'moodle_function', 'moodle_errorcode', 'file_name', 'file_type', 'policy_version', 'detail',
 ] as const;
-const NUMBER_FIELDS = ['moodle_user_id', 'status', 'duration_ms', 'response_bytes'] as const;
+const NUMBER_FIELDS = ['moodle_user_id', 'status', 'duration_ms', 'response_bytes', 'file_size', 'context_id'] as const;
 /** Free-text fields that could carry a pasted secret; token-looking substrings are masked there. */
-const FREE_TEXT = new Set(['client_name', 'user_agent', 'moodle_errorcode', 'detail']);
+const FREE_TEXT = new Set(['client_name', 'user_agent', 'moodle_errorcode', 'file_name', 'detail']);
 
 const MAX_STRING = 1024;
 const MAX_ITEMS = 256;

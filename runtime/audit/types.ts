@@ -55,6 +55,14 @@ export interface AuditRecord {
   response_bytes?: number;
   /** sha256 of the loaded policy WASM and its data, first 16 hex chars. */
   policy_version?: string;
+  /** File tools: the file's name (never its content or URL with a token). */
+  file_name?: string;
+  /** File tools: the file's size in bytes. */
+  file_size?: number;
+  /** File tools: the content type Moodle served. */
+  file_type?: string;
+  /** File tools: the context id of a file read (its course is in course_ids when the profile restricts courses). */
+  context_id?: number;
   /** Free-form, non-secret detail (e.g. sink name for drops, profile name). */
   detail?: string;
 }

@@ -11,6 +11,8 @@ export interface MoodleUser {
   isSiteAdmin: boolean;
   /** The person's Moodle language (site info `lang`, which Moodle falls back to the site's): refusals are sent in it. */
   lang?: string;
+  /** The most bytes one file of this person may have in an upload (site info `usermaxuploadfilesize`, when positive). */
+  maxUploadBytes?: number;
 }
 
 /**

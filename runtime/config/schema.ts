@@ -120,6 +120,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    files: z
+      .object({
+        enabled: z.boolean().default(true),
+        max_read_bytes: z.number().int().positive().default(20 * 1024 * 1024),
+        max_upload_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+        max_text_chars: z.number().int().positive().default(100_000),
+        max_pdf_pages: z.number().int().positive().default(50),
+        max_blob_bytes: z.number().int().positive().default(5 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
     site_level_functions: z.array(z.string()).default([]),
     profiles: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), profileSchema).default({}),
     connections: z.array(connectionSchema).default([]),

@@ -24,6 +24,10 @@ import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { createRateLimiter } from '../policy/rate-limit.ts';
 import { createSimulator } from '../simulator/index.ts';
+import { extractText } from '../files/extract.ts';
+import { createFileService } from '../files/service.ts';
+import { FILE_FUNCTIONS, FILE_TOOL_DEFINITIONS } from '../files/tools.ts';
+import { createMoodleFiles } from '../moodle/files.ts';
 import { simulatorRoles } from '../simulator/data.ts';
 import { createGatewayAudit, sessionRecord } from './audit.ts';
 import { GatewayAuthError } from './errors.ts';
@@ -103,13 +107,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const catalog = await loadCatalog();
   const metrics = config.metrics.enabled ? createGatewayMetrics({ knownFunction: (name) => catalog.get(name) !== undefined }) : undefined;
   const metricsAccess: MetricsAccess = { listen: config.metrics.listen, token: env[config.metrics.token_env] || undefined };
+  const moodleFetch = options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined);
   const rawMoodle = createMoodleClient({
     url: moodleUrl,
     timeoutMs: config.moodle.timeout_ms,
     maxResponseBytes: config.moodle.max_response_bytes,
     service: config.moodle.service,
-    fetch: options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined),
+    fetch: moodleFetch,
   });
+  const files = config.files.enabled
+    ? createFileService({
+        files: createMoodleFiles({ url: moodleUrl, timeoutMs: config.moodle.timeout_ms, fetch: moodleFetch }),
+        extract: extractText,
+        limits: {
+          maxReadBytes: config.files.max_read_bytes,
+          maxUploadBytes: config.files.max_upload_bytes,
+          maxTextChars: config.files.max_text_chars,
+          maxPdfPages: config.files.max_pdf_pages,
+          maxBlobBytes: config.files.max_blob_bytes,
+        },
+      })
+    : undefined;
   const moodleClient = metrics ? instrumentMoodle(rawMoodle, metrics) : rawMoodle;
   // Every site-info answer (sign-ins, connection checks) tells the pages the site's name, address and release.
   const site = new SiteDirectory(simulated ? undefined : { name: 'Moodle', url: config.moodle.url });
@@ -178,6 +196,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       meta: config.expose.meta,
       decide,
       policyVersion: () => policy.version,
+      gatewayTools: files && FILE_TOOL_DEFINITIONS.map((tool) => ({ tool, fn: FILE_FUNCTIONS.get(tool.name)! })),
     });
     const pipelineDeps = createPipelineDeps({
       catalog,
@@ -193,6 +212,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry,
       audit,
       log,
+      files,
       now: options.now,
     });
     const pipeline = { ...pipelineDeps, decide };
@@ -289,8 +309,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       preflight: auth?.oauth
         ? createStepUp({
             writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
-            getFunction: (name) => catalog.get(name),
-            isDirect: (tool) => registry.directTools.has(tool),
+            getFunction: (name) => registry.getFunction(name),
+            isDirect: (tool) => registry.directTools.has(tool) || registry.gatewayTools.has(tool),
             meta: registry.meta,
             errorResponse: (error) => auth!.oauth!.errorResponse(error),
           })

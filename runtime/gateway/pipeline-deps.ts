@@ -10,6 +10,8 @@ import type { PolicyEngine } from '../policy/engine.ts';
 import { filterResultByCourses, resultCourses } from '../policy/filter.ts';
 import type { RateLimiter } from '../policy/rate-limit.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
+import type { FileService } from '../files/service.ts';
+import { isFileFunction } from '../files/tools.ts';
 
 /** The call pipeline's dependencies, from the gateway's components. */
 export function createPipelineDeps(c: {
@@ -23,12 +25,16 @@ export function createPipelineDeps(c: {
   registry: ToolRegistry;
   audit: Audit;
   log: Logger;
+  /** The file tools' stages (absent when `files.enabled` is false). */
+  files?: FileService;
   /** Default: Date.now. */
   now?: () => number;
 }): PipelineDeps {
+  const files = c.files;
+  const isFile = (fn: CatalogFunction) => files !== undefined && isFileFunction(fn);
   return {
-    getFunction: (name) => c.catalog.get(name),
-    validate: c.validate,
+    getFunction: (name) => c.registry.getFunction(name),
+    validate: (fn, args) => (isFile(fn) ? files!.validate(fn, args) : c.validate(fn, args)),
     planCourses(fn, args, ctx, restricted) {
       // The resolver is used when the token's service enables it (seen in its site info when the caller was identified).
       const plan = c.courses.plan(fn, args, { resolver: ctx.connection.courseResolver === true });
@@ -49,7 +55,10 @@ export function createPipelineDeps(c: {
       for (let i = 0; i < count; i++) await c.rateLimiter.hit(ctx.connection.id, LOOKUPS, nowMs);
     },
     decide: (input) => c.policy.decide(input),
-    callMoodle: (ctx, fn, args) => c.moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
+    callMoodle: (ctx, fn, args) =>
+      isFile(fn) ? files!.call(ctx, fn, args) : c.moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
+    auditFacts: (fn, args) => (isFile(fn) ? files!.auditFacts(fn, args) : {}),
+    render: (fn, result) => (isFile(fn) ? files!.render(fn, result) : undefined),
     filterResult(result, fn, allowed) {
       const filtered = filterResultByCourses(result, fn.outputCourseRefs, allowed);
       if (filtered.blocked.length > 0) {

@@ -60,6 +60,16 @@ export interface PipelineDeps {
   filterResult(result: unknown, fn: CatalogFunction, allowedCourses: number[]): unknown;
   /** Whether the output schema of `fn` was wrapped as `{ result }` for MCP. */
   isWrapped(fn: CatalogFunction): boolean;
+  /**
+   * What the audit trail records about a validated call beyond its argument keys (a file tool's file name and context
+   * id; never a value of a Moodle function's arguments). Default: nothing.
+   */
+  auditFacts?(fn: CatalogFunction, args: Record<string, unknown>): Partial<AuditRecord>;
+  /**
+   * Renders an answer whose tool result is not its JSON (the file tools: text, image or blob content), with the audit
+   * fields it adds; undefined for the others. Default: every answer is rendered as JSON.
+   */
+  render?(fn: CatalogFunction, result: unknown): { result: CallToolResult; fields: Partial<AuditRecord> } | undefined;
   audit(record: AuditRecord): void;
   auditHealthy(): boolean;
   policyVersion(): string;
@@ -112,9 +122,10 @@ export function argumentKeys(args: unknown, prefix = ''): string[] {
 }
 
 /**
- * The one call pipeline for direct and meta tools, audited whatever happens:
+ * The one call pipeline for direct, meta and file tools, audited whatever happens:
  * validate → rate usage → decide on every rule that needs no course facts → course lookups → decide with the course
- * facts → Moodle call → decide on the answer's course (reads checked on their answer) → filter → result.
+ * facts → Moodle call (a file tool: Moodle's file endpoints) → decide on the answer's course (reads checked on their
+ * answer) → filter → result.
  */
 export async function callFunction(
   deps: PipelineDeps,
@@ -143,6 +154,7 @@ export async function callFunction(
     // The validated value (coerced where Moodle would accept it, defaults filled in) is what the policy decides on
     // and exactly what Moodle gets.
     const args = validation.value;
+    Object.assign(record, deps.auditFacts?.(fn, args));
 
     const restriction = deps.courseRestriction(ctx.connection.profile);
     const plan = deps.planCourses(fn, args, ctx, restriction !== null);
@@ -188,6 +200,8 @@ export async function callFunction(
       if (!check.allow) throw new ToolError('denied', `The gateway's policy withheld the answer of ${fn.name}.`, 403, { reasons: check.reasons });
     }
     if (restriction !== null) result = deps.filterResult(result, fn, restriction);
+    const special = deps.render?.(fn, result);
+    if (special) return finish(special.result, { decision: 'allowed', status: 200, ...special.fields });
     // A direct tool (named after its function) has an output schema; moodle_call_function has none: text only.
     const rendered = successResult(result, deps.isWrapped(fn), tool === fn.name);
     const text = rendered.content[0];

@@ -61,7 +61,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       throw new McpError(ErrorCode.InvalidParams, call.problem);
     }
     const { name, args } = call;
-    if (registry.directTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
+    if (registry.directTools.has(name) || registry.gatewayTools.has(name)) return callFunction(pipeline, ctx, name, args, name);
     const { finish, fail: metaError } = toolCallAudit(pipeline, ctx, name, pipeline.now());
     const metaOk = (value: Record<string, unknown>) => finish(successResult(value, false), { decision: 'allowed', status: 200 });
     try {

@@ -17,6 +17,8 @@ export interface ToolRegistryOptions {
   meta: boolean;
   decide(input: PolicyInput): Decision;
   policyVersion(): string;
+  /** Gateway tools beside the meta-tools (the file tools, when `files.enabled`), each with the function the policy sees. */
+  gatewayTools?: { tool: Tool; fn: CatalogFunction }[];
 }
 
 /**
@@ -25,11 +27,14 @@ export interface ToolRegistryOptions {
  */
 export class ToolRegistry {
   readonly directTools = new Map<string, Tool>();
+  /** Gateway tools (the file tools) by name: called through the pipeline like direct tools. */
+  readonly gatewayTools = new Map<string, { tool: Tool; fn: CatalogFunction }>();
   private readonly wrapped = new Set<string>();
   private readonly visible = new LRUCache<string, Set<string>>({ max: 500 });
   private index: FunctionSearchIndex | undefined;
 
   constructor(private readonly options: ToolRegistryOptions) {
+    for (const entry of options.gatewayTools ?? []) this.gatewayTools.set(entry.tool.name, entry);
     const isDirect = compilePatterns(options.direct);
     for (const fn of options.catalog.functions) {
       const { input, output } = options.catalog.schemas(fn.name);
@@ -52,7 +57,14 @@ export class ToolRegistry {
     return this.options.meta;
   }
 
+  /** A catalog function, or the function of a gateway tool. */
+  getFunction(name: string): CatalogFunction | undefined {
+    return this.options.catalog.get(name) ?? this.gatewayTools.get(name)?.fn;
+  }
+
   schemasOf(name: string) {
+    const gateway = this.gatewayTools.get(name);
+    if (gateway) return { input: gateway.tool.inputSchema as Record<string, unknown>, output: (gateway.tool.outputSchema ?? {}) as Record<string, unknown> };
     return this.options.catalog.schemas(name);
   }
 
@@ -66,9 +78,8 @@ export class ToolRegistry {
     const key = [c.profile, c.scopes.join(','), c.moodleUser?.isSiteAdmin ? 1 : 0, ctx.clientIp, c.authMethod, this.options.policyVersion()].join('|');
     let names = this.visible.get(key);
     if (!names) {
-      names = new Set(
-        this.options.catalog.functions.filter((fn) => this.options.decide(policyInput('tools/list', ctx, fn)).allow).map((fn) => fn.name),
-      );
+      const functions = [...this.options.catalog.functions, ...[...this.gatewayTools.values()].map((entry) => entry.fn)];
+      names = new Set(functions.filter((fn) => this.options.decide(policyInput('tools/list', ctx, fn)).allow).map((fn) => fn.name));
       this.visible.set(key, names);
     }
     return names;
@@ -78,7 +89,8 @@ export class ToolRegistry {
   listTools(ctx: CallContext): Tool[] {
     const names = this.visibleFunctions(ctx);
     const direct = [...this.directTools.values()].filter((tool) => names.has(tool.name));
-    return [...(this.options.meta ? META_TOOLS : []), ...direct];
+    const gateway = [...this.gatewayTools.values()].filter((entry) => names.has(entry.tool.name)).map((entry) => entry.tool);
+    return [...(this.options.meta ? META_TOOLS : []), ...gateway, ...direct];
   }
 
   /** The search index over the catalog: built once per catalog load, on the first search. */
