@@ -24,9 +24,10 @@ test('initialize and tools/list: meta-tools plus the configured direct tools, wi
   assert.equal(client.getServerVersion()?.name, 'moodle-mcp');
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  assert.deepEqual(names.slice(0, 3), ['moodle_search_functions', 'moodle_describe_function', 'moodle_call_function']);
+  // Read-only mode: moodle_read_file is listed after the meta-tools, moodle_upload_file (a write) is not.
+  assert.deepEqual(names.slice(0, 4), ['moodle_search_functions', 'moodle_describe_function', 'moodle_call_function', 'moodle_read_file']);
   assert.ok(names.includes('core_course_get_contents'));
-  assert.equal(names.length, 3 + gw.gateway.config.expose.direct.length);
+  assert.equal(names.length, 4 + gw.gateway.config.expose.direct.length);
   const contents = tools.find((t) => t.name === 'core_course_get_contents')!;
   assert.equal(contents.annotations?.readOnlyHint, true);
   assert.equal(contents.outputSchema?.type, 'object');
@@ -219,7 +220,9 @@ test('with expose.meta off the meta-tools are not listed and calling one is an u
   try {
     const client = await connectClient(s.url, 'demo-student');
     const { tools } = await client.listTools();
-    assert.equal(tools.length, noMeta.gateway.config.expose.direct.length);
+    // The file tools are no meta-tools: moodle_read_file stays (files.enabled), beside the direct tools.
+    assert.deepEqual(tools.map((t) => t.name).filter((n) => n.startsWith('moodle_')), ['moodle_read_file']);
+    assert.equal(tools.length, 1 + noMeta.gateway.config.expose.direct.length);
     // An unknown tool is a JSON-RPC error -32602 (MCP 2025-11-25): the SDK client throws it.
     const unknownError = (name: string, args: Record<string, unknown>) =>
       client.callTool({ name, arguments: args }).then(

@@ -12,6 +12,7 @@ async function connect(pipeline: PipelineDeps, search: ToolRegistry['search'] = 
   const registry = {
     meta: true,
     directTools: new Map(),
+    gatewayTools: new Map(),
     listTools: () => [],
     search,
     visibleFunctions: () => new Set<string>(),
