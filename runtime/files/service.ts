@@ -68,6 +68,8 @@ const IMAGE_TYPES: Record<string, number[]> = {
   'image/webp': [0x52, 0x49, 0x46, 0x46],
 };
 
+const FORMAT_NAMES = { pdf: 'PDF', docx: 'DOCX', html: 'HTML', text: 'plain text' } as const;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The file tools' stages, for the files of one Moodle site. */
@@ -177,7 +179,7 @@ function renderRead(a: ReadAnswer): CallToolResult {
       const { extracted } = a.body;
       const pages = extracted.pages === undefined ? '' : `, ${extracted.pages} page${extracted.pages === 1 ? '' : 's'} read`;
       const cut = extracted.truncated ? '; the text was cut at the gateway\'s page or length limit (files.max_pdf_pages, files.max_text_chars)' : '';
-      return { content: [{ type: 'text', text: `${head}: text extracted from ${extracted.format.toUpperCase()}${pages}${cut}.\n\n${extracted.text}` }] };
+      return { content: [{ type: 'text', text: `${head}: text extracted from ${FORMAT_NAMES[extracted.format]}${pages}${cut}.\n\n${extracted.text}` }] };
     }
     case 'image':
       return { content: [{ type: 'text', text: `${head}: an image.` }, { type: 'image', data: a.body.base64, mimeType: a.mimetype }] };

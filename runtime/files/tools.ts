@@ -58,7 +58,7 @@ const readDescription =
 
 const uploadDescription =
   "Uploads one file into your Moodle draft area and answers its draft itemid. The itemid is what Moodle's functions take to attach files: " +
-  'mod_assign_save_submission (plugindata.files_filemanager = itemid, then the submission holds the file), core_user_add_user_private_files (draftid), ' +
+  'mod_assign_save_submission (plugindata.files_filemanager = itemid, then the submission holds the file; with online text also enabled send plugindata.onlinetext_editor too), core_user_add_user_private_files (draftid), ' +
   'mod_forum_add_discussion and mod_forum_add_discussion_post (options: name attachmentsid, value itemid), mod_workshop_add_submission (attachmentsid). ' +
   'Pass itemid to add more files to the same draft area. Content as content_base64 (binary) or content_text (text). (writes to Moodle)';
 
@@ -76,7 +76,7 @@ const uploadOutput = {
 
 /** Where a draft item id goes, for the upload answer. */
 export const DRAFT_USES = [
-  'mod_assign_save_submission: plugindata.files_filemanager',
+  'mod_assign_save_submission: plugindata.files_filemanager (when the assignment also takes online text, send plugindata.onlinetext_editor too)',
   'core_user_add_user_private_files: draftid',
   'mod_forum_add_discussion / mod_forum_add_discussion_post: options [{ name: attachmentsid, value: itemid }]',
   'mod_workshop_add_submission: attachmentsid',
