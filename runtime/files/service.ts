@@ -177,7 +177,7 @@ function renderRead(a: ReadAnswer): CallToolResult {
   switch (a.body.kind) {
     case 'text': {
       const { extracted } = a.body;
-      const pages = extracted.pages === undefined ? '' : `, ${extracted.pages} page${extracted.pages === 1 ? '' : 's'} read`;
+      const pages = extracted.pages === undefined ? '' : `, ${extracted.pages} page${extracted.pages === 1 ? '' : 's'}`;
       const cut = extracted.truncated ? '; the text was cut at the gateway\'s page or length limit (files.max_pdf_pages, files.max_text_chars)' : '';
       return { content: [{ type: 'text', text: `${head}: text extracted from ${FORMAT_NAMES[extracted.format]}${pages}${cut}.\n\n${extracted.text}` }] };
     }
