@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadCatalog, GENERATED_DIR } from '../catalog/index.ts';
+import { FILE_FUNCTIONS } from '../files/tools.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { defaultConfigPath, loadConfig, parseConfig, policyDataFromConfig } from '../config/index.ts';
 import { createMoodleClient } from '../moodle/index.ts';
@@ -150,7 +151,7 @@ async function explain(argv: string[], cwd: string, out: (s: string) => void): P
         calls: count('calls', v.calls as string | undefined), functionCalls: count('function-calls', v['function-calls'] as string | undefined),
         resolver: Boolean(v.resolver),
       },
-      { data, getFunction: (name) => catalog.get(name), decide: (input) => engine.decide(input), windowSeconds: config.rate_limit.window_seconds, moodle },
+      { data, getFunction: (name) => catalog.get(name) ?? FILE_FUNCTIONS.get(name), decide: (input) => engine.decide(input), windowSeconds: config.rate_limit.window_seconds, moodle },
     );
   } catch (e) {
     if (e instanceof ExplainInputError) throw new UsageError(`--${e.field}: ${e.message}`);

@@ -288,7 +288,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             loadedAt: () => policyLoadedAt,
             data: () => policyData,
           },
-          getFunction: (name) => catalog.get(name),
+          getFunction: (name) => registry.getFunction(name),
           profileDescriptions: () => Object.fromEntries(Object.entries(currentConfig.profiles).map(([name, p]) => [name, p.description])),
           rateLimit: {
             backend: config.rate_limit.backend,
