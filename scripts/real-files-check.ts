@@ -1,6 +1,6 @@
 // Checks the file tools against a REAL Moodle (not run by the test suite; it needs a site and tokens):
-//   MOODLE_URL=http://127.0.0.1:8080 STUDENT_TOKEN=... TEACHER_TOKEN=... node --import tsx scripts/real-files-check.ts
-// (tokens of emma.johansson and dlindqvist on the seeded site of ../shared/moodle/real/, /opt/moodle-out/tokens.json).
+//   MOODLE_URL=http://127.0.0.1:8080 STUDENT_TOKEN=... TEACHER_TOKEN=... [TEACHER2_TOKEN=...] node --import tsx scripts/real-files-check.ts
+// (tokens of emma.johansson, dlindqvist and praman on the seeded site of ../shared/moodle/real/, /opt/moodle-out/tokens.json).
 // It starts a gateway in-process (mode read-write; the teacher's profile restricted to course 2), connects the MCP SDK
 // client over a loopback socket and, as the teacher and the student: reads the PM101 syllabus page file, reads the
 // Project charter brief (its intro and any intro attachments), checks that a BUS120 (course 3) file is refused under
@@ -25,7 +25,7 @@ if (!url || !process.env.STUDENT_TOKEN || !process.env.TEACHER_TOKEN) {
 }
 const root = new URL('../', import.meta.url).pathname;
 // A throw-away key for the store of this run (nothing is kept).
-const env = { ...process.env, STUDENT_KEY: 'real-student-key', TEACHER_KEY: 'real-teacher-key', MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+const env = { ...process.env, STUDENT_KEY: 'real-student-key', TEACHER_KEY: 'real-teacher-key', TEACHER2_KEY: 'real-teacher2-key', MOODLE_MCP_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
 const config = parseConfig(
   JSON.stringify({
     moodle: { url },
@@ -42,6 +42,7 @@ const config = parseConfig(
     connections: [
       { id: 'student', key_env: 'STUDENT_KEY', moodle_token_env: 'STUDENT_TOKEN', profile: 'student' },
       { id: 'teacher', key_env: 'TEACHER_KEY', moodle_token_env: 'TEACHER_TOKEN', profile: 'pm101' },
+      ...(process.env.TEACHER2_TOKEN ? [{ id: 'teacher2', key_env: 'TEACHER2_KEY', moodle_token_env: 'TEACHER2_TOKEN', profile: 'student' }] : []),
     ],
   }),
   'real-files-check',
@@ -107,6 +108,19 @@ try {
   const mine = files.find((f: { filename: string }) => f.filename === 'project-charter-emma.txt');
   if (mine) show('student reads the submitted file back by its fileurl', await call(student, 'moodle_read_file', { url: mine.fileurl }));
   if (mine) show('teacher (course 2) reads the submitted file', await call(teacher, 'moodle_read_file', { url: mine.fileurl }));
+
+  if (process.env.TEACHER2_TOKEN) {
+    // A real PDF: the DS101 syllabus that files-sim's recording attached to the DS101 welcome post (discussion 10).
+    const teacher2 = await connect('real-teacher2-key');
+    const posts = (await fn(teacher2, 'mod_forum_get_discussion_posts', { discussionid: 10 })) as { content: { text: string }[] };
+    const attachments = (JSON.parse(posts.content[0].text).posts as { attachments?: { filename: string; url: string }[] }[]).flatMap((p) => p.attachments ?? []);
+    for (const file of attachments) {
+      console.log(`\nforum attachment url as Moodle gives it: ${file.url.replace(/token=[^&]+/, 'token=<redacted>')}`);
+      show(`teacher2 reads the forum attachment ${file.filename}`, await call(teacher2, 'moodle_read_file', { url: file.url }));
+    }
+    show('teacher (profile restricted to course 2) reads it: refused before any fetch', await call(teacher, 'moodle_read_file', attachments[0] ? { url: attachments[0].url } : { contextid: 59, component: 'mod_forum', filearea: 'attachment', itemid: 26, filename: 'DS101-syllabus.pdf' }));
+    await teacher2.close();
+  }
 } finally {
   await teacher.close();
   await student.close();

@@ -202,6 +202,11 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
           if (error) throw error;
           const first = Array.isArray(body) ? (body[0] as Record<string, unknown> | undefined) : undefined;
           if (!first) throw new MoodleError('nofile', 'Moodle stored no file (webservice/upload.php answered an empty list).');
+          // A file Moodle refused is answered in the list: `{filename, errortype, error}` (filenameexist, fileoversized...).
+          if (typeof first.errortype === 'string') {
+            const why = typeof first.error === 'string' && first.error !== '[[maxbytes]]' ? first.error : `${first.errortype}: the file is larger than this site accepts`;
+            throw new MoodleError(first.errortype, why);
+          }
           const itemid = Number(first.itemid);
           if (!Number.isInteger(itemid) || itemid <= 0) throw new MoodleError('bad_json', 'webservice/upload.php answered without a draft item id.');
           const uploaded: UploadedFile = {

@@ -154,6 +154,9 @@ test("upload: Moodle's errors, an empty answer (no file stored) and an answer wi
   await rejects(upload(() => moodleError('invalidtoken', 'Invalid token - token not found')), 'invalidtoken');
   await rejects(upload(() => Response.json([])), 'nofile', /stored no file/);
   await rejects(upload(() => Response.json([{ filename: 'a.txt' }])), 'bad_json', /without a draft item id/);
+  // Per-file refusals as the real Moodle 4.5.6 answers them (test/fixtures/moodle/files-4.5.6.json).
+  await rejects(upload(() => Response.json([{ filename: 'a.txt', filepath: '/tmp/phpiUo87t', size: 1, errortype: 'filenameexist', error: 'File name already exists: a.txt' }])), 'filenameexist', /^File name already exists: a\.txt$/);
+  await rejects(upload(() => Response.json([{ filename: 'big.pdf', errortype: 'fileoversized', error: '[[maxbytes]]' }])), 'fileoversized', /larger than this site accepts/);
   await rejects(upload(() => new Response('<html>', { status: 200 })), 'bad_json', /not JSON/);
   await rejects(upload(() => new Response(null, { status: 303, headers: { location: '/login' } })), 'http_status', /redirect, refused/);
 });
