@@ -78,6 +78,20 @@ test('a person signs in, consents to read, and calls Moodle as themselves; a wri
   const challenge = response.headers.get('www-authenticate') ?? '';
   assert.match(challenge, /error="insufficient_scope"/);
   assert.match(challenge, /scope="api\.read api\.write"/);
+  // The same for the upload tool (a write too).
+  const upload = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${state.tokens!.access_token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': (client.transport as StreamableHTTPClientTransport).sessionId!,
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'moodle_upload_file', arguments: { filename: 'a.txt', content_text: 'x' } } }),
+  });
+  assert.equal(upload.status, 403);
+  assert.match(upload.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
   await client.close();
 
   const records = await gw.audited();
