@@ -105,7 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const simulated = !config.moodle.url;
   const moodleUrl = config.moodle.url || 'http://moodle-simulator.invalid';
   const catalog = await loadCatalog();
-  const metrics = config.metrics.enabled ? createGatewayMetrics({ knownFunction: (name) => catalog.get(name) !== undefined }) : undefined;
+  const metrics = config.metrics.enabled ? createGatewayMetrics({ knownFunction: (name) => catalog.get(name) !== undefined || FILE_FUNCTIONS.has(name) }) : undefined;
   const metricsAccess: MetricsAccess = { listen: config.metrics.listen, token: env[config.metrics.token_env] || undefined };
   const moodleFetch = options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined);
   const rawMoodle = createMoodleClient({

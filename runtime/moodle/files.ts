@@ -153,26 +153,14 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
         async (response) => {
           const mimetype = (response.headers.get('content-type') ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
           const disposition = response.headers.get('content-disposition');
+          const bytes = await readBytesCapped(response, maxBytes);
           // Moodle's refusals (bad token, no access, missing file) are JSON `{error, errorcode}` without a
           // Content-Disposition, with HTTP 200 or 404; a served file always has one.
           if (!disposition && (mimetype === 'application/json' || response.status !== 200)) {
-            const text = await readCapped(response, 64 * 1024);
-            let body: unknown;
-            try {
-              body = JSON.parse(text ?? '');
-            } catch {
-              body = undefined;
-            }
-            const error = tokenErrorFromBody(body);
+            const error = bytes && tokenErrorFromBody(parseJson(bytes));
             if (error) throw error;
-            if (response.status !== 200) throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} instead of the file.`, { status: response.status });
-            return { bytes: new TextEncoder().encode(text ?? ''), mimetype, filename: file.filename };
           }
-          if (response.status !== 200) {
-            await response.body?.cancel().catch(() => {});
-            throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} instead of the file.`, { status: response.status });
-          }
-          const bytes = await readBytesCapped(response, maxBytes);
+          if (response.status !== 200) throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} instead of the file.`, { status: response.status });
           if (!bytes) throw new MoodleError('file_too_large', `The file is larger than ${maxBytes} bytes (files.max_read_bytes): not read.`);
           return { bytes, mimetype, filename: dispositionName(disposition) ?? file.filename };
         },
@@ -221,6 +209,14 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
       );
     },
   };
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function invalidUrl(why: string): MoodleError {
