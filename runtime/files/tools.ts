@@ -32,7 +32,7 @@ export const readFileArgs = z
       .optional(),
     contextid: z.number().int().positive().describe('Context id of the file (the number after pluginfile.php/)').optional(),
     component: component.describe('Component owning the file area, e.g. mod_resource').optional(),
-    filearea: z.string().regex(/^[a-z0-9_]+$/i, 'letters, digits and underscores').describe('File area, e.g. content, intro, introattachment, submission_files').optional(),
+    filearea: z.string().regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and underscores').describe('File area, e.g. content, intro, introattachment, submission_files').optional(),
     itemid: z.number().int().nonnegative().describe('Item id of the area; leave out for areas without one (mod_page content, intro)').optional(),
     filepath: filepath.describe('Folder of the file, default /').optional(),
     filename: filename.describe('File name, e.g. syllabus.pdf').optional(),

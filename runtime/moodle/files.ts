@@ -57,7 +57,7 @@ export interface MoodleFiles {
 }
 
 const COMPONENT = /^[a-z][a-z0-9_]*$/;
-const FILEAREA = /^[a-z0-9_]+$/i;
+const FILEAREA = /^[a-z0-9_]+$/;
 
 /** The file client of one Moodle site. */
 export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
@@ -227,7 +227,7 @@ function checkRef(file: FileRef): void {
   const bad = (why: string) => new MoodleError('invalid_file_url', `The file reference is refused: ${why}.`);
   if (!Number.isInteger(file.contextid) || file.contextid <= 0) throw bad('contextid must be a positive integer');
   if (!COMPONENT.test(file.component)) throw bad('component must be a Moodle component name such as mod_resource');
-  if (!FILEAREA.test(file.filearea)) throw bad('filearea must be letters, digits and underscores');
+  if (!FILEAREA.test(file.filearea)) throw bad('filearea must be lower-case letters, digits and underscores');
   if (file.itemid !== undefined && (!Number.isInteger(file.itemid) || file.itemid < 0)) throw bad('itemid must be a non-negative integer');
   if (!file.filepath.startsWith('/') || !file.filepath.endsWith('/') || file.filepath.split('/').some((s) => s === '.' || s === '..')) {
     throw bad('filepath must start and end with / and contain no . or .. folder');
