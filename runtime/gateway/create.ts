@@ -87,6 +87,9 @@ export interface Gateway {
 
 const HOT_SECTIONS = new Set(['mode', 'profiles', 'site_level_functions']);
 
+/** The simulator's wwwroot: the recorded site's, in every answer it gives (site info, file URLs). */
+const SIMULATOR_SITE_URL = 'http://127.0.0.1:8080';
+
 // The URL clients use: `server.public_url`, or `http://host:port`.
 function publicUrlOf(config: GatewayConfig): string {
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -107,7 +110,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const catalog = await loadCatalog();
   const metrics = config.metrics.enabled ? createGatewayMetrics({ knownFunction: (name) => catalog.get(name) !== undefined || FILE_FUNCTIONS.has(name) }) : undefined;
   const metricsAccess: MetricsAccess = { listen: config.metrics.listen, token: env[config.metrics.token_env] || undefined };
-  const moodleFetch = options.moodleFetch ?? (simulated ? createSimulator().fetch : undefined);
+  const moodleFetch = options.moodleFetch ?? (simulated ? createSimulator({ siteUrl: SIMULATOR_SITE_URL }).fetch : undefined);
   const rawMoodle = createMoodleClient({
     url: moodleUrl,
     timeoutMs: config.moodle.timeout_ms,
@@ -117,7 +120,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const files = config.files.enabled
     ? createFileService({
-        files: createMoodleFiles({ url: moodleUrl, timeoutMs: config.moodle.timeout_ms, fetch: moodleFetch }),
+        // The simulator's answers carry its own wwwroot (file URLs included): with the simulator, files come from there.
+        files: createMoodleFiles({ url: simulated ? SIMULATOR_SITE_URL : moodleUrl, timeoutMs: config.moodle.timeout_ms, fetch: moodleFetch }),
         extract: extractText,
         limits: {
           maxReadBytes: config.files.max_read_bytes,

@@ -12,7 +12,8 @@ import { connectClient, text } from '../helpers/mcp-client.ts';
 const STUDENT = simulatorTokens['emma.johansson']!;
 const TEACHER = simulatorTokens['dlindqvist']!;
 const env = { STUDENT_KEY: 'k-student', TA_KEY: 'k-ta', STUDENT_TOKEN: STUDENT, TEACHER_TOKEN: TEACHER };
-const SITE = 'http://moodle-simulator.invalid';
+/** The simulator's wwwroot: the site the gateway reads files from when it runs against the simulator. */
+const SITE = 'http://127.0.0.1:8080';
 const loopback = ['127.0.0.0/8', '::1/128'];
 
 async function start(mode: 'read-only' | 'read-write') {
