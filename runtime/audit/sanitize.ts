@@ -11,6 +11,7 @@ export const AUDIT_FIELDS = [
 export const AUDIT_EVENTS: readonly AuditEvent[] = [
   'tools/call', 'tools/list', 'session.start', 'session.end', 'auth.signin.ok', 'auth.signin.failed',
   'auth.token.rejected', 'auth.client_metadata.refused', 'auth.token.issued', 'auth.token.refreshed', 'auth.token.revoked', 'auth.key.created', 'auth.key.revoked',
+  'auth.moodle_token.revoked',
   'policy.loaded', 'policy.rejected', 'rate_limit.hit', 'privacy.export', 'privacy.erase',
 ];
 const EVENT_NAME = /^[a-z][a-z0-9_./-]{0,63}$/;

@@ -16,6 +16,7 @@ export type AuditEvent =
   | 'auth.token.revoked'
   | 'auth.key.created'
   | 'auth.key.revoked'
+  | 'auth.moodle_token.revoked'
   | 'policy.loaded'
   | 'policy.rejected'
   | 'rate_limit.hit'

@@ -170,6 +170,13 @@ export const configSchema = z
         access_token_ttl_seconds: z.number().int().positive().default(3600),
         refresh_token_ttl_seconds: z.number().int().positive().default(30 * 24 * 3600),
         allow_site_admin: z.boolean().default(false),
+        // Sign-in through the local_moodlemcp plugin's connect flow: auto = offered when connectinfo.php says it is enabled.
+        moodle_signin: z.enum(['auto', 'on', 'off']).default('auto'),
+        // The password form and the token paste of the sign-in page; false hides and refuses them.
+        password_signin: z.boolean().default(true),
+        // The secret shared with the plugin (its connectsecret), read from this environment variable or file.
+        moodle_connect_secret_env: envName.default('MOODLE_MCP_CONNECT_SECRET'),
+        moodle_connect_secret_file: z.string().optional(),
         client_metadata: z
           .object({
             allow_private_addresses: z.boolean().default(false),

@@ -28,7 +28,7 @@ describe('FileStore specifics', () => {
     await b.revokeConnection('c1');
     assert.ok((await a.getConnection('c1'))?.revokedAt);
     assert.equal(statSync(a.path).mode & 0o777, 0o600);
-    assert.equal(JSON.parse(readFileSync(a.path, 'utf8')).schemaVersion, 1);
+    assert.equal(JSON.parse(readFileSync(a.path, 'utf8')).schemaVersion, 2);
   });
 
   it('serialises concurrent writers without losing updates', async () => {

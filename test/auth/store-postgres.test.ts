@@ -26,7 +26,7 @@ describe('PostgresStore specifics', () => {
     const stores = [new PostgresStore(url), new PostgresStore(url), new PostgresStore(url)];
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await stores[0].pool.query('SELECT version FROM auth_schema_migrations');
-    assert.deepEqual(rows, [{ version: 1 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
     await Promise.all(stores.map((s) => s.close()));
   });
 });

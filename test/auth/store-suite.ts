@@ -45,9 +45,12 @@ export function storeSuite(name: string, open: () => Promise<AuthStore>) {
       assert.equal((await s.findConnectionByKeyHash('a'.repeat(64)))?.id, 'c1');
       assert.equal(await s.findConnectionByKeyHash('b'.repeat(64)), null);
       assert.equal((await s.findConnectionByGrantId('g2'))?.client?.name, 'Claude');
-      assert.deepEqual((await s.listConnections()).map((c) => c.id), ['c1', 'c2']);
-      assert.deepEqual((await s.listConnections({ kind: 'oauth' })).map((c) => c.id), ['c2']);
-      assert.deepEqual((await s.listConnections({ moodleUserId: 5 })).map((c) => c.id), ['c1']);
+      await s.createConnection(conn({ id: 'c3', kind: 'oauth', keyHash: undefined, keyPrefix: undefined, grantId: 'g3', moodleTokenSource: 'plugin', createdAt: '2026-01-03T00:00:00.000Z' }));
+      assert.equal((await s.getConnection('c3'))?.moodleTokenSource, 'plugin', 'the token source is kept');
+      assert.equal((await s.getConnection('c1'))?.moodleTokenSource, undefined);
+      assert.deepEqual((await s.listConnections()).map((c) => c.id), ['c1', 'c2', 'c3']);
+      assert.deepEqual((await s.listConnections({ kind: 'oauth' })).map((c) => c.id), ['c2', 'c3']);
+      assert.deepEqual((await s.listConnections({ moodleUserId: 5 })).map((c) => c.id), ['c1', 'c3']);
       assert.equal(await s.getConnection('nope'), null);
     }));
 

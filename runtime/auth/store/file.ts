@@ -26,6 +26,8 @@ const MIGRATIONS: ((doc: Document) => void)[] = [
     doc.connections ??= {};
     doc.oidc ??= {};
   },
+  // 2: connections may carry moodleTokenSource (optional; older records have none).
+  () => undefined,
 ];
 
 const STALE_LOCK_MS = 10_000;

@@ -26,6 +26,7 @@ interface ConnectionRow {
   key_hash: string | null;
   key_prefix: string | null;
   moodle_token_enc: string | null;
+  moodle_token_source: ConnectionRecord['moodleTokenSource'] | null;
   moodle_user: MoodleUser | null;
   client: ConnectionRecord['client'] | null;
   grant_id: string | null;
@@ -47,6 +48,7 @@ function toRecord(r: ConnectionRow): ConnectionRecord {
   if (r.name !== null) c.name = r.name;
   if (r.key_hash !== null) c.keyHash = r.key_hash;
   if (r.key_prefix !== null) c.keyPrefix = r.key_prefix;
+  if (r.moodle_token_source) c.moodleTokenSource = r.moodle_token_source;
   if (r.moodle_user !== null) c.moodleUser = r.moodle_user;
   if (r.client !== null) c.client = r.client;
   if (r.grant_id !== null) c.grantId = r.grant_id;
@@ -127,12 +129,13 @@ export class PostgresStore implements AuthStore {
   async createConnection(c: ConnectionRecord): Promise<void> {
     await this.q(
       `INSERT INTO connections (id, kind, name, profile, scopes, key_hash, key_prefix, moodle_token_enc, moodle_user_id, moodle_username,
-        moodle_user, client, grant_id, created_at, last_used_at, expires_at, revoked_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+        moodle_user, client, grant_id, created_at, last_used_at, expires_at, revoked_at, moodle_token_source)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
       [
         c.id, c.kind, c.name ?? null, c.profile, c.scopes, c.keyHash ?? null, c.keyPrefix ?? null, c.moodleTokenEnc,
         c.moodleUser?.id ?? null, c.moodleUser?.username ?? null, c.moodleUser ? JSON.stringify(c.moodleUser) : null,
         c.client ? JSON.stringify(c.client) : null, c.grantId ?? null, c.createdAt, c.lastUsedAt ?? null, c.expiresAt ?? null, c.revokedAt ?? null,
+        c.moodleTokenSource ?? null,
       ],
     );
   }

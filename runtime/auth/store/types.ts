@@ -14,6 +14,12 @@ export interface ConnectionRecord {
   keyPrefix?: string;
   /** AES-256-GCM sealed Moodle token (see crypto.ts), bound to `id`; null once revoked. */
   moodleTokenEnc: string | null;
+  /**
+   * Where the Moodle token came from: `plugin` (a token of its own for this connection, issued by local_moodlemcp's
+   * connect flow: revoking the connection deletes it in Moodle), `password` (login/token.php, shared by the person's
+   * connections) or `pasted`. Absent on records older than this field (treated as not the plugin's).
+   */
+  moodleTokenSource?: 'plugin' | 'password' | 'pasted';
   moodleUser?: MoodleUser;
   client?: { id: string; name?: string; redirectUri?: string };
   /** oidc-provider grant id (kind oauth). */
@@ -93,4 +99,4 @@ export interface AuthStore {
 }
 
 /** Schema version both implementations reach through their migrations. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
