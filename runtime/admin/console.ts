@@ -10,7 +10,8 @@ import { cookieHeader, csrfToken, csrfValid, htmlResponse, readCookie, readForm,
 import { messagePage, type PageContext } from '../auth/oauth/pages.ts';
 import { cookieNames } from '../auth/oauth/cookies.ts';
 import { SignInThrottle } from '../auth/oauth/throttle.ts';
-import type { AuthStore } from '../auth/store/types.ts';
+import type { AuthStore, ConnectionRecord } from '../auth/store/types.ts';
+import type { MoodleRevocation } from '../auth/revoke.ts';
 import type { Scope } from '../auth/types.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import { translateReason } from '../i18n/reasons.ts';
@@ -40,6 +41,8 @@ export interface AdminConsoleDeps {
   site: SiteDirectory;
   store: { auth: AuthStore; type: string };
   keyring: Keyring;
+  /** Revokes a stored connection (audited), in Moodle too when the plugin issued its token (auth/revoke.ts). */
+  revokeConnection(id: string, o: { detail: string; clientIp?: string }): Promise<{ before: ConnectionRecord | null; moodle?: MoodleRevocation }>;
   configConnections: {
     list: { id: string; profile: string; scopes: Scope[] }[];
     revoked(): Promise<Set<string>>;
@@ -128,18 +131,14 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     if (path === '/admin/keys') return createKey(form, t, pc, session, csrf.token, page);
     if (path === '/admin/revoke') {
       const id = form.get('id') ?? '';
-      const before = id ? await deps.store.auth.revokeConnection(id) : null;
-      if (before)
-        audit({
-          event: before.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', connection_id: id, client_id: before.client?.id, client_name: before.client?.name,
-          moodle_user_id: before.moodleUser?.id, moodle_username: before.moodleUser?.username, auth_method: before.kind, client_ip: clientIp, status: 200, detail: by(session),
-        });
+      const { before, moodle } = id ? await deps.revokeConnection(id, { detail: by(session), clientIp }) : { before: null };
       // Not in the store: a key of the configuration, whose current key is refused from now on.
       const configKey = !before && id && deps.configConnections.list.some((c) => c.id === id) && (await deps.configConnections.revoke(id));
       if (configKey) audit({ event: 'auth.key.revoked', connection_id: id, auth_method: 'config-key', client_ip: clientIp, status: 200, detail: by(session) });
       const done = before || configKey;
       const message = done ? t('admin.connections.revoked', { name: before ? (before.name ?? id) : id }) : undefined;
-      return page(await connectionsView(t, pc, session, csrf.token, { message, error: done ? undefined : t('admin.connections.notFound') }), done ? 200 : 404);
+      const error = !done ? t('admin.connections.notFound') : moodle === 'failed' ? t('connections.moodleRevokeFailed', { site: pc.site?.name ?? 'Moodle' }) : undefined;
+      return page(await connectionsView(t, pc, session, csrf.token, { message, error }), done ? 200 : 404);
     }
     if (path === '/admin/policy/explain') {
       const fields = pick(form, ['profile', 'function', 'args', 'ip', 'courses']);

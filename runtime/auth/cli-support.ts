@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import { keyringFromConfig, type Keyring } from './crypto.ts';
 import { AuthError } from './errors.ts';
 import type { GetSiteInfo } from './moodle-user.ts';
+import type { FetchLike } from '../moodle/http.ts';
 import type { AuthStore, ConnectionRecord } from './store/types.ts';
 
 /** What `keys` and `connections` need besides the common parts; tests inject every part. */
@@ -10,6 +11,8 @@ export interface AuthCliDeps extends CliDeps {
   store?: AuthStore;
   keyring?: Keyring;
   getSiteInfo?: GetSiteInfo;
+  /** Transport to Moodle (tests pass the simulator's fetch). */
+  moodleFetch?: FetchLike;
 }
 
 export function cliKeyring(deps: AuthCliDeps, config: GatewayConfig): Keyring {

@@ -13,6 +13,23 @@ import { openStore, scheduleStoreCleanup } from './store/index.ts';
 import type { AuthStore } from './store/types.ts';
 import type { Connection, Scope } from './types.ts';
 import type { SiteDirectory } from '../moodle/site-identity.ts';
+import { createMoodleConnect } from '../moodle/connect.ts';
+import type { FetchLike } from '../moodle/http.ts';
+import { retryMoodleRevocations, type RevokeDeps } from './revoke.ts';
+import { readFileSync } from 'node:fs';
+
+/** The plugin's connectsecret: oauth.moodle_connect_secret_file, else the variable oauth.moodle_connect_secret_env. */
+function connectSecret(config: GatewayConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const file = config.oauth.moodle_connect_secret_file;
+  let secret: string | undefined;
+  try {
+    secret = file ? readFileSync(file, 'utf8').trim() : env[config.oauth.moodle_connect_secret_env]?.trim();
+  } catch (error) {
+    throw new AuthError('config', `oauth.moodle_connect_secret_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (secret && secret.length < 32) throw new AuthError('config', `the plugin's connect secret (${file ? 'oauth.moodle_connect_secret_file' : config.oauth.moodle_connect_secret_env}) must have at least 32 characters, like the plugin's connectsecret`);
+  return secret || undefined;
+}
 
 export interface GatewayAuthOptions {
   config: GatewayConfig;
@@ -32,6 +49,8 @@ export interface GatewayAuthOptions {
   site?: SiteDirectory;
   /** Operational log (the hourly store cleanup reports its failures here). */
   log?: Pick<Logger, 'error'>;
+  /** The plugin's connect endpoints (Moodle sign-in, revocation of plugin-issued tokens); absent in simulator mode without one. */
+  moodleConnect?: { url: string; fetch?: FetchLike };
 }
 
 export interface GatewayAuth {
@@ -50,6 +69,8 @@ export interface GatewayAuth {
   revokedConfigConnections(): Promise<Set<string>>;
   /** Refuses the current key of config connection `id` from now on; false when unknown or already revoked. */
   revokeConfigConnection(id: string, at?: Date): Promise<boolean>;
+  /** What revokeConnection (revoke.ts) needs: the store, the key ring, Moodle's revoke.php, the audit trail. */
+  revoke: RevokeDeps;
   close(): Promise<void>;
 }
 
@@ -72,6 +93,14 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     ? { enabled: true, profile: config.demo.profile, scopes: normaliseScopes(demoProfile.scopes as Scope[]), tokens: o.demoTokens! }
     : undefined;
 
+  const connect = o.moodleConnect && createMoodleConnect({ ...o.moodleConnect, secret: connectSecret(config, env) });
+  if (config.oauth.enabled && config.oauth.moodle_signin === 'on' && !connect?.hasSecret)
+    throw new AuthError('config', `oauth.moodle_signin is on but the plugin's connect secret is missing: set ${config.oauth.moodle_connect_secret_env} (oauth.moodle_connect_secret_env) or oauth.moodle_connect_secret_file`);
+  const audit = (rec: Omit<AuditRecord, 'timestamp'>) => o.audit?.({ timestamp: new Date().toISOString(), ...rec } as AuditRecord);
+  const revoke: RevokeDeps = { store, keyring, revokeInMoodle: connect && ((token) => connect.revoke(token)), audit };
+  // Plugin tokens whose deletion in Moodle failed earlier: asked again now (in the background, each outcome audited).
+  void retryMoodleRevocations(revoke).catch((error) => o.log?.error({ error: error instanceof Error ? error.message : String(error) }, 'retrying Moodle token revocations failed'));
+
   let oauth: OAuth | undefined;
   if (config.oauth.enabled) {
     if (!o.moodle) throw new AuthError('config', 'oauth.enabled needs a Moodle client for the sign-in');
@@ -82,6 +111,9 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
       profile: config.oauth.default_profile, profiles: config.profiles,
       accessTokenTtl: config.oauth.access_token_ttl_seconds, refreshTokenTtl: config.oauth.refresh_token_ttl_seconds,
       allowSiteAdmin: config.oauth.allow_site_admin, writeAllowed: config.mode === 'read-write', audit: o.audit, log: o.log, site: o.site,
+      // Without the secret (auto) codes cannot be redeemed: Moodle sign-in is then not offered.
+      moodleConnect: connect?.hasSecret ? { connect, mode: config.oauth.moodle_signin } : undefined,
+      passwordSignIn: config.oauth.password_signin,
       clientMetadata: { allowPrivate: config.oauth.client_metadata.allow_private_addresses, fetchesPerMinute: config.oauth.client_metadata.fetches_per_minute },
     });
   }
@@ -98,6 +130,7 @@ export async function createGatewayAuth(o: GatewayAuthOptions): Promise<GatewayA
     challenge,
     store,
     keyring,
+    revoke,
     configConnections: configKeys.map(({ id, profile, scopes }) => ({ id, profile, scopes })),
     async revokedConfigConnections() {
       const revoked = new Set<string>();

@@ -1,4 +1,6 @@
-import { connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { cliKeyring, connectionsTable, type AuthCliDeps } from '../auth/cli-support.ts';
+import { revokeConnection } from '../auth/revoke.ts';
+import { createMoodleConnect } from '../moodle/connect.ts';
 import { AuthError } from '../auth/errors.ts';
 import { publicConnection } from '../auth/store/common.ts';
 import type { AuthStore } from '../auth/store/types.ts';
@@ -8,9 +10,11 @@ import { cliAudit, cliConfig, cliStore, type CliAudit } from './support.ts';
 const USAGE = `Usage: moodle-mcp connections list [--all] [--user MOODLE_USER_ID] [--json]
        moodle-mcp connections revoke ID
   Every API key and OAuth grant is a connection. Revoking one deletes its stored Moodle token and, for OAuth,
-  every token of its grant. The Moodle token stays valid in Moodle (a person's OAuth grants share one): it is
-  reset in Moodle (Preferences > Security keys) or deleted there (Site administration > Server > Web services >
-  Manage tokens). --all includes revoked ones. --config FILE picks the gateway config.`;
+  every token of its grant. A token the local_moodlemcp plugin issued for the connection ("Sign in with Moodle")
+  is deleted in Moodle too (revoke.php; if Moodle cannot be reached the gateway retries at its next start). A token
+  from a password sign-in or a paste stays valid in Moodle (a person's such grants share one): it is reset in
+  Moodle (Preferences > Security keys) or deleted there (Site administration > Server > Web services > Manage
+  tokens). --all includes revoked ones. --config FILE picks the gateway config.`;
 
 /** `moodle-mcp connections list|revoke`; returns the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = {}): Promise<number> {
@@ -39,15 +43,22 @@ export async function runConnectionsCommand(argv: string[], deps: AuthCliDeps = 
     } else {
       const id = positionals[0];
       if (!(await store.getConnection(id))) throw new AuthError('not_found', `connections revoke: no connection ${id} (see connections list)`);
-      const revoked = await store.revokeConnection(id);
       audit = await cliAudit(deps, config);
-      if (revoked)
-        audit.record({
-          event: revoked.kind === 'apikey' ? 'auth.key.revoked' : 'auth.token.revoked', timestamp: new Date().toISOString(), connection_id: id,
-          client_id: revoked.client?.id, client_name: revoked.client?.name, moodle_user_id: revoked.moodleUser?.id, moodle_username: revoked.moodleUser?.username,
-          auth_method: revoked.kind, status: 200, detail: 'cli',
-        });
-      stdout.write(revoked ? `revoked ${id}\n` : `${id} was already revoked\n`);
+      const log = audit;
+      const url = (deps.env ?? process.env).MOODLE_URL || config.moodle.url;
+      const connect = url ? createMoodleConnect({ url, fetch: deps.moodleFetch, timeoutMs: config.moodle.timeout_ms }) : undefined;
+      const { before, moodle } = await revokeConnection(
+        // The key ring is opened only for a plugin-issued token (the only one revoke.php is asked about).
+        { store, get keyring() { return cliKeyring(deps, config); }, revokeInMoodle: connect && ((token) => connect.revoke(token)), audit: (rec) => log.record({ timestamp: new Date().toISOString(), ...rec }) },
+        id,
+        { detail: 'cli' },
+      );
+      stdout.write(before ? `revoked ${id}\n` : `${id} was already revoked\n`);
+      if (moodle === 'revoked' || moodle === 'unknown') stdout.write(`its Moodle token (issued by local_moodlemcp) is deleted in Moodle\n`);
+      if (moodle === 'failed') {
+        stderr.write(`${id}: Moodle could not be asked to delete its token (revoke.php); the gateway retries at its next start\n`);
+        return 1;
+      }
     }
     return 0;
   } catch (error) {

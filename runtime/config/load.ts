@@ -33,6 +33,7 @@ function resolvePaths(config: GatewayConfig, raw: Record<string, any>, file: str
   if (secrets.encryption_key_file) secrets.encryption_key_file = fromFile(secrets.encryption_key_file);
   for (const sink of audit.sinks) if (sink.type === 'file') sink.path = fromFile(sink.path);
   if (audit.webhook?.secret_file) audit.webhook.secret_file = fromFile(audit.webhook.secret_file);
+  if (config.oauth.moodle_connect_secret_file) config.oauth.moodle_connect_secret_file = fromFile(config.oauth.moodle_connect_secret_file);
   for (const connection of config.connections) if (connection.moodle_token_file) connection.moodle_token_file = fromFile(connection.moodle_token_file);
   return config;
 }

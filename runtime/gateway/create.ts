@@ -32,6 +32,7 @@ import { simulatorRoles } from '../simulator/data.ts';
 import { createGatewayAudit, sessionRecord } from './audit.ts';
 import { GatewayAuthError } from './errors.ts';
 import { createIdentifier } from './identify.ts';
+import { revokeConnection } from '../auth/revoke.ts';
 import { createPipelineDeps } from './pipeline-deps.ts';
 import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
@@ -184,6 +185,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       env,
       site,
       log,
+      moodleConnect: { url: rawMoodle.url, fetch: moodleFetch },
     });
     if (auth) opened.push(() => auth.close());
     const challenge = auth?.challenge ?? { scope: 'api.read' };
@@ -202,7 +204,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       policyVersion: () => policy.version,
       gatewayTools: files && FILE_TOOL_DEFINITIONS.map((tool) => ({ tool, fn: FILE_FUNCTIONS.get(tool.name)! })),
     });
+    // A token deleted in Moodle (Security keys, Manage tokens) ends its stored connection at its next use, audited.
+    const onInvalidToken = async (connection: Connection) => {
+      if (!auth || (connection.authMethod !== 'oauth' && connection.authMethod !== 'apikey')) return;
+      await revokeConnection(auth.revoke, connection.id, { detail: 'Moodle answered invalidtoken: the token was deleted in Moodle', moodleGone: true }).catch((error) =>
+        log.error({ err: error, connection: connection.id }, 'could not revoke a connection whose Moodle token is gone'));
+    };
     const pipelineDeps = createPipelineDeps({
+      onInvalidToken,
       catalog,
       validate: createValidator((fn) => catalog.schemas(fn.name).input),
       courses: createCourseResolver({
@@ -225,6 +234,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       moodle,
       allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
       challenge,
+      onInvalidToken,
     });
     async function authenticate(request: Request, clientIp: string): Promise<Connection> {
       if (!auth) throw new Error('a stdio gateway serves no HTTP');
@@ -279,6 +289,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           site,
           store: { auth: auth.store, type: config.store.type },
           keyring: auth.keyring,
+          revokeConnection: (id, o) => revokeConnection(auth.revoke, id, o),
           configConnections: { list: auth.configConnections, revoked: () => auth.revokedConfigConnections(), revoke: (id) => auth.revokeConfigConnection(id) },
           allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
           policy: {

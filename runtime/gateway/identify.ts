@@ -20,11 +20,13 @@ export function createIdentifier(options: {
   allowSiteAdminTokens: boolean;
   /** The auth layer's 401 challenge (GatewayAuth.challenge). */
   challenge: ChallengeOptions;
+  /** Moodle answered `invalidtoken`: the token was deleted there (revokes the stored connection). */
+  onInvalidToken?: (connection: Connection) => Promise<void>;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
   // Whether the token's service enables the course resolver, from the same site info (and refreshed with it).
   const resolvers = new LRUCache<string, boolean>({ max: 10_000, ttl: 10 * 60_000 });
-  async function userOf(token: string): Promise<MoodleUser> {
+  async function userOf(token: string, connection?: Connection): Promise<MoodleUser> {
     const key = tokenId(token);
     let user = identities.get(key);
     if (!user) {
@@ -33,6 +35,11 @@ export function createIdentifier(options: {
         user = moodleUserFromSiteInfo(info);
         resolvers.set(key, enablesCourseResolver(info));
       } catch (error) {
+        if (error instanceof MoodleError && error.code === 'invalidtoken' && connection && options.onInvalidToken) {
+          await options.onInvalidToken(connection);
+          const refused = new AuthError('invalid_token', 'this connection was revoked: its Moodle token was deleted in Moodle (invalidtoken); sign in again');
+          throw new GatewayAuthError(401, refused.message, bearerChallenge(refused, options.challenge));
+        }
         if (error instanceof MoodleError && !error.isTransport) {
           const refused = new AuthError('invalid_token', `Moodle refused this connection's token (${error.code})`);
           throw new GatewayAuthError(401, refused.message, bearerChallenge(refused, options.challenge));
@@ -44,7 +51,7 @@ export function createIdentifier(options: {
     return user;
   }
   return async (connection) => {
-    const user = await checkMoodleToken(userOf, connection.moodleToken, options.allowSiteAdminTokens);
+    const user = await checkMoodleToken((token) => userOf(token, connection), connection.moodleToken, options.allowSiteAdminTokens);
     return { ...connection, moodleUser: user, courseResolver: resolvers.get(tokenId(connection.moodleToken)) === true };
   };
 }

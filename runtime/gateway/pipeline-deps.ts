@@ -4,7 +4,8 @@ import type { LoadedCatalog } from '../catalog/index.ts';
 import { ToolError } from '../mcp/errors.ts';
 import type { CourseFacts, PipelineDeps, Validation } from '../mcp/pipeline.ts';
 import type { ToolRegistry } from '../mcp/tools.ts';
-import type { MoodleClient } from '../moodle/index.ts';
+import { MoodleError, type MoodleClient } from '../moodle/index.ts';
+import type { CallContext } from '../mcp/context.ts';
 import type { CourseFact, CourseResolution, CourseResolver } from '../policy/courses.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import { filterResultByCourses, resultCourses } from '../policy/filter.ts';
@@ -29,6 +30,8 @@ export function createPipelineDeps(c: {
   files?: FileService;
   /** Default: Date.now. */
   now?: () => number;
+  /** Moodle answered `invalidtoken` to a call: the connection's token was deleted there. */
+  onInvalidToken?: (connection: CallContext['connection']) => Promise<void>;
 }): PipelineDeps {
   const files = c.files;
   const isFile = (fn: CatalogFunction) => files !== undefined && isFileFunction(fn);
@@ -55,8 +58,15 @@ export function createPipelineDeps(c: {
       for (let i = 0; i < count; i++) await c.rateLimiter.hit(ctx.connection.id, LOOKUPS, nowMs);
     },
     decide: (input) => c.policy.decide(input),
-    callMoodle: (ctx, fn, args) =>
-      isFile(fn) ? files!.call(ctx, fn, args) : c.moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }),
+    async callMoodle(ctx, fn, args) {
+      try {
+        return await (isFile(fn) ? files!.call(ctx, fn, args) : c.moodle.call(ctx.connection.moodleToken, fn.name, args, { access: fn.access, signal: ctx.signal }));
+      } catch (error) {
+        // The connection ends here (its next request gets 401 invalid_token); this call reports Moodle's error.
+        if (error instanceof MoodleError && error.code === 'invalidtoken') await c.onInvalidToken?.(ctx.connection);
+        throw error;
+      }
+    },
     auditFacts: (fn, args) => (isFile(fn) ? files!.auditFacts(fn, args) : {}),
     render: (fn, result) => (isFile(fn) ? files!.render(fn, result) : undefined),
     filterResult(result, fn, allowed) {

@@ -39,6 +39,8 @@ export interface ConnectRequest {
 }
 
 export interface MoodleConnect {
+  /** True when a secret was given (redeem possible). */
+  readonly hasSecret: boolean;
   /** `<moodle>/local/moodlemcp/connect.php?…` for the browser. */
   connectUrl(request: ConnectRequest): string;
   info(): Promise<ConnectInfo>;
@@ -95,6 +97,7 @@ export function createMoodleConnect(o: MoodleConnectOptions): MoodleConnect {
   };
 
   return {
+    hasSecret: !!o.secret,
     connectUrl(r) {
       const query = new URLSearchParams({
         return_to: r.returnTo, state: r.state, code_challenge: r.codeChallenge, code_challenge_method: 'S256',

@@ -13,6 +13,8 @@ import type { SiteDirectory } from '../../moodle/site-identity.ts';
 import type { PageContext } from './pages.ts';
 import type { cookieNames } from './provider.ts';
 import type { SignInThrottle } from './throttle.ts';
+import type { MoodleConnect } from '../../moodle/connect.ts';
+import type { RevokeDeps } from '../revoke.ts';
 
 /** Moodle as the sign-in pages need it (MoodleClient fits; tests pass a fake or the simulator). */
 export interface OAuthMoodle {
@@ -45,6 +47,25 @@ export interface OAuthContext {
   log?: Pick<Logger, 'error'>;
   /** The Moodle site's name and address for the pages (from site info answers). */
   site?: SiteDirectory;
+  /** Sign-in through the local_moodlemcp plugin (see moodle-signin.ts); absent when switched off. */
+  moodleSignIn?: MoodleSignInSetup;
+  /** The password form and the token paste are offered and accepted (oauth.password_signin). */
+  passwordSignIn: boolean;
+  /** Revokes connections, in Moodle too for plugin-issued tokens. */
+  revoke: RevokeDeps;
+  /** The gateway's public origin (callback URLs). */
+  issuer: string;
+}
+
+/** The plugin's connect flow as the sign-in pages use it. */
+export interface MoodleSignInSetup {
+  connect: MoodleConnect;
+  /** `on`: always offered; `auto`: offered while connectinfo.php says the flow is enabled (cached). */
+  mode: 'auto' | 'on';
+  /** Whether to offer it now (offerCheck in moodle-signin.ts). */
+  offered: () => Promise<boolean>;
+  /** The gateway's name on Moodle's confirm page and in the token's name. */
+  gatewayName: string;
 }
 
 /** The language (and the cookie that keeps a switched one) and site of a page for `request`. */

@@ -13,6 +13,8 @@ export function cookieNames(secure: boolean) {
     resume: secure ? '__Secure-mmcp-resume' : 'mmcp-resume',
     csrf: secure ? '__Host-mmcp-csrf' : 'mmcp-csrf',
     manage: secure ? '__Host-mmcp-manage' : 'mmcp-manage',
+    // The state of a sign-in through Moodle (SameSite=Lax: it must come back with Moodle's top-level redirect).
+    moodle: secure ? '__Host-mmcp-moodle' : 'mmcp-moodle',
   };
 }
 

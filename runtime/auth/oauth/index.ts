@@ -11,8 +11,14 @@ import type { AuthStore } from '../store/types.ts';
 import type { Connection, Scope } from '../types.ts';
 import type { OAuthContext, OAuthMoodle } from './context.ts';
 import { jsonResponse } from './http.ts';
-import { handleInteraction } from './interactions.ts';
-import { handleConnectionsPage } from './manage.ts';
+import { finishInteractionSignIn, handleInteraction } from './interactions.ts';
+import { finishConnectionsSignIn, handleConnectionsPage } from './manage.ts';
+import { CALLBACK_PATH, clearStateCookie, completeMoodleSignIn, offerCheck } from './moodle-signin.ts';
+import { pageContextOf } from './context.ts';
+import { htmlResponse } from './http.ts';
+import { messagePage } from './pages.ts';
+import { revokeConnection, type RevokeDeps } from '../revoke.ts';
+import type { MoodleConnect } from '../../moodle/connect.ts';
 import { runNodeHandler } from './node-bridge.ts';
 import { cookieNames, createProvider, derivedKey, ROUTES } from './provider.ts';
 import { SignInThrottle } from './throttle.ts';
@@ -52,6 +58,10 @@ export interface OAuthOptions {
   log?: Pick<Logger, 'error'>;
   /** The Moodle site's name and address, named on the pages. */
   site?: SiteDirectory;
+  /** The local_moodlemcp plugin's connect flow ("Sign in with <site>"); absent or `off`: not offered. */
+  moodleConnect?: { connect: MoodleConnect; mode: 'auto' | 'on' | 'off' };
+  /** The password form and the token paste (oauth.password_signin). Default true. */
+  passwordSignIn?: boolean;
 }
 
 export interface OAuth {
@@ -114,12 +124,11 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     const c = await options.store.findConnectionByGrantId(grantId);
     if (c) audit({ event: 'auth.token.refreshed', connection_id: c.id, client_id: c.client?.id, client_name: c.client?.name, moodle_user_id: c.moodleUser?.id, moodle_username: c.moodleUser?.username, auth_method: 'oauth', status: 200 });
   };
+  const revoke: RevokeDeps = { store: options.store, keyring: options.keyring, revokeInMoodle: options.moodleConnect && ((token) => options.moodleConnect!.connect.revoke(token)), audit };
+  // RFC 7009 revocation, refresh-token or code reuse: the grant ends, and a token the plugin issued for it in Moodle.
   const onGrantRevoked = async (grantId: string) => {
     const record = await options.store.findConnectionByGrantId(grantId);
-    if (!record) return;
-    const before = await options.store.revokeConnection(record.id);
-    if (before)
-      audit({ event: 'auth.token.revoked', connection_id: record.id, client_id: record.client?.id, client_name: record.client?.name, moodle_user_id: record.moodleUser?.id, moodle_username: record.moodleUser?.username, auth_method: 'oauth', status: 200 });
+    if (record) await revokeConnection(revoke, record.id, { detail: 'grant revoked' });
   };
   // Client ID Metadata Documents: the client_id URL is chosen by an anonymous caller, so before any fetch its host
   // must resolve to public addresses only (checked again, and pinned, by the fetch itself) and the rate allows it.
@@ -164,6 +173,10 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     profile: options.profile, profileScopes: profile.scopes, writeAllowed: options.writeAllowed ?? true,
     allowSiteAdmin: options.allowSiteAdmin, refreshTokenTtl: options.refreshTokenTtl, resources, forwarded, secure,
     manageKey: derivedKey(options.keyring, 'manage'), names: cookieNames(secure), audit, throttle: new SignInThrottle(options.signInLimit ?? 10), log: options.log, site: options.site,
+    passwordSignIn: options.passwordSignIn ?? true, revoke, issuer,
+    moodleSignIn: options.moodleConnect && options.moodleConnect.mode !== 'off'
+      ? { connect: options.moodleConnect.connect, mode: options.moodleConnect.mode, offered: offerCheck(options.moodleConnect.connect, options.moodleConnect.mode), gatewayName: `moodle-mcp (${base.host})` }
+      : undefined,
   };
   const callback = provider.callback() as Parameters<typeof runNodeHandler>[0];
   const resourceMetadataUrl = `${issuer}/.well-known/oauth-protected-resource${resourcePath}`;
@@ -199,12 +212,32 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     }
     if ((path === '/.well-known/oauth-authorization-server' || path === '/.well-known/openid-configuration') && request.method === 'GET') return discovery(request);
     if (path === ROUTES.registration && request.method === 'POST') return runNodeHandler(callback, request, { forwarded, rewriteBody: withoutResourceScopes });
+    if (path === CALLBACK_PATH && ctx.moodleSignIn) return moodleCallback(request, clientIp);
     if (path.startsWith('/oauth/') || path === '/.well-known/openid-configuration') return runNodeHandler(callback, request, { forwarded });
-    const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent))?$/.exec(path);
+    const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|token|consent|moodle|signed-in))?$/.exec(path);
     if (interaction) return handleInteraction(ctx, request, interaction[1], interaction[2] ?? '', clientIp);
-    const manage = /^\/connections(?:\/(login|token|revoke|logout))?$/.exec(path);
+    const manage = /^\/connections(?:\/(login|token|revoke|logout|moodle))?$/.exec(path);
     if (manage) return handleConnectionsPage(ctx, request, manage[1] ?? '', clientIp);
     return undefined;
+  }
+
+  // Moodle's redirect back: the interaction (or connections page) that started the sign-in takes over; failures are
+  // a page with the person's message and a way back.
+  async function moodleCallback(request: Request, clientIp?: string): Promise<Response> {
+    const { pc, langCookie } = pageContextOf(ctx, request);
+    if (request.method !== 'GET') return htmlResponse(messagePage(pc, pc.t('page.notAllowedTitle'), pc.t('page.notAllowed')), { status: 405 });
+    const result = await completeMoodleSignIn(ctx, request, clientIp);
+    const clear = clearStateCookie(ctx);
+    if (result.error === undefined) {
+      const response = result.started.purpose === 'connections' ? await finishConnectionsSignIn(ctx, result) : await finishInteractionSignIn(ctx, result);
+      response.headers.append('set-cookie', clear);
+      return response;
+    }
+    const back = result.started?.purpose === 'connections' ? '/connections' : result.started?.uid ? `/interaction/${encodeURIComponent(result.started.uid)}` : undefined;
+    return htmlResponse(messagePage(pc, pc.t('signin.errorTitle'), pc.t(result.error.key, result.error.values), back ? { href: back, text: pc.t('common.back') } : undefined), {
+      status: result.status,
+      setCookie: [clear, langCookie],
+    });
   }
 
   async function authenticateToken(token: string, wanted = resource): Promise<Connection | null> {

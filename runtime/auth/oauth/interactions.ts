@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import type { Interaction } from 'oidc-provider';
 import { encryptSecret, decryptSecret, randomId } from '../crypto.ts';
+import { revokeMoodleToken } from '../revoke.ts';
 import { ALL_SCOPES } from '../scopes.ts';
 import type { ConnectionRecord } from '../store/types.ts';
 import type { MoodleUser, Scope } from '../types.ts';
@@ -8,12 +9,30 @@ import { pageContextOf, signInWithMoodle, type OAuthContext } from './context.ts
 import { csrfToken, csrfValid, htmlResponse, readForm, redirectResponse } from './http.ts';
 import { nodeRequest } from './node-bridge.ts';
 import { consentPage, messagePage, signInPage } from './pages.ts';
+import { startMoodleSignIn, type MoodleSignInResult } from './moodle-signin.ts';
 
 const PENDING_TTL_MS = 10 * 60_000;
 
+/** A signed-in person waiting for their consent: the sealed Moodle token, its owner and where it came from. */
 interface Pending {
   sealed: string;
   user: MoodleUser;
+  source: NonNullable<ConnectionRecord['moodleTokenSource']>;
+}
+
+async function savePending(ctx: OAuthContext, uid: string, token: string, user: MoodleUser, source: Pending['source']) {
+  const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user, source };
+  await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
+}
+
+/**
+ * The end of a sign-in through Moodle started on interaction `uid`'s page: the token waits for consent, which
+ * `/interaction/<uid>/signed-in` asks for (the interaction cookie is scoped to that path, so the callback redirects there).
+ */
+export async function finishInteractionSignIn(ctx: OAuthContext, result: Extract<MoodleSignInResult, { token: string }>): Promise<Response> {
+  const uid = result.started.uid!;
+  await savePending(ctx, uid, result.token, result.user, 'plugin');
+  return redirectResponse(`/interaction/${encodeURIComponent(uid)}/signed-in`);
 }
 
 async function details(ctx: OAuthContext, request: Request): Promise<Interaction | null> {
@@ -66,11 +85,15 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
   const client = await clientOf(ctx, interaction);
   const redirectUri = String(interaction.params.redirect_uri ?? '');
   const action_ = (name: string) => `/interaction/${encodeURIComponent(uid)}/${name}`;
+  const moodleOffered = (await ctx.moodleSignIn?.offered()) ?? false;
   const signIn = (error?: string, username?: string, status = 200) =>
-    htmlResponse(signInPage(pc, { action: action_('login'), tokenAction: action_('token'), csrf: csrf.token, clientName: client.name, error, username }), {
-      status,
-      setCookie: [csrf.setCookie, langCookie],
-    });
+    htmlResponse(
+      signInPage(pc, {
+        action: action_('login'), tokenAction: action_('token'), csrf: csrf.token, clientName: client.name, error, username,
+        moodle: moodleOffered ? { href: action_('moodle') } : undefined, passwordForms: ctx.passwordSignIn,
+      }),
+      { status, setCookie: [csrf.setCookie, langCookie] },
+    );
   const consent = (user: MoodleUser) =>
     htmlResponse(
       consentPage(pc, {
@@ -82,6 +105,12 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     );
 
   if (request.method === 'GET' && action === '') return signIn();
+  if (request.method === 'GET' && action === 'moodle')
+    return moodleOffered ? startMoodleSignIn(ctx, { purpose: 'interaction', uid, client }) : signIn(undefined, undefined, 404);
+  if (request.method === 'GET' && action === 'signed-in') {
+    const found = await ctx.store.oidcFind('PendingLogin', uid);
+    return found ? consent((found.payload as unknown as Pending).user) : signIn(t('signin.error.sessionExpired'), undefined, 400);
+  }
   if (request.method !== 'POST') return htmlResponse(messagePage(pc, t('page.notAllowedTitle'), t('page.notAllowed')), { status: 405 });
   const form = await readForm(request);
   if (form instanceof Response) return form;
@@ -89,12 +118,15 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     return htmlResponse(messagePage(pc, t('page.csrfTitle'), t('page.csrf')), { status: 403 });
 
   const audit = { client_id: client.id, client_name: client.name } as const;
+  if ((action === 'login' || action === 'token') && !ctx.passwordSignIn) {
+    ctx.audit({ event: 'auth.signin.failed', ...audit, client_ip: clientIp, auth_method: 'oauth', decision: 'denied', status: 403, reasons: ['password and token sign-in are switched off (oauth.password_signin)'], detail: action });
+    return signIn(t('signin.passwordOff', { site: pc.site?.name ?? 'Moodle' }), undefined, 403);
+  }
   if (action === 'login' || action === 'token') {
     const result = await signInWithMoodle(ctx, form, action, { clientIp, allowSiteAdmin: ctx.allowSiteAdmin, client: audit, detail: action });
     if (result.error !== undefined) return signIn(t(result.error.key, result.error.values), result.username, result.status);
     const { token, user } = result;
-    const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user };
-    await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
+    await savePending(ctx, uid, token, user, action === 'login' ? 'password' : 'pasted');
     ctx.audit({ event: 'auth.signin.ok', ...audit, client_ip: clientIp, moodle_user_id: user.id, moodle_username: user.username, auth_method: 'oauth', status: 200, detail: action });
     return consent(user);
   }
@@ -107,6 +139,9 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     const req = nodeRequest(request, Buffer.alloc(0), { forwarded: ctx.forwarded });
     const res = new ServerResponse(req);
     if (form.get('decision') !== 'allow') {
+      // A token the plugin issued for this connection is deleted in Moodle again (audited like a revocation).
+      if (pending.source === 'plugin')
+        await revokeMoodleToken(ctx.revoke, { id: `pending:${uid}`, kind: 'oauth', moodleTokenEnc: pending.sealed, moodleTokenSource: 'plugin', moodleUser: pending.user, client, profile: ctx.profile, scopes: [], createdAt: new Date().toISOString() }, 'consent denied');
       const url = await ctx.provider.interactionResult(req, res, { error: 'access_denied', error_description: 'the person denied access' });
       return redirectResponse(url);
     }
@@ -130,6 +165,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
       profile: ctx.profile,
       scopes,
       moodleTokenEnc: encryptSecret(ctx.keyring, decryptSecret(ctx.keyring, pending.sealed, `pending:${uid}`), id),
+      moodleTokenSource: pending.source,
       moodleUser: pending.user,
       client: { id: client.id, name: client.name, redirectUri },
       grantId,

@@ -24,6 +24,7 @@ button{margin-top:.8rem;padding:.4rem 1rem;font:inherit}form.inline button{margi
 table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;font-size:.9rem;vertical-align:top}
 .scroll{overflow-x:auto}nav.tabs{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.5rem 0 1rem}nav.tabs a[aria-current]{font-weight:bold;color:#1d1d1f;text-decoration:none}
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:0 1rem}.key{font-size:1.1rem;background:#fff8d6;padding:.5rem;border:1px solid #d8c46a}
+a.button{display:inline-block;padding:.6rem 1.2rem;background:#0b57b0;color:#fff;border-radius:6px;text-decoration:none;font-weight:bold}
 .denied{color:#a00000}.allowed{color:#0a6b0a}a{color:#0b57b0}`;
 const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
 
@@ -98,18 +99,32 @@ export interface SignInView {
   clientName?: string;
   error?: string;
   username?: string;
+  /** "Sign in with <site>" (the local_moodlemcp connect flow) first, leading to `href`; absent when not offered. */
+  moodle?: { href: string };
+  /** The password form and the token paste (oauth.password_signin). Default true. */
+  passwordForms?: boolean;
 }
 
-/** Sign in with the Moodle username and password, or paste a Moodle token (SSO-only accounts). */
+/**
+ * Sign in with Moodle's own login page (when the plugin's connect flow is offered), and as fallbacks the Moodle
+ * username and password or a pasted Moodle token (unless switched off).
+ */
 export function signInPage(pc: PageContext, v: SignInView): string {
   const { t } = pc;
   const siteName = pc.site?.name ?? 'Moodle';
   const who = v.clientName ? `<p>${t('signin.clientWants', { client: `<strong>${escapeHtml(v.clientName)}</strong>`, site: escapeHtml(siteName) })}</p>` : '';
   const intro = v.intro ? `<p>${escapeHtml(v.intro)}</p>` : '';
+  // A link, not a form: CSP form-action would also apply to the redirect that leads on to Moodle.
+  const moodle = v.moodle
+    ? `<p><a class="button" id="moodle-signin" href="${escapeHtml(v.moodle.href)}">${escapeHtml(t('signin.moodleButton', { site: siteName }))}</a></p>
+<p class="muted">${escapeHtml(t('signin.moodleNote', { site: siteName }))}</p>`
+    : '';
+  if (v.passwordForms === false)
+    return layout(pc, v.title ?? t('signin.title', { site: siteName }), `${who}${intro}${errorBox(v.error)}${moodle || `<p class="error" role="alert">${escapeHtml(t('signin.noMethod', { site: siteName }))}</p>`}`);
   return layout(
     pc,
     v.title ?? t('signin.title', { site: siteName }),
-    `${who}${intro}${errorBox(v.error)}
+    `${who}${intro}${errorBox(v.error)}${moodle}${moodle ? `<h2>${escapeHtml(t('signin.orPassword', { site: siteName }))}</h2>` : ''}
 <form method="post" action="${escapeHtml(v.action)}">${csrfField(v.csrf)}
 <label for="username">${escapeHtml(t('signin.username', { site: siteName }))}</label><input type="text" id="username" name="username" autocomplete="username" required value="${escapeHtml(v.username)}">
 <label for="password">${escapeHtml(t('signin.password'))}</label><input type="password" id="password" name="password" autocomplete="current-password" required>
@@ -173,6 +188,9 @@ export interface ConnectionsView {
   logoutAction: string;
   /** The Moodle web service the gateway signs in to (moodle.service): the one whose token a person resets in Moodle. */
   service: string;
+  /** Said when some connections have a plugin-issued token of their own (already translated). */
+  pluginNote?: string;
+  error?: string;
 }
 
 /** The plain-words description of a connection's scopes. */
@@ -200,9 +218,9 @@ export function connectionsPage(pc: PageContext, v: ConnectionsView): string {
     pc,
     t('connections.title'),
     `<p>${t('connections.signedInAs', { name: `<strong>${escapeHtml(v.username)}</strong>`, site: escapeHtml(pc.site?.name ?? 'Moodle') })}</p>
-<p>${escapeHtml(t('connections.explain'))}</p>
+${errorBox(v.error)}<p>${escapeHtml(t('connections.explain'))}</p>
 ${rows ? table : `<p>${escapeHtml(t('connections.none'))}</p>`}
-<p>${t.html('connections.tokenNoteHtml', { service: v.service })}</p>
+${v.pluginNote ? `<p>${escapeHtml(v.pluginNote)}</p>` : ''}<p>${t.html('connections.tokenNoteHtml', { service: v.service })}</p>
 <form method="post" action="${escapeHtml(v.logoutAction)}">${csrfField(v.csrf)}<button type="submit">${escapeHtml(t('common.signOut'))}</button></form>`,
   );
 }
