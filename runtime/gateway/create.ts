@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Audit, createAudit } from '../audit/logger.ts';
 import type { AuditRecord } from '../audit/types.ts';
 import { AuthError } from '../auth/errors.ts';
-import { createGatewayAuth } from '../auth/gateway.ts';
+import { createGatewayAuth, type GatewayAuth } from '../auth/gateway.ts';
 import type { Connection } from '../auth/types.ts';
 import { loadCatalog, type LoadedCatalog } from '../catalog/index.ts';
 import { policyDataFromConfig, type GatewayConfig } from '../config/index.ts';
@@ -80,6 +80,8 @@ export interface Gateway {
    * keeps the current ones when they are invalid (throws). Returns the other sections that changed: those need a restart.
    */
   reloadConfig(next: GatewayConfig): string[];
+  /** Connections, OAuth and their store (undefined for stdio). */
+  readonly auth?: GatewayAuth;
   /** Prometheus metrics (undefined when `metrics.enabled` is false) and where they are served. */
   readonly metrics?: { registry: GatewayMetrics; access: MetricsAccess };
   /** Graceful shutdown: refuse new calls, wait for calls in flight, end sessions, flush the audit trail. */
@@ -350,6 +352,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       app,
       serverDeps,
       identify,
+      auth,
       metrics: metrics && { registry: metrics, access: metricsAccess },
       reloadConfig(next) {
         const data = policyDataFromConfig(next);

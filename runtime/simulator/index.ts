@@ -25,10 +25,12 @@ import { createFileAnswers } from './file-answers.ts';
 import { createFileStore, type FileStore } from './file-store.ts';
 import { browserPluginfile, handlePluginfile } from './pluginfile.ts';
 import { handleUpload } from './upload.ts';
+import { createConnectPlugin, type ConnectPluginOptions, type SimConnectPlugin } from './connect-plugin.ts';
 
 export { simulatorTokens, simulatorToken, simulatorPrivateAccessKey, simulatorRoles, SIMULATOR_PASSWORD, SIMULATOR_SERVICE } from './data.ts';
 export type { SimulatorRole } from './data.ts';
 export type { Fault, FaultRule, FaultEndpoint } from './faults.ts';
+export type { ConnectPluginOptions, SimConnectPlugin } from './connect-plugin.ts';
 
 export interface SimulatorOptions {
   /** Put the reason of each error in `debuginfo` (Moodle with debugging on). Default false, like the recording. */
@@ -54,6 +56,11 @@ export interface SimulatorOptions {
    * its configured site) need the URL they reach it at: give it, or `'request'` for the origin of each request.
    */
   siteUrl?: string;
+  /**
+   * The site has local_moodlemcp's connect flow ("Sign in with Moodle"): connectinfo.php, connect.php, redeem.php and
+   * revoke.php (connect-plugin.ts). Default: absent (those paths answer 404, like a site without the plugin).
+   */
+  connectPlugin?: ConnectPluginOptions;
 }
 
 export interface Simulator {
@@ -70,6 +77,8 @@ export interface Simulator {
   clearFaults(): void;
   /** Requests seen so far, by endpoint (faulted ones included). */
   readonly stats: { rest: number; token: number; files: number; other: number };
+  /** The connect flow of local_moodlemcp, when `connectPlugin` was given. */
+  readonly connect?: SimConnectPlugin;
 }
 
 /** A fetch failure shaped like undici's ("fetch failed" with a socket error as cause). */
@@ -110,6 +119,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const faults = new FaultQueue();
   const stats = { rest: 0, token: 0, files: 0, other: 0 };
   const siteUrl = options.siteUrl === 'request' ? 'request' : (options.siteUrl ?? RECORDED_SITE_URL).replace(/\/+$/, '');
+  const connect = options.connectPlugin && createConnectPlugin(world, options.connectPlugin);
 
   async function respond(request: Request): Promise<Response | typeof DROP> {
     const url = new URL(request.url);
@@ -126,6 +136,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       return handlePluginfile(request, url.pathname.slice(at + WS_PLUGINFILE.length), world, files);
     }
     if (url.pathname.startsWith('/pluginfile.php')) return browserPluginfile(request);
+    const plugin = endpoint === 'other' ? await connect?.handle(request, url) : undefined;
+    if (plugin) return plugin;
     if (endpoint === 'other') return new Response('Not found (Moodle simulator)', { status: 404, headers: { 'content-type': 'text/plain' } });
     if (request.method !== 'POST' && request.method !== 'GET') return new Response(null, { status: 405, headers: { allow: 'GET, POST' } });
     const body = request.method === 'POST' ? await request.text() : '';
@@ -150,6 +162,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     stats,
+    connect,
     // Used by startSimulator to close the socket on `drop`.
     [RAW]: respond,
   } as Simulator;

@@ -5,6 +5,7 @@
  */
 import type { SimulatorData, SiteCourse } from './data.ts';
 import { simulatorToken } from './data.ts';
+import { randomBytes } from 'node:crypto';
 
 export interface SimUser {
   id: number;
@@ -31,6 +32,10 @@ export interface SimModule {
 
 export interface World {
   userByToken(token: string): SimUser | undefined;
+  /** A new token of `user` that REST accepts (what local_moodlemcp's connect flow issues). */
+  issueToken(user: SimUser): string;
+  /** Deletes a token issued by issueToken (Moodle's Security keys / Manage tokens); false when unknown. */
+  deleteToken(token: string): boolean;
   userByName(username: string): SimUser | undefined;
   courseById(id: number): SiteCourse | undefined;
   moduleByCmid(cmid: number): SimModule | undefined;
@@ -71,8 +76,15 @@ export function createWorld(data: SimulatorData): World {
   const byCmid = new Map(modules.map((m) => [m.cmid, m]));
   const byInstance = new Map(modules.map((m) => [`${m.modname}:${m.instance}`, m]));
   const discussions = new Map(courses.flatMap((course) => course.forums.flatMap((f) => f.discussions.map((d) => [d.id, course] as const))));
+  const issued = new Map<string, SimUser>();
   return {
-    userByToken: (token) => byToken.get(token),
+    userByToken: (token) => byToken.get(token) ?? issued.get(token),
+    issueToken(user) {
+      const token = randomBytes(16).toString('hex');
+      issued.set(token, user);
+      return token;
+    },
+    deleteToken: (token) => issued.delete(token),
     userByName: (username) => byName.get(username),
     courseById: (id) => byId.get(id),
     moduleByCmid: (cmid) => byCmid.get(cmid),
