@@ -3,44 +3,8 @@
 // misuse and replay, the plugin's error codes as translated messages, the password fallback switched off.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { REDIRECT, sdkProvider, type Sdk } from './oauth-harness.ts';
-import { atMoodle, CALLBACK, formActionOf, GATEWAY, inputValue, MOODLE, moodleLink, SsoBrowser, ssoSetup, type SsoSetup } from '../helpers/sso.ts';
-
-/** The SDK's auth() up to the gateway's sign-in page, in a fresh browser. */
-async function signInPage(s: SsoSetup, sdk: Sdk, lang?: string) {
-  assert.equal(await auth(sdk.provider, { serverUrl: `${GATEWAY}/mcp`, fetchFn: s.fetch }), 'REDIRECT');
-  const browser = new SsoBrowser(s.fetch, lang);
-  const page = await browser.follow(sdk.state.url!.toString());
-  return { browser, page, html: await page.response.text() };
-}
-
-/** From the sign-in page through Moodle to the gateway's consent page (or whatever the callback answered). */
-async function throughMoodle(s: SsoSetup, sdk: Sdk, username: string, o: { button?: 'connect' | 'cancel'; lang?: string } = {}) {
-  const { browser, html } = await signInPage(s, sdk, o.lang);
-  const link = moodleLink(html);
-  assert.ok(link, 'the sign-in page offers "Sign in with <site>"');
-  const login = await browser.follow(new URL(link, GATEWAY).toString());
-  assert.ok(login.url.startsWith(`${MOODLE}/local/moodlemcp/connect.php?`), login.url);
-  const { end, endHtml } = await atMoodle(browser, login, username, o.button);
-  return { browser, end, html: endHtml };
-}
-
-/** Consent (read+write) and the code back to the SDK: the client then holds its OAuth tokens. */
-async function consent(s: SsoSetup, sdk: Sdk, browser: SsoBrowser, consentHtml: string) {
-  const done = await browser.post(new URL(formActionOf(consentHtml), GATEWAY).toString(), { csrf: inputValue(consentHtml, 'csrf'), decision: 'allow', access: 'write' });
-  assert.ok(done.url.startsWith(REDIRECT), done.url);
-  const code = new URL(done.url).searchParams.get('code')!;
-  assert.equal(await auth(sdk.provider, { serverUrl: `${GATEWAY}/mcp`, authorizationCode: code, fetchFn: s.fetch }), 'AUTHORIZED');
-}
-
-async function mcpClient(s: SsoSetup, accessToken: string): Promise<Client> {
-  const client = new Client({ name: 'sso test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${GATEWAY}/mcp`), { fetch: s.fetch, requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
-  return client;
-}
+import { sdkProvider } from './oauth-harness.ts';
+import { CALLBACK, consent, formActionOf, GATEWAY, inputValue, mcpClient, moodleLink, signInPage, SsoBrowser, ssoSetup, throughMoodle, type SsoSetup } from '../helpers/sso.ts';
 
 describe('Sign in with Moodle (simulator plugin)', () => {
   let s: SsoSetup;

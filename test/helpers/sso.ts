@@ -2,7 +2,13 @@
  * Test helpers for "Sign in with Moodle": a gateway (in process, `app.request`) in front of the simulator with
  * local_moodlemcp's connect flow, and a cookie-keeping browser that goes back and forth between the two.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { REDIRECT, type Sdk } from '../auth/oauth-harness.ts';
+import { decryptSecret } from '../../runtime/auth/crypto.ts';
 import { createSimulator, type ConnectPluginOptions, type Simulator } from '../../runtime/simulator/index.ts';
 import { startTestGateway, testConfig, type TestGateway } from './gateway.ts';
 
@@ -113,4 +119,47 @@ export async function atMoodle(browser: SsoBrowser, loginPage: { response: Respo
   if (confirm.response.status !== 200 || !confirmHtml.includes('sesskey')) return { end: confirm, endHtml: confirmHtml, html: confirmHtml };
   const end = await browser.post(new URL(formActionOf(confirmHtml), confirm.url).toString(), { sesskey: inputValue(confirmHtml, 'sesskey'), action: button });
   return { end, endHtml: await end.response.text(), html: confirmHtml };
+}
+
+/** The SDK's auth() up to the gateway's sign-in page, in a fresh browser. */
+export async function signInPage(s: SsoSetup, sdk: Sdk, lang?: string) {
+  assert.equal(await auth(sdk.provider, { serverUrl: `${GATEWAY}/mcp`, fetchFn: s.fetch }), 'REDIRECT');
+  const browser = new SsoBrowser(s.fetch, lang);
+  const page = await browser.follow(sdk.state.url!.toString());
+  return { browser, page, html: await page.response.text() };
+}
+
+/** From the sign-in page through Moodle to the gateway's consent page (or whatever the callback answered). */
+export async function throughMoodle(s: SsoSetup, sdk: Sdk, username: string, o: { button?: 'connect' | 'cancel'; lang?: string } = {}) {
+  const { browser, html } = await signInPage(s, sdk, o.lang);
+  const link = moodleLink(html);
+  assert.ok(link, 'the sign-in page offers "Sign in with <site>"');
+  const login = await browser.follow(new URL(link, GATEWAY).toString());
+  assert.ok(login.url.startsWith(`${MOODLE}/local/moodlemcp/connect.php?`), login.url);
+  const { end, endHtml } = await atMoodle(browser, login, username, o.button);
+  return { browser, end, html: endHtml };
+}
+
+/** Consent (read+write) and the code back to the SDK: the client then holds its OAuth tokens. */
+export async function consent(s: SsoSetup, sdk: Sdk, browser: SsoBrowser, consentHtml: string) {
+  const done = await browser.post(new URL(formActionOf(consentHtml), GATEWAY).toString(), { csrf: inputValue(consentHtml, 'csrf'), decision: 'allow', access: 'write' });
+  assert.ok(done.url.startsWith(REDIRECT), done.url);
+  const code = new URL(done.url).searchParams.get('code')!;
+  assert.equal(await auth(sdk.provider, { serverUrl: `${GATEWAY}/mcp`, authorizationCode: code, fetchFn: s.fetch }), 'AUTHORIZED');
+}
+
+export async function mcpClient(s: SsoSetup, accessToken: string): Promise<Client> {
+  const client = new Client({ name: 'sso test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${GATEWAY}/mcp`), { fetch: s.fetch, requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  return client;
+}
+
+/** The whole sign-in through Moodle for `username` with a new SDK client: its tokens and the stored connection. */
+export async function connectThroughMoodle(s: SsoSetup, sdk: Sdk, username: string) {
+  const { browser, end, html } = await throughMoodle(s, sdk, username);
+  assert.equal(end.response.status, 200, html.slice(0, 400));
+  await consent(s, sdk, browser, html);
+  const record = (await s.gw.gateway.auth!.store.listConnections({ kind: 'oauth' })).at(-1)!;
+  const moodleToken = decryptSecret(s.gw.gateway.auth!.keyring, record.moodleTokenEnc!, record.id);
+  return { record, accessToken: sdk.state.tokens!.access_token, refreshToken: sdk.state.tokens!.refresh_token, moodleToken };
 }
