@@ -125,9 +125,10 @@ export function createConnectPlugin(world: World, initial: ConnectPluginOptions)
     }
     if (!session) return loginForm(action); // require_login()
     const { user } = session;
+    // The plugin's order (protocol-18-changes.md): flow enabled, site administrator, capability.
+    if (!enabled()) return back({ error: 'unavailable', error_description: 'The connect flow is not enabled on this site' });
     if (user.isAdmin) return back({ error: 'siteadmin', error_description: 'Site administrators cannot connect MCP clients' });
     if (settings.denied?.includes(user.username)) return back({ error: 'nopermission', error_description: 'Missing capability local/moodlemcp:connect' });
-    if (!enabled()) return back({ error: 'unavailable', error_description: 'The connect flow is not enabled on this site' });
 
     if (!form)
       return page(
@@ -158,6 +159,8 @@ export function createConnectPlugin(world: World, initial: ConnectPluginOptions)
     if (!enabled() || !same(sha256(secret), sha256(settings.secret)) || !secret) return json({ error: 'invalid_client', error_description: 'Wrong or missing secret, or the connect flow is not enabled' }, 401);
     const missing = ['code', 'code_verifier', 'redirect_uri'].find((f) => !form.get(f));
     if (missing) return json({ error: 'invalid_request', error_description: `Missing field: ${missing}` }, 400);
+    const verifier = form.get('code_verifier')!;
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return json({ error: 'invalid_request', error_description: 'code_verifier: 43 to 128 characters A-Z a-z 0-9 . _ ~ -' }, 400);
     const key = sha256(form.get('code')!).toString('hex');
     const issuedCode = codes.get(key);
     const refuse = (why: string) => json({ error: 'invalid_grant', error_description: why }, 400);
@@ -171,8 +174,7 @@ export function createConnectPlugin(world: World, initial: ConnectPluginOptions)
       deleteToken(issuedCode.token);
       return refuse('Code expired');
     }
-    const verifier = form.get('code_verifier')!;
-    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || !same(Buffer.from(sha256(verifier).toString('base64url')), Buffer.from(issuedCode.challenge))) {
+    if (!same(Buffer.from(sha256(verifier).toString('base64url')), Buffer.from(issuedCode.challenge))) {
       deleteToken(issuedCode.token);
       return refuse('code_verifier does not match the code_challenge');
     }
