@@ -4,12 +4,13 @@
 // login/token.php accepts) → the plugin's confirm page → the gateway's consent → a tool call with the connection's own
 // Moodle token; then revocation from the gateway ("My connections", signed in through Moodle too: the token is gone in
 // Moodle) and from Moodle (a second connection's token deleted there, as on Manage tokens: the gateway revokes the
-// connection at its next use, 401). Prints PASS/FAIL per step, never a token or secret; exit code 1 on any FAIL.
+// connection at its next use, 401); with the plugin's --mfa setup, a manual account with TOTP connects and the CLI
+// (`connections revoke`) ends it in Moodle too. Prints PASS/FAIL per step, never a token or secret; exit code 1 on any FAIL.
 // Needs the plugin's setup (scripts/real-moodle/setup-connect.sh, sso-plugin) and root (reads the dev database with psql).
 // Usage: node --import tsx scripts/real-moodle/gateway-sso-flow.ts [--name moodle] [--shots DIR]
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { chromium, type Page } from 'playwright-core';
 import { decryptSecret } from '../../runtime/auth/crypto.ts';
+import { runConnectionsCommand } from '../../runtime/cli/connections.ts';
 import { listen, startTestGateway, testConfig } from '../../test/helpers/gateway.ts';
+import { Sink } from '../../test/auth/helpers.ts';
 
 const { values } = parseArgs({ options: { name: { type: 'string', default: 'moodle' }, shots: { type: 'string', default: '' } } });
 const OUT = `/opt/${values.name}-out`;
@@ -88,8 +91,41 @@ await page.route('http://127.0.0.1:9/**', (route) => {
   return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the MCP client' });
 });
 
-/** OAuth for a new SDK client through the gateway's sign-in page and Moodle; `sso` logs in at the IdP first. */
-async function connect(clientName: string, sso: boolean) {
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret, as an authenticator app computes it. */
+function totp(secret: string, at = Date.now()): string {
+  const bits = [...secret.replace(/=+$/, '').toUpperCase()].map((c) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** Moodle's manual login form, then tool_mfa's TOTP step (a code is accepted once: a used one waits for the next period). */
+async function manualLoginWithMfa(p: Page, mfa: { username: string; password: string; totpsecret: string }) {
+  await p.waitForURL((u) => u.href.startsWith(`${WWW}/login/index.php`));
+  await p.fill('#username', mfa.username);
+  await p.fill('#password', mfa.password);
+  await p.click('#loginbtn');
+  await p.waitForURL((u) => u.pathname.startsWith('/admin/tool/mfa/'));
+  check(true, `after the password Moodle asks for the second factor (${new URL(p.url()).pathname})`);
+  await shot(p, 'mfa-1-code');
+  for (let attempt = 1; ; attempt++) {
+    await p.fill('input[name=verificationcode]', totp(mfa.totpsecret));
+    await p.keyboard.press('Enter');
+    if (await p.waitForURL((u) => u.pathname === '/local/moodlemcp/connect.php', { timeout: 10_000 }).then(() => true, () => false)) return;
+    if (attempt === 2) throw new Error('the TOTP code was refused twice');
+    await new Promise((resolve) => setTimeout(resolve, (31 - (Math.floor(Date.now() / 1000) % 30)) * 1000));
+  }
+}
+
+/**
+ * OAuth for a new SDK client through the gateway's sign-in page and Moodle, in `p`: `sso` logs in at the IdP first,
+ * `mfa` on Moodle's manual form with a second factor, neither: the Moodle session is still open.
+ */
+async function connect(clientName: string, sso: boolean, p: Page = page, mfa?: { username: string; password: string; totpsecret: string }) {
+  const page = p;
   const sdk = sdkProvider(clientName);
   check((await auth(sdk.provider, { serverUrl: `${BASE}/mcp` })) === 'REDIRECT', `${clientName}: the SDK's auth() sends the person to the gateway`);
   await page.goto(sdk.state.url!.toString());
@@ -98,6 +134,7 @@ async function connect(clientName: string, sso: boolean) {
   check((await page.getByLabel('Password').count()) === 0, `gateway sign-in page: "${(await signIn.innerText()).trim()}", no password form`);
   await shot(page, `${clientName}-1-gateway-signin`);
   await signIn.click();
+  if (mfa) await manualLoginWithMfa(page, mfa);
   if (sso) {
     await page.waitForURL((u) => u.href.startsWith(`${WWW}/login/index.php`));
     check(true, 'Moodle\'s own login page');
@@ -109,7 +146,7 @@ async function connect(clientName: string, sso: boolean) {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   await page.waitForURL((u) => u.href.startsWith(`${WWW}/local/moodlemcp/connect.php`));
-  check(true, `the plugin's confirm page${sso ? ' after the IdP' : ' (Moodle session still open)'}`);
+  check(true, `the plugin's confirm page${sso ? ' after the IdP' : mfa ? ' after the second factor' : ' (Moodle session still open)'}`);
   await shot(page, `${clientName}-3-confirm`);
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByRole('heading', { name: /^Allow access to / }).waitFor();
@@ -166,7 +203,28 @@ try {
   check(next.status === 401 && /invalid_token/.test(next.headers.get('www-authenticate') ?? ''), `then 401 invalid_token: ${next.status}`);
   await client2.close().catch(() => undefined);
 
-  console.log('== 5. the audit trail (events; never a token)');
+  if (existsSync(`${OUT}/mfa.json`)) {
+    console.log('== 5. a manual account with multi-factor (tool_mfa, TOTP) connects; revoked with the CLI (`connections revoke`)');
+    const mfa = JSON.parse(readFileSync(`${OUT}/mfa.json`, 'utf8')) as { username: string; password: string; totpsecret: string };
+    const mfaContext = await browser.newContext();
+    const mfaPage = await mfaContext.newPage();
+    await mfaPage.route('http://127.0.0.1:9/**', (route) => {
+      callback = new URL(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back in the MCP client' });
+    });
+    const third = await connect('MFA client', false, mfaPage, mfa);
+    const client3 = await mcp(third.accessToken);
+    const me = await client3.callTool({ name: 'core_webservice_get_site_info', arguments: {} });
+    check((me.structuredContent as { username?: string }).username === mfa.username, `tools/call as ${(me.structuredContent as { username?: string }).username}`);
+    await client3.close();
+    const sink = new Sink();
+    const code = await runConnectionsCommand(['revoke', third.record.id], { stdout: sink, stderr: sink, config: gw.gateway.config, store, keyring: gw.gateway.auth!.keyring, env: {}, audit: { record: (r) => gw.gateway.audit.record(r) } });
+    check(code === 0, `moodle-mcp connections revoke ${third.record.id}: exit ${code}: ${sink.text.trim().replace(/\n/g, '; ')}`);
+    check(tokenRow(third.moodleToken) === '', 'its token is gone from mdl_external_tokens');
+    await mfaContext.close();
+  }
+
+  console.log('== 6. the audit trail (events; never a token)');
   const audit = await gw.audited();
   for (const r of audit.filter((x) => x.event.startsWith('auth.')))
     console.log(`      ${r.event} ${r.decision ?? ''} ${r.status ?? ''} ${r.detail ?? ''} ${r.moodle_username ?? ''} ${r.reasons?.join('; ') ?? ''}`.replace(/\s+/g, ' '));
