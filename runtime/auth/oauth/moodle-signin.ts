@@ -108,8 +108,10 @@ export async function completeMoodleSignIn(ctx: OAuthContext, request: Request, 
 
   const error = query.get('error');
   if (error !== null) {
-    const known = PLUGIN_ERRORS[error] ?? PLUGIN_ERRORS.server_error;
-    return fail({ key: known.key, values: site }, 401, `${known.reason} (${error.slice(0, 40)})`, { moodleErrorcode: error.slice(0, 40), misconfigured: known.misconfigured });
+    // Only the plugin's codes reach the audit record as they are; anything else is recorded as `other`.
+    const errorcode = Object.hasOwn(PLUGIN_ERRORS, error) ? error : 'other';
+    const known = PLUGIN_ERRORS[errorcode] ?? PLUGIN_ERRORS.server_error;
+    return fail({ key: known.key, values: site }, 401, `${known.reason} (${errorcode})`, { moodleErrorcode: errorcode, misconfigured: known.misconfigured });
   }
   const code = query.get('code') ?? '';
   if (!code || code.length > 512) return fail({ key: 'signin.moodle.refused', values: site }, 400, 'Moodle sent neither a code nor an error');
