@@ -104,6 +104,19 @@ describe('Sign in with Moodle (simulator plugin)', () => {
     for (const code of ['access_denied', 'siteadmin', 'nopermission']) assert.ok(codes.includes(code), `${code} audited (${codes})`);
   });
 
+  it('an unknown error code from Moodle is a generic message, audited as "other"; a callback with neither code nor error is refused', async () => {
+    const { browser, html } = await signInPage(s, sdkProvider('Odd'));
+    const start = await browser.fetch(new URL(moodleLink(html)!, GATEWAY).toString());
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const odd = await browser.fetch(`${CALLBACK}?state=${state}&error=%3Cscript%3E`);
+    assert.equal(odd.status, 401);
+    assert.match(await odd.text(), /could not complete the connection/);
+    assert.equal((await s.gw.audited()).filter((r) => r.event === 'auth.signin.failed').at(-1)?.moodle_errorcode, 'other');
+    const again = await browser.fetch(new URL(moodleLink(html)!, GATEWAY).toString());
+    const state2 = new URL(again.headers.get('location')!).searchParams.get('state')!;
+    assert.equal((await browser.fetch(`${CALLBACK}?state=${state2}`)).status, 400);
+  });
+
   it('a code the plugin refuses at redeem (wrong secret) is a clear page and an audited error', async () => {
     const bad = await ssoSetup({ env: { MOODLE_MCP_CONNECT_SECRET: 'another-secret-that-is-long-enough-0123456789' } });
     try {
