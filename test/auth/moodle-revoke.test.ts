@@ -56,7 +56,8 @@ describe('revoking a plugin-issued connection deletes its token in Moodle', () =
     await browser.follow(`${GATEWAY}/connections`);
     const csrf = browser.cookie(GATEWAY, 'mmcp-csrf')!;
     await browser.post(`${GATEWAY}/connections/login`, { csrf, username: 'liam.oconnor', password: 'sim-password' });
-    s.sim.injectFault({ fault: { kind: 'status', status: 500, body: '<html>oops</html>' }, endpoint: 'other', times: 1 });
+    // The next request to Moodle is revoke.php (the page's sign-in is a cookie; whether to offer Moodle sign-in is cached).
+    s.sim.injectFault({ fault: { kind: 'status', status: 500, body: '<html>oops</html>' }, times: 1 });
     const page = await browser.post(`${GATEWAY}/connections/revoke`, { csrf, id: c.record.id });
     assert.equal(page.url, `${GATEWAY}/connections?moodle=failed`);
     assert.match(await page.response.text(), /could not be reached to delete its token/);
