@@ -66,15 +66,15 @@ export function createMoodleConnect(o: MoodleConnectOptions): MoodleConnect {
   const base = `${o.url.replace(/\/+$/, '')}${PLUGIN_PATH}`;
   const timeoutMs = o.timeoutMs ?? 15_000;
 
-  async function exchange(script: string, init: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function exchange(script: string, init: RequestInit, limitMs = timeoutMs): Promise<{ status: number; body: Record<string, unknown> }> {
     const url = `${base}/${script}`;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.timeout(limitMs);
     let response: Response;
     try {
       const request = new Request(url, { ...init, signal, redirect: 'manual', headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } });
       response = o.fetch ? await o.fetch(request) : await fetch(request);
     } catch (error) {
-      if (signal.aborted) throw new MoodleError('timeout', `${script} did not answer within ${timeoutMs} ms.`, { cause: error });
+      if (signal.aborted) throw new MoodleError('timeout', `${script} did not answer within ${limitMs} ms.`, { cause: error });
       throw new MoodleError('network', `${script} could not be reached (${(error as Error)?.message ?? 'network error'}).`, { cause: error, retryable: true });
     }
     const text = await readTextCapped(response.body, response.headers.get('content-length'), MAX_ANSWER).catch(() => undefined);
@@ -106,7 +106,8 @@ export function createMoodleConnect(o: MoodleConnectOptions): MoodleConnect {
       return `${base}/connect.php?${query}`;
     },
     async info() {
-      const { status, body } = await exchange('connectinfo.php', { method: 'GET' });
+      // Asked while a sign-in page is being rendered: a short wait (a failure just means Moodle sign-in is not offered).
+      const { status, body } = await exchange('connectinfo.php', { method: 'GET' }, Math.min(timeoutMs, 5_000));
       if (status !== 200) throw pluginError('connectinfo.php', status, body);
       const connect = body.connect as { enabled?: unknown } | undefined;
       return { enabled: body.component === 'local_moodlemcp' && connect?.enabled === true, release: typeof body.release === 'string' ? body.release : undefined };
