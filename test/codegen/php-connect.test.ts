@@ -333,16 +333,24 @@ test('token lifetime: the requested expiry capped at connectmaxdays (0 = no cap)
   assert.equal(validUntil('', 0), NOW + 90 * DAY, 'unset: the default 90 days');
 });
 
-test('token names: "moodle-mcp: <client> via <gateway>", within external_tokens.name (255 characters)', { skip }, () => {
+test('token names: "moodle-mcp: <client> via <gateway>", within external_tokens.name (255 characters), no HTML', { skip }, () => {
   const out = run([
     { op: 'request', params: params({ client: 'ü'.repeat(100), gateway: 'ß'.repeat(100) }) },
     { op: 'request', params: params({ client: '  <b>Bold</b>  ' }) },
+    { op: 'request', params: params({ client: '<img src=x onerror=alert(1)>', gateway: '"><script>alert(\'g\')</script>' }) },
+    { op: 'request', params: params({ client: 'Tom & Jerry’s client' }) },
   ]);
   // The longest names allowed (100 + 100 characters) fit: 217 characters, multibyte ones kept whole.
   assert.equal(out.steps[0].tokenname, `moodle-mcp: ${'ü'.repeat(100)} via ${'ß'.repeat(100)}`);
   assert.equal([...out.steps[0].tokenname!].length, 217);
-  // Stored as text, trimmed; the confirm page escapes it when showing it.
-  assert.equal(out.steps[1].tokenname, 'moodle-mcp: <b>Bold</b> via NBL MCP gateway');
+  // Moodle prints token names without escaping (Site administration > Manage tokens, Preferences > Security keys):
+  // the client and gateway names come from the connect URL, so the characters that make HTML are dropped.
+  assert.equal(out.steps[1].tokenname, 'moodle-mcp: bBold/b via NBL MCP gateway');
+  assert.equal(out.steps[2].tokenname, 'moodle-mcp: img src=x onerror=alert(1) via scriptalert(g)/script');
+  for (const step of out.steps) assert.doesNotMatch(step.tokenname!, /[<>"'`]/);
+  assert.equal(out.steps[3].tokenname, 'moodle-mcp: Tom & Jerry’s client via NBL MCP gateway', 'other characters are kept');
+  // The request itself keeps the names as given: the confirm page escapes them with s().
+  assert.equal(out.steps[2].request?.client, '<img src=x onerror=alert(1)>');
 });
 
 test('purge: tokens of codes that expired unredeemed are deleted; rows of tokens deleted in Moodle are forgotten', { skip }, () => {

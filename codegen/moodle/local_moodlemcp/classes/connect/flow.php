@@ -177,13 +177,16 @@ class flow {
     }
 
     /**
-     * "moodle-mcp: <client> via <gateway>", cut to the size of external_tokens.name.
+     * "moodle-mcp: <client> via <gateway>", cut to the size of external_tokens.name. Moodle prints token names without
+     * escaping them (Manage tokens, Security keys: names are expected from administrators), while the client and gateway
+     * names come from the connect URL: the characters that make HTML (< > " ' `) are dropped from them.
      *
      * @param request $request
      * @return string
      */
     public function token_name(request $request): string {
-        $name = self::TOKEN_NAME_PREFIX . "{$request->client} via {$request->gateway}";
+        $plain = fn(string $text): string => trim(str_replace(['<', '>', '"', "'", '`'], '', $text));
+        $name = self::TOKEN_NAME_PREFIX . $plain($request->client) . ' via ' . $plain($request->gateway);
         return mb_substr($name, 0, self::TOKEN_NAME_LENGTH, 'UTF-8');
     }
 
