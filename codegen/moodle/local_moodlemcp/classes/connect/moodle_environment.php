@@ -100,6 +100,10 @@ class moodle_environment implements environment {
     /**
      * \core_external\util::generate_token() (permanent, system context, no IP restriction).
      *
+     * generate_token() leaves the new token's id in $SESSION->webservicenewlycreatedtoken, and Preferences > Security keys
+     * (/user/managetoken.php, open to everyone) then prints that token's value once: the session is put back as it was,
+     * since this token is for the gateway only.
+     *
      * @param \stdClass $service
      * @param int $userid
      * @param int $validuntil
@@ -107,9 +111,18 @@ class moodle_environment implements environment {
      * @return int
      */
     public function create_token(\stdClass $service, int $userid, int $validuntil, string $name): int {
-        global $DB;
-        $token = \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT, $service, $userid, \context_system::instance(),
-            $validuntil, '', $name);
+        global $DB, $SESSION;
+        $before = $SESSION->webservicenewlycreatedtoken ?? null;
+        try {
+            $token = \core_external\util::generate_token(EXTERNAL_TOKEN_PERMANENT, $service, $userid, \context_system::instance(),
+                $validuntil, '', $name);
+        } finally {
+            if ($before === null) {
+                unset($SESSION->webservicenewlycreatedtoken);
+            } else {
+                $SESSION->webservicenewlycreatedtoken = $before;
+            }
+        }
         return (int)$DB->get_field('external_tokens', 'id', ['token' => $token], MUST_EXIST);
     }
 
