@@ -3,7 +3,7 @@
 // tables built from its db/install.xml in SQLite, and a double of the site's users, services and tokens).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -368,6 +368,41 @@ test('a new token is not left for Moodle to show: Security keys would display it
   assert.deepEqual(fresh.session, {}, 'no newly created token left in the session');
   // A token the person created themselves just before (Security keys) is still shown to them.
   assert.deepEqual(create({ webservicenewlycreatedtoken: 42, other: 'kept' }).session, { webservicenewlycreatedtoken: 42, other: 'kept' });
+});
+
+test('HTTP: the confirm page cannot be framed; JSON answers are not cached; a fault logs no message (it may carry a token)', { skip }, async () => {
+  const router = fileURLToPath(new URL('./php/http-router.php', import.meta.url));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const server = spawn('php', ['-S', `127.0.0.1:${port}`, router], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stderr.on('data', (chunk) => { log += chunk; });
+  server.stdout.on('data', (chunk) => { log += chunk; });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try { await fetch(`${base}/json`); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const framing = await fetch(`${base}/framing`);
+    assert.equal(framing.headers.get('content-security-policy'), "frame-ancestors 'none'");
+    assert.equal(framing.headers.get('x-frame-options'), 'DENY');
+    const json = await fetch(`${base}/json`);
+    assert.equal(json.headers.get('cache-control'), 'no-store');
+    assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(json.headers.get('x-content-type-options'), 'nosniff');
+    const leaked = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
+    const fault = await fetch(`${base}/fault`, { method: 'POST', body: new URLSearchParams({ token: leaked }) });
+    assert.equal(fault.status, 500);
+    assert.deepEqual(await fault.json(), { error: 'server_error', error_description: 'The request could not be completed.' });
+    const get = await fetch(`${base}/echo?secret=in-the-url`);
+    assert.deepEqual([get.status, get.headers.get('allow')], [405, 'POST']);
+    const post = await fetch(`${base}/echo?secret=in-the-url`, { method: 'POST', body: new URLSearchParams({ code: 'x' }) });
+    assert.deepEqual(await post.json(), { fields: { code: 'x' } }, 'fields come from the body only');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(log, /local_moodlemcp fault: fake_dml_exception \(dmlreadexception\) at http-router\.php:\d+/);
+    assert.ok(!log.includes(leaked), 'the token in the exception message is not logged');
+  } finally {
+    server.kill();
+  }
 });
 
 test('purge: tokens of codes that expired unredeemed are deleted; rows of tokens deleted in Moodle are forgotten', { skip }, () => {

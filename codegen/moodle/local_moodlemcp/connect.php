@@ -48,7 +48,7 @@ if ($action !== '' && data_submitted() && confirm_sesskey()) {
     try {
         $target = $flow->connect($request, (int)$USER->id);
     } catch (Throwable $e) {
-        debugging('local_moodlemcp connect: ' . $e->getMessage(), DEBUG_DEVELOPER);
+        error_log('local_moodlemcp connect.php: ' . \local_moodlemcp\connect\http::fault_summary($e));
         $target = $flow->error_url($request, 'server_error', 'The connection could not be created.');
     }
     redirect($target);
@@ -70,6 +70,7 @@ $connect = new single_button(new moodle_url('/local/moodlemcp/connect.php', $req
 $cancel = new single_button(new moodle_url('/local/moodlemcp/connect.php', $request->params() + ['action' => 'cancel']),
     get_string('cancel'), 'post');
 
+\local_moodlemcp\connect\http::forbid_framing();
 echo $OUTPUT->header();
 echo $OUTPUT->confirm($message, $connect, $cancel, ['confirmtitle' => get_string('connecttitle', 'local_moodlemcp')]);
 echo $OUTPUT->footer();

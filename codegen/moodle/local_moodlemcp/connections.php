@@ -31,6 +31,7 @@ if ($revoke > 0 && data_submitted() && confirm_sesskey()) {
         $done ? \core\output\notification::NOTIFY_SUCCESS : \core\output\notification::NOTIFY_WARNING);
 }
 
+\local_moodlemcp\connect\http::forbid_framing();
 echo $OUTPUT->header();
 echo $OUTPUT->heading(get_string('connections', 'local_moodlemcp'));
 $connections = $flow->connections((int)$USER->id);

@@ -56,10 +56,31 @@ class http {
         try {
             [$status, $body] = $handler($fields);
         } catch (\Throwable $e) {
-            debugging('local_moodlemcp: ' . get_class($e) . ': ' . $e->getMessage(), DEBUG_DEVELOPER);
-            error_log('local_moodlemcp ' . basename($_SERVER['SCRIPT_NAME'] ?? '') . ': ' . get_class($e) . ': ' . $e->getMessage());
+            error_log('local_moodlemcp ' . basename($_SERVER['SCRIPT_NAME'] ?? '') . ': ' . self::fault_summary($e));
             [$status, $body] = [500, ['error' => 'server_error', 'error_description' => 'The request could not be completed.']];
         }
         self::send_json($status, $body);
+    }
+
+    /**
+     * What to log about a fault: its class, Moodle error code and where it was thrown, never its message (with debugging
+     * on, a DML exception's message carries the query's parameters: a code hash, a token value).
+     *
+     * @param \Throwable $e
+     * @return string
+     */
+    public static function fault_summary(\Throwable $e): string {
+        $code = property_exists($e, 'errorcode') && is_string($e->errorcode) ? " ({$e->errorcode})" : '';
+        return get_class($e) . $code . ' at ' . basename($e->getFile()) . ':' . $e->getLine();
+    }
+
+    /**
+     * Forbids framing the page (the connect confirm page: a framed Connect button could be clicked by a page the person
+     * is tricked into using). Moodle sends X-Frame-Options: sameorigin only while allowframembedding is off; this also
+     * holds when it is on.
+     */
+    public static function forbid_framing(): void {
+        header("Content-Security-Policy: frame-ancestors 'none'");
+        header('X-Frame-Options: DENY');
     }
 }
