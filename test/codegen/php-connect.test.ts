@@ -32,6 +32,7 @@ interface StepOut {
   op: string; redirect?: string; tokenid?: number | null; status?: number; body?: Record<string, unknown>; enabled?: boolean;
   refusal?: [string, string] | null; request_error?: { field: string; message: string }; request?: Fields; tokenname?: string;
   purged?: { expired: number; gone: number }; open_transactions: number; revoked?: boolean;
+  second?: { status: number; body: Record<string, unknown> };
   connections?: Array<{ tokenid: number; name: string; timecreated: number; validuntil: number; lastaccess: number }>;
 }
 interface Run {
@@ -266,6 +267,23 @@ test('a failed check or a replay uses the code up and deletes its token; an expi
     { op: 'redeem', fields: redeemFields(0) }, { op: 'revoke', fields: { token: '@token:1' } },
   ]);
   assert.deepEqual(replay.steps[3].body, { revoked: false }, 'the token was already deleted by the replay');
+});
+
+test('two concurrent redeems of one code: only one can claim it; the other is a replay and revokes the token', { skip }, () => {
+  const out = run([
+    { op: 'connect', userid: STUDENT, params: params() },
+    { op: 'redeem_race', fields: redeemFields(0) },
+    { op: 'redeem', fields: redeemFields(0) },
+  ]);
+  const race = out.steps[1];
+  // The interleaved redeem looked the code up after the first one and claimed it first: it got the token.
+  assert.equal(race.second?.status, 200);
+  assert.ok(race.second?.body.token);
+  // The first one's claim (UPDATE ... WHERE redemption IS NULL) found the code taken: a replay, never a second token.
+  assert.deepEqual([race.status, race.body?.error], [400, 'invalid_grant']);
+  assert.match(String(race.body?.error_description), /already used/);
+  assert.deepEqual(out.tokens, [], 'the token handed out twice is revoked');
+  assert.deepEqual([out.steps[2].status, out.steps[2].body?.error], [400, 'invalid_grant']);
 });
 
 test('revoke: deletes a token the flow issued (idempotent), never tokens it did not issue', { skip }, () => {

@@ -11,6 +11,7 @@
 //   "serviceusers": [userid] | null (who may use a service; null = everyone), "tokens": [external_tokens rows],
 //   "steps": [{"op": ...}, ...]}
 // Steps: info | request {params} | refusal {userid} | cancel {params} | connect {userid, params} | redeem {fields}
+//   | redeem_race {fields} (a second redeem interleaved between the first one's lookup and claim)
 //   | revoke {fields} | connections {userid} | revoke_own {userid, tokenid} | advance {seconds} | purge
 //   | delete_token {tokenid}.
 // A string value "@code:N", "@token:N" or "@tokenid:N" is replaced by the code (from the redirect), the token or its
@@ -171,7 +172,15 @@ class fake_moodle_database {
             . ($sort ? " ORDER BY {$sort}" : ''), $params ?? []));
     }
 
+    /** @var callable|null run once just before the next execute(): another request interleaving with this one */
+    public $beforeexecute = null;
+
     public function execute($sql, array $params = null) {
+        if ($this->beforeexecute !== null) {
+            $interleaved = $this->beforeexecute;
+            $this->beforeexecute = null;
+            $interleaved();
+        }
         $this->run($sql, $params ?? []);
         return true;
     }
@@ -343,6 +352,14 @@ try {
                 case 'redeem':
                     [$out['status'], $out['body']] = $flow->redeem($step['fields']);
                     $out['tokenid'] = isset($out['body']['token']) ? $env->token_id($out['body']['token']) : null;
+                    break;
+                case 'redeem_race':
+                    // Two redeems of the same code: the second runs whole between the first one's lookup and its claim.
+                    $db->beforeexecute = function() use ($flow, $step, &$out) {
+                        [$status, $body] = $flow->redeem($step['fields']);
+                        $out['second'] = ['status' => $status, 'body' => $body];
+                    };
+                    [$out['status'], $out['body']] = $flow->redeem($step['fields']);
                     break;
                 case 'revoke':
                     [$out['status'], $out['body']] = $flow->revoke($step['fields']);
