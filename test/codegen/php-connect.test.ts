@@ -32,7 +32,7 @@ interface StepOut {
   op: string; redirect?: string; tokenid?: number | null; status?: number; body?: Record<string, unknown>; enabled?: boolean;
   refusal?: [string, string] | null; request_error?: { field: string; message: string }; request?: Fields; tokenname?: string;
   purged?: { expired: number; gone: number }; open_transactions: number; revoked?: boolean;
-  second?: { status: number; body: Record<string, unknown> };
+  second?: { status: number; body: Record<string, unknown> }; revoked_all?: number;
   connections?: Array<{ tokenid: number; name: string; timecreated: number; validuntil: number; lastaccess: number }>;
 }
 interface Run {
@@ -443,6 +443,21 @@ test('purge: tokens of codes that expired unredeemed are deleted; rows of tokens
   const lazy = run([{ op: 'connect', userid: STUDENT, params: params() }, { op: 'advance', seconds: 121 },
     { op: 'connect', userid: STUDENT, params: params({ client: 'Next' }) }]);
   assert.deepEqual(lazy.tokens.map((t) => t.name), ['moodle-mcp: Next via NBL MCP gateway']);
+});
+
+test('uninstall: every token the flow issued is deleted with the plugin (they would stay valid, with nothing to list them)', { skip }, () => {
+  const foreign = { id: 50, token: 'f'.repeat(32), userid: STUDENT, validuntil: 0, name: 'Mobile app' };
+  const out = run([
+    { op: 'connect', userid: STUDENT, params: params() },
+    { op: 'redeem', fields: redeemFields(0) },
+    { op: 'connect', userid: 5, params: params({ client: 'Pending' }) }, // not redeemed yet
+    { op: 'revoke_all' },
+  ], { tokens: [foreign], capable: [STUDENT, 5] });
+  assert.equal(out.steps[3].revoked_all, 2);
+  assert.deepEqual(out.tokens.map((t) => t.id), [50], 'only the tokens the flow issued are deleted');
+  assert.deepEqual(out.tables, { local_moodlemcp_tokens: [], local_moodlemcp_codes: [] });
+  const uninstall = readFileSync(`${pluginDir}db/uninstall.php`, 'utf8');
+  assert.match(uninstall, /function xmldb_local_moodlemcp_uninstall\(\)[^]*flow::for_site\(\)->revoke_all\(\)/);
 });
 
 test('plugin packaging: the upgrade step creates the install.xml tables at the version.php version; capability and task declared', { skip }, () => {

@@ -11,7 +11,7 @@
 //   "serviceusers": [userid] | null (who may use a service; null = everyone), "tokens": [external_tokens rows],
 //   "steps": [{"op": ...}, ...]}
 // Steps: info | request {params} | refusal {userid} | cancel {params} | connect {userid, params} | redeem {fields}
-//   | redeem_race {fields} (a second redeem interleaved between the first one's lookup and claim)
+//   | redeem_race {fields} (a second redeem interleaved between the first one's lookup and claim) | revoke_all
 //   | revoke {fields} | connections {userid} | revoke_own {userid, tokenid} | advance {seconds} | purge
 //   | delete_token {tokenid}.
 // A string value "@code:N", "@token:N" or "@tokenid:N" is replaced by the code (from the redirect), the token or its
@@ -372,6 +372,9 @@ try {
                     break;
                 case 'advance':
                     $env->now += (int)$step['seconds'];
+                    break;
+                case 'revoke_all':
+                    $out['revoked_all'] = $flow->revoke_all();
                     break;
                 case 'purge':
                     $out['purged'] = $flow->purge();

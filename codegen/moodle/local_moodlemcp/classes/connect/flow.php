@@ -305,6 +305,25 @@ class flow {
     }
 
     /**
+     * Deletes every token this flow issued and the plugin's rows (db/uninstall.php: once the plugin is gone nothing
+     * lists them, and they would stay valid).
+     *
+     * @return int how many tokens were deleted
+     */
+    public function revoke_all(): int {
+        $tokenids = [];
+        foreach ([self::TOKENS, self::CODES] as $table) {
+            foreach ($this->db->get_records($table, null, '', 'id, tokenid') as $row) {
+                $tokenids[(int)$row->tokenid] = true;
+            }
+        }
+        foreach (array_keys($tokenids) as $tokenid) {
+            $this->revoke_token($tokenid);
+        }
+        return count($tokenids);
+    }
+
+    /**
      * Deletes the tokens of codes that expired unredeemed.
      *
      * @return int how many tokens were deleted
