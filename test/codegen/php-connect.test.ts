@@ -460,6 +460,21 @@ test('uninstall: every token the flow issued is deleted with the plugin (they wo
   assert.match(uninstall, /function xmldb_local_moodlemcp_uninstall\(\)[^]*flow::for_site\(\)->revoke_all\(\)/);
 });
 
+test('privacy metadata: the plugin\'s tables and what it sends to the gateway (the token and the person\'s id)', { skip }, () => {
+  const out = spawnSync('php', [fileURLToPath(new URL('./php/privacy-metadata-harness.php', import.meta.url))], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr + out.stdout);
+  const items = JSON.parse(out.stdout) as Array<{ type: string; name: string; fields: Record<string, string>; summary: string }>;
+  assert.deepEqual(items.map((i) => [i.type, i.name]), [
+    ['database_table', 'local_moodlemcp_tokens'], ['database_table', 'local_moodlemcp_codes'], ['external_location', 'moodlemcp_gateway'],
+  ]);
+  const gateway = items[2];
+  assert.deepEqual(Object.keys(gateway.fields).sort(), ['token', 'userid', 'validuntil']);
+  const lang = readFileSync(`${pluginDir}lang/en/local_moodlemcp.php`, 'utf8');
+  for (const id of items.flatMap((i) => [i.summary, ...Object.values(i.fields)])) {
+    assert.ok(lang.includes(`$string['${id}']`), `string ${id} is defined`);
+  }
+});
+
 test('plugin packaging: the upgrade step creates the install.xml tables at the version.php version; capability and task declared', { skip }, () => {
   const version = readFileSync(`${pluginDir}version.php`, 'utf8').match(/\$plugin->version = (\d+);/)![1];
   const upgrade = readFileSync(`${pluginDir}db/upgrade.php`, 'utf8');

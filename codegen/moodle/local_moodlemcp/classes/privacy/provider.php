@@ -18,8 +18,9 @@ use core_privacy\local\request\userlist;
 use core_privacy\local\request\writer;
 
 /**
- * Declares, exports and deletes local_moodlemcp_tokens and local_moodlemcp_codes rows. Deleting a person's data also
- * deletes the tokens the connect flow created for them (they exist only for those connections).
+ * Declares, exports and deletes local_moodlemcp_tokens and local_moodlemcp_codes rows, and declares what redeem.php
+ * sends to the moodle-mcp gateway. Deleting a person's data also deletes the tokens the connect flow created for them
+ * (they exist only for those connections), which ends the gateway's use of them.
  */
 class provider implements
         \core_privacy\local\metadata\provider,
@@ -45,6 +46,11 @@ class provider implements
             'timecreated' => 'privacy:metadata:local_moodlemcp_codes:timecreated',
             'timeredeemed' => 'privacy:metadata:local_moodlemcp_codes:timeredeemed',
         ], 'privacy:metadata:local_moodlemcp_codes');
+        $collection->add_external_location_link('moodlemcp_gateway', [
+            'userid' => 'privacy:metadata:moodlemcp_gateway:userid',
+            'token' => 'privacy:metadata:moodlemcp_gateway:token',
+            'validuntil' => 'privacy:metadata:moodlemcp_gateway:validuntil',
+        ], 'privacy:metadata:moodlemcp_gateway');
         return $collection;
     }
 
