@@ -8,6 +8,8 @@
  * @license    http://www.apache.org/licenses/LICENSE-2.0 Apache-2.0
  */
 
+defined('MOODLE_INTERNAL') || die();
+
 /**
  * Upgrades the plugin's database from an older version.
  *
