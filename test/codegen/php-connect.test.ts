@@ -112,6 +112,10 @@ test('connect.php parameters: each bad or missing one is refused naming it (an e
     [{ gateway: 'é'.repeat(101) }, 'gateway', /at most 100/],
     [{ gateway: 'tab\there' }, 'gateway', /control characters/],
     [{ gateway: 'del\x7f' }, 'gateway', /control characters/],
+    // Bidirectional overrides would let a name show as something else on the confirm page ("Claude\u202Eppa" reads "Claudeapp").
+    [{ client: 'Claude\u202Eppa elibom' }, 'client', /control characters/],
+    [{ gateway: 'gw\u2066x\u2069' }, 'gateway', /control characters/],
+    [{ client: 'a\u200Fb' }, 'client', /control characters/],
     [{ valid_until: undefined }, 'valid_until', /missing/],
     [{ valid_until: '-5' }, 'valid_until', /unix seconds/],
     [{ valid_until: 'soon' }, 'valid_until', /unix seconds/],
@@ -128,7 +132,9 @@ test('connect.php parameters: each bad or missing one is refused naming it (an e
   const ok = run([
     { op: 'request', params: params({ client: 'é'.repeat(100), valid_until: String(NOW + 60) }) },
     { op: 'request', params: params({ return_to: OTHER_CALLBACK, state: 'A'.repeat(128) }) },
+    { op: 'request', params: params({ client: 'Dev 👩\u200D💻 client' }) }, // a zero-width joiner in an emoji is fine
   ]);
+  assert.equal(ok.steps[2].request?.client, 'Dev 👩\u200D💻 client');
   assert.equal(ok.steps[0].request?.client, 'é'.repeat(100));
   assert.equal(ok.steps[1].request?.return_to, OTHER_CALLBACK);
 });

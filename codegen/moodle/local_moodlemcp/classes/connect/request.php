@@ -80,7 +80,7 @@ class request {
     }
 
     /**
-     * A display name: valid UTF-8, no control characters, at most MAX_NAME_LENGTH characters, surrounding spaces trimmed.
+     * A display name: valid UTF-8, no control characters or bidirectional overrides, at most MAX_NAME_LENGTH characters, surrounding spaces trimmed.
      *
      * @param string $field
      * @param string $value
@@ -90,7 +90,9 @@ class request {
         if (!mb_check_encoding($value, 'UTF-8')) {
             throw new request_error($field, 'must be UTF-8 text');
         }
-        if (preg_match('/[\x00-\x1f\x7f]/', $value)) {
+        // Control characters, and the bidirectional marks and overrides that would make the confirm page show the name
+        // as other text (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+        if (preg_match('/[\x00-\x1f\x7f\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]/u', $value)) {
             throw new request_error($field, 'must not contain control characters');
         }
         $value = trim($value);
