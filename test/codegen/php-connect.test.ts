@@ -501,6 +501,12 @@ test('plugin packaging: the upgrade step creates the install.xml tables at the v
     for (const m of source.matchAll(/'(privacy:metadata:[a-z_:]+)'/g)) used.add(m[1]);
   }
   used.add('moodlemcp:connect');
+  // The pages a person acts on cannot be framed (checked on the real Moodle by scripts/real-moodle/security-probe.mjs).
+  for (const page of ['connect.php', 'connections.php']) {
+    const source = readFileSync(`${pluginDir}${page}`, 'utf8');
+    assert.ok(source.indexOf('http::forbid_framing();') > 0 && source.indexOf('http::forbid_framing();') < source.indexOf('echo $OUTPUT->header();'),
+      `${page} forbids framing before the page's headers`);
+  }
   assert.deepEqual([...used].filter((s) => !strings.has(s)), [], 'strings used but not defined');
   assert.ok(used.size > 20);
 });
