@@ -510,3 +510,19 @@ test('plugin packaging: the upgrade step creates the install.xml tables at the v
   assert.deepEqual([...used].filter((s) => !strings.has(s)), [], 'strings used but not defined');
   assert.ok(used.size > 20);
 });
+
+test('admin presets: install and upgrade add the connect secret to "Settings with passwords" once, keeping the entries already there', { skip }, () => {
+  const harnessFile = fileURLToPath(new URL('./php/presets-harness.php', import.meta.url));
+  const run = (start: string) => {
+    const out = spawnSync('php', [harnessFile, start], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr + out.stdout);
+    return JSON.parse(out.stdout) as { first: boolean; second: boolean; value: string };
+  };
+  const moodleDefault = 'recaptchaprivatekey@@none, googlemapkey3@@none, secretphrase@@url, cronremotepassword@@none';
+  assert.deepEqual(run(moodleDefault), { first: true, second: false, value: `${moodleDefault}, connectsecret@@local_moodlemcp` });
+  assert.deepEqual(run(''), { first: true, second: false, value: 'connectsecret@@local_moodlemcp' });
+  assert.deepEqual(run('a@@b,connectsecret@@local_moodlemcp'), { first: false, second: false, value: 'a@@b,connectsecret@@local_moodlemcp' });
+  for (const file of ['db/install.php', 'db/upgrade.php']) {
+    assert.match(readFileSync(`${pluginDir}${file}`, 'utf8'), /presets::protect_secret\(\)/, `${file} protects the secret`);
+  }
+});

@@ -11,7 +11,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_moodlemcp';
-$plugin->version = 2026120800;
+$plugin->version = 2026120801;
 $plugin->requires = 2023042400; // Moodle 4.2: core_external namespace.
 $plugin->supported = [402, 500];
 $plugin->maturity = MATURITY_STABLE;

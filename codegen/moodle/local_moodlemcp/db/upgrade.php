@@ -30,5 +30,11 @@ function xmldb_local_moodlemcp_upgrade($oldversion) {
         upgrade_plugin_savepoint(true, 2026120800, 'local', 'moodlemcp');
     }
 
+    if ($oldversion < 2026120801) {
+        // Admin preset exports leave the connect secret out.
+        \local_moodlemcp\admin\presets::protect_secret();
+        upgrade_plugin_savepoint(true, 2026120801, 'local', 'moodlemcp');
+    }
+
     return true;
 }
