@@ -18,7 +18,7 @@ export default async function bench(): Promise<{ name: string; [column: string]:
   const overrides = loadOverrides();
   const t1 = performance.now();
   const stages: string[] = [];
-  const result = await generate({ document, overrides, source: 'snapshot:bench', progress: (line) => stages.push(line) });
+  const result = await generate({ document, overrides, progress: (line) => stages.push(line) });
   const t2 = performance.now();
   const bytes = [...result.files.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
   rows.push({ name: 'load snapshot + overrides', functions: document.functions.length, ms: Math.round(t1 - t0), files: '', MB: '', budget: '' });

@@ -9,11 +9,10 @@ import type { FunctionOverride, Overrides } from './overrides.ts';
 import { inputSchema } from './schema/input.ts';
 import { outputSchema } from './schema/output.ts';
 import { normaliseWhitespace } from './schema/text.ts';
+import { functionSetSource } from './sources/fingerprint.ts';
 import type { DescriptionNode, FunctionDescription, FunctionsDocument } from './sources/types.ts';
 
 export interface CatalogOptions {
-  /** Where the description came from, recorded in `catalog.moodle.source` (`snapshot:<file>`, `site:<url>`). */
-  source: string;
   /** Release/version from the live site's core_webservice_get_site_info (else the document's). */
   site?: { release: string; version: string };
   /** Live introspection: the functions the token's service enables; others are excluded. */
@@ -21,6 +20,12 @@ export interface CatalogOptions {
   /** Keep the gateway's own plugin functions (local_moodlemcp_*) as tools; by default they are excluded. */
   includePluginFunctions?: boolean;
 }
+
+/**
+ * Why an entry of codegen/overrides.yaml or descriptions.yaml was not applied: it names a function this site lacks
+ * (Moodle 5.0 removed mod_chat, a site may uninstall a module). Listed in the catalog and in course-refs.md.
+ */
+export const SKIPPED_REASON = 'no such function on this site';
 
 /** The gateway's own Moodle plugin (codegen/moodle/local_moodlemcp): its functions serve the gateway, not the clients. */
 export { PLUGIN_FUNCTION_PREFIX };
@@ -49,14 +54,13 @@ export interface CatalogBuild {
  * Builds the catalog and the per-component JSON Schemas from a description document and the reviewed
  * overrides. Pure: same input, same output (sorted by function name, no timestamps).
  */
-export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, options: CatalogOptions): CatalogBuild {
+export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, options: CatalogOptions = {}): CatalogBuild {
   const known = new Set(doc.functions.map((fn) => fn.name));
-  for (const name of Object.keys(overrides)) {
-    if (!known.has(name) && !options.enabled) throw new CodegenError(`overrides: functions.${name}: no such function in ${options.source}`);
-  }
   const described = loadDescriptionOverrides();
-  const unknown = options.enabled ? [] : unknownDescribed(described, known);
-  if (unknown.length) throw new CodegenError(`descriptions: functions.${unknown[0]}: no such function in ${options.source}`);
+  const skippedOverrides = [
+    ...Object.keys(overrides).filter((name) => !known.has(name)).map((name) => ({ name, file: 'codegen/overrides.yaml' })),
+    ...unknownDescribed(described, known).map((name) => ({ name, file: 'codegen/descriptions.yaml' })),
+  ].map(({ name, file }) => ({ name, file, reason: SKIPPED_REASON })).sort((a, b) => compare(a.name, b.name) || compare(a.file, b.file));
   const excluded: { name: string; reason: string }[] = [];
   const functions: CatalogFunction[] = [];
   const coverage: FunctionCoverage[] = [];
@@ -83,9 +87,10 @@ export function buildCatalog(doc: FunctionsDocument, overrides: Overrides, optio
       release: options.site?.release ?? doc.moodle.release,
       version: options.site?.version ?? doc.moodle.version,
       branch: doc.moodle.branch,
-      source: options.source,
+      source: functionSetSource(doc),
     },
     ...(options.enabled || excluded.length ? { excluded } : {}),
+    ...(skippedOverrides.length ? { skippedOverrides } : {}),
     entities: catalogEntities(),
     functions,
   };

@@ -36,11 +36,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const { catalog, schemas, coverage } = buildCatalog(options.document, options.overrides, options);
   const components = Object.keys(schemas).sort(compare);
   step(`catalog: ${catalog.functions.length} functions in ${components.length} components` +
-    (catalog.excluded?.length ? `, ${catalog.excluded.length} excluded` : ''));
+    (catalog.excluded?.length ? `, ${catalog.excluded.length} excluded` : '') +
+    (catalog.skippedOverrides?.length ? `, ${catalog.skippedOverrides.length} reviewed entries skipped (function not on this site)` : ''));
 
   const files = new Map<string, string>();
   files.set('catalog.json', jsonFile(catalog as unknown as Record<string, unknown>));
-  files.set('course-refs.md', courseRefsReport(coverage, { release: catalog.moodle.release, source: catalog.moodle.source }));
+  files.set('course-refs.md', courseRefsReport(coverage, { release: catalog.moodle.release, source: catalog.moodle.source }, catalog.skippedOverrides));
   const unclassified = coverage.flatMap((fn) => fn.courseRefs.filter((ref) => ref.entity === 'unclassified').map((ref) => `${fn.name}: ${ref.path}`));
   step(`references: ${coverage.filter((fn) => fn.courseRefs.length).length} functions with course-bound references, ${unclassified.length} unclassified id-like arguments`);
   for (const component of components) files.set(`schemas/${component}.json`, jsonFile(schemas[component]));

@@ -8,7 +8,11 @@ import { HEADER } from './header.ts';
  * `generated/course-refs.md`: every function's references (path, entity, how each resolves) or why it is
  * course-free, the entity types, and the id-like arguments no rule classified. Deterministic (input is sorted).
  */
-export function courseRefsReport(coverage: FunctionCoverage[], source: { release: string; source: string }): string {
+export function courseRefsReport(
+  coverage: FunctionCoverage[],
+  source: { release: string; source: string },
+  skipped: readonly { name: string; file: string; reason: string }[] = [],
+): string {
   const unclassified = coverage.flatMap((fn) => fn.courseRefs.filter((ref) => ref.entity === 'unclassified').map((ref) => ({ fn, ref })));
   const bound = coverage.filter((fn) => fn.courseRefs.length > 0);
   const unresolvable = bound.filter((fn) => fn.courseRefs.some((ref) => ref.via.length === 0));
@@ -48,6 +52,13 @@ export function courseRefsReport(coverage: FunctionCoverage[], source: { release
     out.push('Treated as course-bound and unresolvable (refused under a course restriction) until classified in',
       'codegen/course-refs.ts or codegen/overrides.yaml:', '');
     for (const { fn, ref } of unclassified) out.push(`- \`${fn.name}\`: \`${ref.path}\``);
+  }
+  if (skipped.length) {
+    out.push('', '## Reviewed entries not applied', '',
+      `${skipped.length} entries of the reviewed files name a function this site lacks, so they were skipped (the catalog's`,
+      '`skippedOverrides`). Expected for functions a Moodle version removed or a site uninstalled; a misspelt name shows here too.', '',
+      '| function | file | why |', '| --- | --- | --- |');
+    for (const entry of skipped) out.push(`| \`${entry.name}\` | \`${entry.file}\` | ${cell(entry.reason)} |`);
   }
 
   out.push('', '## Entity types', '', '| entity | course-bound | resolves via | course chain, or why course-free | functions |', '| --- | --- | --- | --- | ---: |');

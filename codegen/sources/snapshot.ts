@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CodegenError } from '../errors.ts';
@@ -23,18 +22,4 @@ export function loadSnapshot(path: string = DEFAULT_SNAPSHOT): FunctionsDocument
     throw new CodegenError(`snapshot ${path} is not JSON: ${(error as Error).message}`);
   }
   return validateDocument(parsed, path);
-}
-
-/**
- * How a snapshot is recorded in the catalog (`catalog.moodle.source`): the SHA-256 of its content, never its path,
- * so that regenerating from an identical snapshot anywhere gives byte-identical output.
- */
-export function snapshotSource(path: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new CodegenError(`cannot read snapshot ${path}: ${(error as Error).message}`);
-  }
-  return `snapshot:sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

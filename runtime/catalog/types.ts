@@ -95,10 +95,15 @@ export interface CatalogFunction {
 
 export interface Catalog {
   format: 'moodle-mcp-catalog/1';
-  /** `source`: `snapshot:sha256:<hex>` (content hash of the description file) or `site:<url>`. */
+  /**
+   * The site's release, version and branch, and `source`: `functions:sha256:<hex>`, the SHA-256 of the described
+   * function set (codegen/sources/fingerprint.ts), never a path or URL.
+   */
   moodle: { release: string; version: string; branch: string; source: string };
-  /** Functions left out because the token's service does not enable them (live introspection only). */
+  /** Functions left out: not enabled in the token's service (live introspection), the gateway's own plugin functions. */
   excluded?: { name: string; reason: string }[];
+  /** Reviewed entries (codegen/overrides.yaml, descriptions.yaml) not applied because the site lacks their function. */
+  skippedOverrides?: { name: string; file: string; reason: string }[];
   /** Every entity type that course refs name (codegen/entities.ts), by name. */
   entities: Record<string, CatalogEntity>;
   functions: CatalogFunction[];

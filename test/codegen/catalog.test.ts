@@ -1,10 +1,15 @@
-// The generated catalog: shape, order, access overrides, annotations and course references.
+// The catalog generated from the bundled 4.5.6 snapshot (whatever generated/ holds): shape, order, access overrides,
+// annotations and course references; reviewed entries for functions a site lacks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CourseRef } from '../../runtime/catalog/types.ts';
-import { loadOverrides, parseOverrides } from '../../codegen/overrides.ts';
-import { buildCatalog } from '../../codegen/catalog.ts';
+import { loadOverrides, parseOverrides, type Overrides } from '../../codegen/overrides.ts';
+import { buildCatalog, SKIPPED_REASON } from '../../codegen/catalog.ts';
+import { loadDescriptionOverrides } from '../../codegen/descriptions.ts';
+import { courseRefsReport } from '../../codegen/emit/course-refs-report.ts';
 import { loadSnapshot } from '../../codegen/sources/snapshot.ts';
+import type { FunctionsDocument } from '../../codegen/sources/types.ts';
+import { SNAPSHOT_5_0_6 } from '../helpers/bundled-catalog.ts';
 import { titleFor } from '../../codegen/annotations.ts';
 import { loadCatalog, schemasOf } from './helpers.ts';
 
@@ -96,7 +101,13 @@ test('output course references', () => {
   assert.ok(out('core_calendar_get_calendar_events').includes('events[].courseid'));
 });
 
-test('overrides: every entry has a reason; unknown functions, paths and fields are refused', () => {
+function generateCatalogOnly(doc: FunctionsDocument, overrides: Overrides) {
+  const { catalog, coverage } = buildCatalog(doc, overrides);
+  const files = new Map([['course-refs.md', courseRefsReport(coverage, catalog.moodle, catalog.skippedOverrides)]]);
+  return { catalog, files };
+}
+
+test('overrides: every entry has a reason; unknown paths and fields are refused', () => {
   const overrides = loadOverrides();
   assert.ok(Object.values(overrides).every((o) => o.reason.trim().length > 0));
   assert.throws(() => parseOverrides({ functions: { x: { access: 'write' } } }), /reason/);
@@ -106,13 +117,39 @@ test('overrides: every entry has a reason; unknown functions, paths and fields a
   assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', references: [{ path: 'a', entity: 'discussion' }] } } }), /entity type of codegen\/entities\.ts/);
   assert.throws(() => parseOverrides({ functions: { x: { reason: 'r', courseRefs: [] } } }), /unknown field/);
   const doc = loadSnapshot();
-  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { nope_fn: { reason: 'r' } } }), { source: 't' }), /no such function/);
-  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', references: [{ path: 'options.nope[]', entity: 'course' }] } } }), { source: 't' }), /not an argument path/);
+  assert.throws(() => buildCatalog(doc, parseOverrides({ functions: { core_course_get_courses: { reason: 'r', references: [{ path: 'options.nope[]', entity: 'course' }] } } })), /not an argument path/);
+});
+
+test('reviewed entries naming a function the site lacks are skipped and listed, in the catalog and course-refs.md', () => {
+  const doc = loadSnapshot();
+  const { catalog, files } = generateCatalogOnly(doc, parseOverrides({ functions: {
+    nope_fn: { reason: 'r', access: 'write' },
+    core_course_get_courses: { reason: 'r', access: 'write' },
+  } }));
+  assert.deepEqual(catalog.skippedOverrides, [{ name: 'nope_fn', file: 'codegen/overrides.yaml', reason: SKIPPED_REASON }]);
+  assert.equal(catalog.functions.find((f) => f.name === 'core_course_get_courses')!.access, 'write', 'the others apply');
+  assert.match(files.get('course-refs.md')!, /## Reviewed entries not applied\n[^]*\| `nope_fn` \| `codegen\/overrides\.yaml` \| no such function on this site \|/);
+  // The same on the live route (a service enabling what the site has) and for descriptions.yaml: a site without
+  // mod_forum (uninstalled), whose functions both files name.
+  const withoutForum = { ...doc, functions: doc.functions.filter((fn) => fn.component !== 'mod_forum') };
+  const live = buildCatalog(withoutForum, loadOverrides(), { enabled: new Set(withoutForum.functions.map((fn) => fn.name)) }).catalog;
+  const skippedFiles = new Set(live.skippedOverrides!.map((s) => s.file));
+  assert.deepEqual([...skippedFiles].sort(), ['codegen/descriptions.yaml', 'codegen/overrides.yaml'], JSON.stringify(live.skippedOverrides));
+  assert.ok(live.skippedOverrides!.every((s) => s.reason === SKIPPED_REASON && s.name.startsWith('mod_forum_')));
+  assert.ok(live.skippedOverrides!.some((s) => s.name === 'mod_forum_get_discussion_posts'));
+  assert.equal(buildCatalog(doc, loadOverrides()).catalog.skippedOverrides, undefined, 'every reviewed entry applies to the bundled 4.5.6');
+});
+
+test('every reviewed entry names a function of a bundled snapshot (4.5.6 or 5.0.6): a misspelt name is caught here', () => {
+  const names = new Set([...loadSnapshot().functions, ...loadSnapshot(SNAPSHOT_5_0_6).functions].map((fn) => fn.name));
+  const described = loadDescriptionOverrides();
+  const unknown = [...Object.keys(loadOverrides()), ...Object.keys(described.functions)].filter((name) => !names.has(name));
+  assert.deepEqual(unknown, []);
 });
 
 test('overrides: an output course reference that is not a result path is refused (else the filter keeps every item)', () => {
   const doc = loadSnapshot();
-  const build = (outputCourseRefs: string[]) => buildCatalog(doc, parseOverrides({ functions: { core_enrol_get_users_courses: { reason: 'r', outputCourseRefs } } }), { source: 't' });
+  const build = (outputCourseRefs: string[]) => buildCatalog(doc, parseOverrides({ functions: { core_enrol_get_users_courses: { reason: 'r', outputCourseRefs } } }));
   assert.throws(() => build(['[].ids']), /core_enrol_get_users_courses\.outputCourseRefs: \[\]\.ids is not a result path/);
   assert.throws(() => build(['id']), /is not a result path/);
   const fn = build(['[].id']).catalog.functions.find((f) => f.name === 'core_enrol_get_users_courses')!;

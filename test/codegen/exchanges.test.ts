@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeForm } from '../../runtime/moodle/form.ts';
 import { coerceFormArgs } from '../../runtime/moodle/coerce.ts';
-import { loadZodSchemas } from '../../generated/zod/index.ts';
 import { loadSimulatorData, type Exchange } from '../../runtime/simulator/data.ts';
-import { loadCatalog, newAjv, schemasOf } from './helpers.ts';
+import { loadCatalog, loadZodSchemas, newAjv, schemasOf } from './helpers.ts';
 
 const exchanges = loadSimulatorData().exchanges.exchanges;
 const catalog = loadCatalog();

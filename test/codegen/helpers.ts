@@ -1,9 +1,17 @@
-// Shared test helpers: the committed generated/ output, an Ajv 2020 instance, deterministic sample arguments.
+// Shared test helpers: the generated output of the bundled 4.5.6 snapshot (generated/ itself when it came from there),
+// an Ajv 2020 instance, deterministic sample arguments.
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Catalog, ComponentSchemas, JsonSchema } from '../../runtime/catalog/types.ts';
 
-export const GENERATED = new URL('../../generated/', import.meta.url);
+import { bundledGeneratedDir, zodLoaderOf } from '../helpers/bundled-catalog.ts';
+
+const generatedDir = await bundledGeneratedDir();
+/** The generated output of the bundled snapshot (see test/helpers/bundled-catalog.ts). */
+export const GENERATED = pathToFileURL(generatedDir + '/');
+/** Its Zod schemas, by component (its zod/index.ts). */
+export const loadZodSchemas = await zodLoaderOf(generatedDir);
 
 export function readJson<T>(url: URL): T {
   return JSON.parse(readFileSync(url, 'utf8')) as T;

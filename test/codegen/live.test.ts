@@ -83,7 +83,7 @@ test('fetchLiveSource reads site info and the exported document over form-encode
 
 test('functions outside the token\'s service are excluded and listed', async () => {
   const live = await fetchLiveSource({ url, token: TOKEN });
-  const { catalog } = await generate({ document: live.document, overrides: loadOverrides(), source: `site:${live.url}`, site: live.site, enabled: live.enabled });
+  const { catalog } = await generate({ document: live.document, overrides: loadOverrides(), site: live.site, enabled: live.enabled });
   // The plugin's own export function is enabled (codegen needs it) but is not a tool (issue 11 item 9).
   assert.deepEqual(catalog.functions.map((f) => f.name), [...enabled].filter((n) => !n.startsWith('local_moodlemcp_')).sort());
   assert.deepEqual(catalog.excluded, [
@@ -151,7 +151,7 @@ test('codegen/main.ts --url writes the catalog and prints the excluded functions
     assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TOKEN));
     const catalog = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as Catalog;
     assert.equal(catalog.functions.length, 3);
-    assert.match(catalog.moodle.source, /^site:http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(catalog.moodle.source, /^functions:sha256:[0-9a-f]{64}$/, 'recorded by content, not by URL');
     const withCredentials = await runMain(['--url', url.replace('//', '//admin:s3cret-pw@'), '--out', out], TOKEN);
     assert.equal(withCredentials.status, 2);
     assert.match(withCredentials.stderr, /--url: give the site root only \(no credentials/);

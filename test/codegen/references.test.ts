@@ -12,13 +12,14 @@ import { argumentLeaves, isIdLike, NOT_ENTITIES } from '../../codegen/course-ref
 import { courseRefsReport } from '../../codegen/emit/course-refs-report.ts';
 import { ENTITY_TYPES, resolverEntityTypes, resolverType } from '../../codegen/entities.ts';
 import { loadOverrides, parseOverrides } from '../../codegen/overrides.ts';
-import { DEFAULT_SNAPSHOT, loadSnapshot, snapshotSource } from '../../codegen/sources/snapshot.ts';
+import { functionSetSource } from '../../codegen/sources/fingerprint.ts';
+import { DEFAULT_SNAPSHOT, loadSnapshot } from '../../codegen/sources/snapshot.ts';
 import type { FunctionDescription, FunctionsDocument } from '../../codegen/sources/types.ts';
 import { GENERATED, loadCatalog } from './helpers.ts';
 
 const doc = loadSnapshot();
 const overrides = loadOverrides();
-const build = buildCatalog(doc, overrides, { source: 'test' });
+const build = buildCatalog(doc, overrides);
 const byName = new Map(build.catalog.functions.map((f) => [f.name, f]));
 const refsOf = (name: string) => byName.get(name)!.courseRefs;
 const refAt = (name: string, path: string): CourseRef => {
@@ -105,7 +106,7 @@ test('an id-like argument no rule knows is listed as unclassified and fails clos
   const fn = structuredClone(fnNamed('core_enrol_get_enrolled_users'));
   fn.parameters.keys.widgetid = { kind: 'value', type: 'int', paramtype: 'PARAM_INT', required: 'VALUE_REQUIRED', default: null, allownull: false, desc: '' };
   const one: FunctionsDocument = { ...doc, functions: [fn] };
-  const { catalog, coverage } = buildCatalog(one, {}, { source: 'test', ...only(one) });
+  const { catalog, coverage } = buildCatalog(one, {}, { ...only(one) });
   const ref = catalog.functions[0]!.courseRefs.find((r) => r.path === 'widgetid');
   assert.deepEqual(ref, { path: 'widgetid', entity: 'unclassified', via: [], source: 'rule:unclassified-id' });
   assert.equal(catalog.entities.unclassified!.courseBound, true);
@@ -139,7 +140,7 @@ test('via: argument for courses, moodle only for the four entities with a Moodle
 
 test('resultCourseRefs: refused on a write, on a path inside a list and on a path that is not in the result', () => {
   const one = (name: string, resultCourseRefs: string[]) =>
-    buildCatalog({ ...doc, functions: [fnNamed(name)] }, parseOverrides({ functions: { [name]: { reason: 'r', resultCourseRefs } } }), { source: 't', enabled: new Set([name]) });
+    buildCatalog({ ...doc, functions: [fnNamed(name)] }, parseOverrides({ functions: { [name]: { reason: 'r', resultCourseRefs } } }), { enabled: new Set([name]) });
   assert.throws(() => one('mod_forum_set_lock_state', ['discussionid']), /only READ functions/);
   assert.throws(() => one('mod_forum_get_discussion_posts', ['posts[].id']), /inside a list/);
   assert.throws(() => one('mod_forum_get_discussion_posts', ['course']), /is not a result path/);
@@ -166,29 +167,27 @@ test('entities: the catalog map matches codegen/entities.ts; course-bound types 
 test('the plugin\'s own functions (local_moodlemcp_*) are left out of the tools unless asked', () => {
   const plugin = { ...structuredClone(fnNamed('core_webservice_get_site_info')), name: `${PLUGIN_FUNCTION_PREFIX}export_functions`, component: 'local_moodlemcp' };
   const withPlugin: FunctionsDocument = { ...doc, functions: [fnNamed('core_webservice_get_site_info'), plugin] };
-  const left = buildCatalog(withPlugin, {}, { source: 't', ...only(withPlugin) }).catalog;
+  const left = buildCatalog(withPlugin, {}, { ...only(withPlugin) }).catalog;
   assert.deepEqual(left.functions.map((f) => f.name), ['core_webservice_get_site_info']);
   assert.deepEqual(left.excluded, [{ name: 'local_moodlemcp_export_functions', reason: "the gateway's own plugin function (codegen --include-plugin-functions keeps it)" }]);
-  const kept = buildCatalog(withPlugin, {}, { source: 't', ...only(withPlugin), includePluginFunctions: true }).catalog;
+  const kept = buildCatalog(withPlugin, {}, { ...only(withPlugin), includePluginFunctions: true }).catalog;
   assert.deepEqual(kept.functions.map((f) => f.name), ['core_webservice_get_site_info', 'local_moodlemcp_export_functions']);
   assert.deepEqual(kept.excluded, []);
   // From a snapshot (no service list) too.
-  const snapshot = buildCatalog({ ...doc, functions: [...doc.functions, plugin] }, overrides, { source: 't' }).catalog;
+  const snapshot = buildCatalog({ ...doc, functions: [...doc.functions, plugin] }, overrides).catalog;
   assert.equal(snapshot.functions.length, 759);
   assert.deepEqual(snapshot.excluded?.map((e) => e.name), ['local_moodlemcp_export_functions']);
 });
 
-test('the catalog records a snapshot by content hash: the same file at another path gives the same source', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'moodle-mcp-snapshot-'));
-  try {
-    const copy = join(dir, 'elsewhere.json');
-    copyFileSync(DEFAULT_SNAPSHOT, copy);
-    const source = snapshotSource(DEFAULT_SNAPSHOT);
-    assert.match(source, /^snapshot:sha256:[0-9a-f]{64}$/);
-    assert.equal(snapshotSource(copy), source);
-    assert.equal(loadCatalog().moodle.source, source, 'generated/catalog.json records the bundled snapshot by its hash');
-    assert.doesNotMatch(readFileSync(new URL('catalog.json', GENERATED), 'utf8'), /functions-4\.5\.6\.json/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('the catalog records its source by content: the same functions from another file, path or site give the same source', () => {
+  const source = functionSetSource(doc);
+  assert.match(source, /^functions:sha256:[0-9a-f]{64}$/);
+  // Another export of the same site: other address, notes, database, key order of the envelope and functions reversed.
+  const elsewhere = { ...doc, moodle: { ...doc.moodle, wwwroot: 'https://elsewhere.example' }, notes: [], functions: [...doc.functions].reverse() };
+  assert.equal(functionSetSource(elsewhere), source);
+  assert.equal(buildCatalog(elsewhere, overrides).catalog.moodle.source, source);
+  // Any change to a function changes it.
+  const changed = { ...doc, functions: doc.functions.map((fn, i) => (i === 0 ? { ...fn, description: fn.description + '.' } : fn)) };
+  assert.notEqual(functionSetSource(changed), source);
+  assert.doesNotMatch(JSON.stringify(build.catalog.moodle), /functions-4\.5\.6\.json|127\.0\.0\.1/);
 });

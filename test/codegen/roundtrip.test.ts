@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeForm, encodeForm } from '../../runtime/moodle/form.ts';
 import { coerceFormArgs } from '../../runtime/moodle/coerce.ts';
-import { loadZodSchemas } from '../../generated/zod/index.ts';
-import { formCanonical, loadCatalog, newAjv, sampleArgs, schemasOf } from './helpers.ts';
+import { formCanonical, loadCatalog, loadZodSchemas, newAjv, sampleArgs, schemasOf } from './helpers.ts';
 
 const catalog = loadCatalog();
 const ajv = newAjv();
