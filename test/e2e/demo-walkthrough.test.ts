@@ -2,18 +2,20 @@
 // reads — their courses, course contents, participants, forums, discussions and posts, assignments and submissions,
 // grades, calendar, completion, quizzes and attempts, groups — through the gateway and the Moodle simulator.
 // No answer is empty where the seeded site has content for that user, and every answer has the shape the
-// function's generated output schema describes.
+// function's output schema describes in the catalog of the bundled 4.5.6 snapshot (the simulator's Moodle; generated/
+// may hold a university's own site, e.g. Moodle 5.0, whose mod_assign answers carry a required gradepenalty).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { loadCatalog } from '../../runtime/catalog/index.ts';
 import { newAjv } from '../codegen/helpers.ts';
+import { bundledGeneratedDir } from '../helpers/bundled-catalog.ts';
 import { listen, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { connectClient, text } from '../helpers/mcp-client.ts';
 
 let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
-const catalog = await loadCatalog();
+const catalog = await loadCatalog(await bundledGeneratedDir());
 const ajv = newAjv();
 
 before(async () => {

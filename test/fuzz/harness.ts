@@ -256,7 +256,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       let sessionId = await openSession();
       const pending = new Map<string, boolean>(); // request id → answered (expects one audit record)
       let id = 0;
-      // Case k: function k mod 759, valid and mutated arguments taking turns (by round and function).
+      // Case k: function k mod the number of functions, valid and mutated arguments taking turns (by round and function).
       for (let k = 0; k < cases; k++) {
         const f = k % functions.length;
         const round = Math.floor(k / functions.length);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { argumentDepth, MAX_ARGUMENT_DEPTH } from '../../runtime/mcp/argument-depth.ts';
 import { callFunction } from '../../runtime/mcp/pipeline.ts';
-import { listen, ROOT, startTestGateway, testConfig } from '../helpers/gateway.ts';
+import { bundledGeneratedDir } from '../helpers/bundled-catalog.ts';
+import { listen, startTestGateway, testConfig } from '../helpers/gateway.ts';
 import { startServer } from '../helpers/io.ts';
 import { INITIALIZE, postMcp } from '../helpers/mcp-client.ts';
 import { ctx, harness } from './harness.ts';
@@ -25,14 +26,15 @@ test('argumentDepth counts object and list levels without recursing (100 000 lev
   assert.equal(argumentDepth(nested(100_000)), 100_001);
 });
 
-test('the limit leaves room over the deepest generated input schema (10 levels in Moodle 4.5.6)', () => {
+test('the limit leaves room over the deepest generated input schema (10 levels in Moodle 4.5.6)', async () => {
   // Data depth a schema allows: 1 per object or array level.
   const depthOf = (schema: Record<string, any>): number => {
     if (schema.type === 'object') return 1 + Math.max(0, ...Object.values<Record<string, any>>(schema.properties ?? {}).map(depthOf));
     if (schema.type === 'array') return 1 + depthOf(schema.items ?? {});
     return Math.max(0, ...[...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].map(depthOf));
   };
-  const dir = join(ROOT, 'generated/schemas');
+  // The bundled Moodle 4.5.6 catalog, whatever generated/ holds (test/helpers/bundled-catalog.ts).
+  const dir = join(await bundledGeneratedDir(), 'schemas');
   let deepest = 0;
   let count = 0;
   for (const file of readdirSync(dir)) {
