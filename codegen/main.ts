@@ -1,13 +1,14 @@
 /**
  * `make generate` / `make check-generated`:
- *   node --import tsx codegen/main.ts [--snapshot FILE] [--url URL] [--out DIR] [--check] [--include-plugin-functions]
+ *   node --import tsx codegen/main.ts [--snapshot FILE] [--url URL] [--out DIR [--source-file FILE]] [--check] [--include-plugin-functions]
  * With --url, MOODLE_TOKEN must hold a web-service token of a site administrator whose service includes
  * core_webservice_get_site_info and local_moodlemcp_export_functions (the plugin in codegen/moodle/).
  * The plugin's own functions (local_moodlemcp_*) are left out of the tools unless --include-plugin-functions.
  * The catalog records its source by content (release, function-set hash), never a path or URL, so the output does
  * not depend on where the data came from. Writing the default generated/ also writes codegen.source.json (the
  * snapshot's path in the repository, or `live`): without --snapshot or --url, codegen uses that remembered source, so
- * `make check-generated` in CI checks against the source the files came from.
+ * `make check-generated` in CI checks against the source the files came from. With --out DIR, no source is remembered
+ * unless --source-file names where (tests).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       snapshot: { type: 'string' },
       url: { type: 'string' },
       out: { type: 'string' },
+      'source-file': { type: 'string' },
       check: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'include-plugin-functions': { type: 'boolean', default: false },
@@ -50,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const log = values.quiet ? () => {} : (line: string) => console.log(line);
   const out = resolve(values.out ?? resolve(ROOT, 'generated'));
   // Only the repository's own generated/ has a remembered source; --out DIR (tests, experiments) never reads or writes it.
-  const sourceFile = values.out === undefined ? SOURCE_FILE : undefined;
+  const sourceFile = values['source-file'] ? resolve(values['source-file']) : values.out === undefined ? SOURCE_FILE : undefined;
   const remembered = sourceFile ? readRememberedSource(sourceFile) : undefined;
   const includePluginFunctions = values['include-plugin-functions'] || (!values.snapshot && !values.url && remembered?.includePluginFunctions === true);
   const overrides = loadOverrides();

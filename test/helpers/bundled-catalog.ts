@@ -6,16 +6,14 @@
  * Zod files find the `zod` package), built once and reused while codegen and the snapshot are unchanged.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { generate } from '../../codegen/generate.ts';
-import { writeFiles } from '../../codegen/output-files.ts';
-import { loadOverrides } from '../../codegen/overrides.ts';
 import { readRememberedSource } from '../../codegen/remembered-source.ts';
 import { functionSetSource } from '../../codegen/sources/fingerprint.ts';
 import { DEFAULT_SNAPSHOT, loadSnapshot } from '../../codegen/sources/snapshot.ts';
 import type { ZodSchemas } from '../../generated/zod/index.ts';
+import { acquireFileLock } from '../../runtime/shared/file-lock.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REPO_GENERATED = join(ROOT, 'generated');
@@ -49,38 +47,54 @@ export async function zodLoaderOf(dir: string): Promise<(component: string) => P
 }
 
 async function cachedBundledOutput(): Promise<string> {
-  const dir = join(ROOT, '.tmp/bundled-generated', codegenKey());
-  if (existsSync(join(dir, 'catalog.json'))) return dir;
-  const { files } = await generate({ document: loadSnapshot(DEFAULT_SNAPSHOT), overrides: loadOverrides() });
-  // Written aside and renamed: parallel test processes never read a half-written folder (the first rename wins).
-  const partial = `${dir}.${process.pid}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  writeFiles(partial, files);
+  const dir = bundledCacheDir();
+  const done = () => existsSync(join(dir, 'catalog.json'));
+  if (done()) return dir;
+  // One process generates (the test runner runs files in parallel); the others wait for it, then find it done.
+  mkdirSync(join(ROOT, '.tmp/bundled-generated'), { recursive: true });
+  const lock = await acquireFileLock(`${dir}.lock`, { waitMs: 300_000, staleMs: 300_000, maxPollMs: 500 });
   try {
-    renameSync(partial, dir);
-  } catch {
-    rmSync(partial, { recursive: true, force: true });
-    if (!existsSync(join(dir, 'catalog.json'))) throw new Error(`bundled catalog: cannot create ${dir}`);
+    if (done()) return dir;
+    // Loaded only here: codegen (ts-morph) is slow to load, and most runs find generated/ or the cache ready.
+    const { generate } = await import('../../codegen/generate.ts');
+    const { writeFiles } = await import('../../codegen/output-files.ts');
+    const { loadOverrides } = await import('../../codegen/overrides.ts');
+    const { files } = await generate({ document: loadSnapshot(DEFAULT_SNAPSHOT), overrides: loadOverrides() });
+    // catalog.json last: its presence means the folder is complete.
+    const catalog = files.get('catalog.json')!;
+    files.delete('catalog.json');
+    writeFiles(dir, files);
+    writeFiles(dir, new Map([...files, ['catalog.json', catalog]]));
+    return dir;
+  } finally {
+    await lock.release();
   }
-  return dir;
 }
 
-/** A hash of everything codegen's output depends on: its code, the reviewed YAML and the bundled snapshot. */
-function codegenKey(): string {
+/**
+ * Where a repository keeps the bundled output when generated/ holds another site: .tmp/bundled-generated/<key>, the key
+ * a hash of everything codegen's output depends on (its code, the reviewed YAML, the bundled snapshot).
+ */
+export function bundledCacheDir(root = ROOT): string {
+  return join(root, '.tmp/bundled-generated', codegenKey(root));
+}
+
+function codegenKey(root: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) {
-        if (name !== 'moodle') walk(path);
+        // Not the PHP exporter, nor the snapshots a university adds: only the bundled one, below.
+        if (name !== 'moodle' && name !== 'snapshot') walk(path);
       } else {
-        hash.update(`${path.slice(ROOT.length)}\0`).update(readFileSync(path)).update('\0');
+        hash.update(`${path.slice(root.length)}\0`).update(readFileSync(path)).update('\0');
       }
     }
   };
-  walk(join(ROOT, 'codegen'));
-  walk(join(ROOT, 'runtime/catalog'));
-  hash.update(readFileSync(join(ROOT, 'runtime/moodle/plugin.ts')));
+  walk(join(root, 'codegen'));
+  walk(join(root, 'runtime/catalog'));
+  hash.update(readFileSync(join(root, 'runtime/moodle/plugin.ts')));
+  hash.update(readFileSync(join(root, relative(ROOT, DEFAULT_SNAPSHOT))));
   return hash.digest('hex').slice(0, 16);
 }
