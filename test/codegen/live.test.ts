@@ -145,8 +145,13 @@ function runMain(args: string[], token: string): Promise<{ status: number; stdou
 test('codegen/main.ts --url writes the catalog and prints the excluded functions', async () => {
   const out = mkdtempSync(join(tmpdir(), 'codegen-live-'));
   try {
-    const run = await runMain(['--url', url, '--out', out], TOKEN);
+    const run = await runMain(['--url', url, '--out', out, '--source-file', `${out}.source.json`], TOKEN);
     assert.equal(run.status, 0, run.stderr);
+    // Remembered as `live`, with the catalog's release and hash: never the URL or the token.
+    const remembered = readFileSync(`${out}.source.json`, 'utf8');
+    assert.deepEqual(Object.keys(JSON.parse(remembered)), ['from', 'release', 'source']);
+    assert.equal(JSON.parse(remembered).from, 'live');
+    assert.doesNotMatch(remembered, /127\.0\.0\.1|token/i);
     assert.match(run.stdout, /excluded 2 functions:\n {2}- core_backup_submit_copy_form \(not enabled in the token's external service\)\n {2}- local_moodlemcp_export_functions \(the gateway's own plugin function/);
     assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TOKEN));
     const catalog = JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) as Catalog;
@@ -161,5 +166,6 @@ test('codegen/main.ts --url writes the catalog and prints the excluded functions
     assert.match(missingToken.stderr, /MOODLE_TOKEN/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+    rmSync(`${out}.source.json`, { force: true });
   }
 });
