@@ -26,7 +26,8 @@ done
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
-OPA_WASM_CAPS=node_modules/@open-policy-agent/opa-wasm/capabilities.json
+# Found as Node finds the package (a node_modules here or in a folder above: a copy of the repository inside another).
+OPA_WASM_CAPS="$(node -p 'require("path").resolve(require.resolve("@open-policy-agent/opa-wasm"), "../../capabilities.json")')"
 opa() { (cd "$ROOT/policies" && go tool opa "$@"); }
 
 if [ "${MODE:-}" = "capabilities" ]; then
