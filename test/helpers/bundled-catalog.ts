@@ -6,8 +6,8 @@
  * Zod files find the `zod` package), built once and reused while codegen and the snapshot are unchanged.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readRememberedSource } from '../../codegen/remembered-source.ts';
 import { functionSetSource } from '../../codegen/sources/fingerprint.ts';
@@ -65,6 +65,10 @@ async function cachedBundledOutput(): Promise<string> {
     files.delete('catalog.json');
     writeFiles(dir, files);
     writeFiles(dir, new Map([...files, ['catalog.json', catalog]]));
+    // Outputs of earlier codegen versions are of no use any more (about 20 MB each).
+    for (const name of readdirSync(dirname(dir))) {
+      if (/^[0-9a-f]{16}$/.test(name) && join(dirname(dir), name) !== dir) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+    }
     return dir;
   } finally {
     await lock.release();
