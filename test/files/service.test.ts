@@ -86,3 +86,19 @@ test("uploads are capped by the site's usermaxuploadfilesize for this person, th
   assert.deepEqual(tooBig, { ok: false, issues: [{ path: 'content_base64', message: 'the file is 1001 bytes; at most 1000 (files.max_upload_bytes)' }] });
   assert.deepEqual(svc.auditFacts(UPLOAD, valid.value), { file_name: 'r.txt', file_size: 600 });
 });
+
+test('a large base64 upload is validated in linear time (no regex stack overflow); bad base64 still names the field', () => {
+  const bigLimits = { ...LIMITS, maxUploadBytes: 8 * 1024 * 1024 };
+  const svc = createFileService({ files: {} as MoodleFiles, extract: extractText, limits: bigLimits });
+  const content = Buffer.alloc(6 * 1024 * 1024, 7).toString('base64');
+  const ok = svc.validate(UPLOAD, { filename: 'report.pdf', content_base64: content });
+  assert.ok(ok.ok);
+  assert.equal((ok.value.bytes as Uint8Array).byteLength, 6 * 1024 * 1024);
+  for (const bad of ['QUJD!', 'QUJ', 'QU=D', 'QUJDRA===', '====']) {
+    assert.deepEqual(svc.validate(UPLOAD, { filename: 'r.bin', content_base64: bad }), { ok: false, issues: [{ path: 'content_base64', message: 'not valid base64 (A-Z, a-z, 0-9, +, / with = padding)' }] });
+  }
+  // Far past the limit: refused from its length, before it is decoded.
+  const huge = svc.validate(UPLOAD, { filename: 'r.bin', content_base64: 'A'.repeat(12 * 1024 * 1024) });
+  assert.equal(huge.ok, false);
+  assert.match((huge as { issues: { message: string }[] }).issues[0].message, /at most 8388608 \(files\.max_upload_bytes\)/);
+});
