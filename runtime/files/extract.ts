@@ -1,9 +1,13 @@
 // Text extraction from the files a course holds (PDF, DOCX, HTML, plain text), with page and character limits
 // applied while extracting. The type is decided from the content (magic bytes, UTF-8 validity) together with the
 // declared mimetype and the file name's extension: neither alone is trusted.
+import { promisify } from 'node:util';
+import { inflateRaw as inflateRawCallback } from 'node:zlib';
 import { convert as htmlToText } from 'html-to-text';
 import mammoth from 'mammoth';
 import { getDocumentProxy } from 'unpdf';
+
+const inflateRaw = promisify(inflateRawCallback);
 
 /** How much text one extraction may produce. */
 export interface ExtractLimits {
@@ -162,37 +166,75 @@ function truncateDocument(maxChars: number, onCut: () => void) {
   };
 }
 
-/** A DOCX whose entries expand beyond this is refused before it is unzipped (a ZIP bomb, or no course document). */
+/** A DOCX whose entries expand beyond this is refused before mammoth unzips it (a ZIP bomb, or no course document). */
 export const MAX_DOCX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+/** A ZIP entry as the central directory places it (what the unzipper will read). */
+interface ZipEntry {
+  method: number;
+  compressedSize: number;
+  declaredSize: number;
+  localOffset: number;
+}
+
 /**
- * The total uncompressed size the ZIP's central directory declares, or null when the directory cannot be found
- * (the archive is then left to the unzipper, which refuses it as corrupt).
+ * The central directory's entries, or null when it cannot be read where the end record says it is. The unzipper
+ * repairs shifted offsets (bytes prepended to the archive); no course document needs that, so it is refused here.
  */
-function zipUncompressedBytes(bytes: Uint8Array): number | null {
+function zipEntries(bytes: Uint8Array): ZipEntry[] | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // End of central directory: signature 0x06054b50, within the last 22 + 65535 bytes (the comment).
   for (let eocd = bytes.length - 22; eocd >= Math.max(0, bytes.length - 22 - 0xffff); eocd--) {
     if (view.getUint32(eocd, true) !== 0x06054b50) continue;
-    const entries = view.getUint16(eocd + 10, true);
+    const count = view.getUint16(eocd + 10, true);
     let at = view.getUint32(eocd + 16, true);
-    let total = 0;
-    for (let i = 0; i < entries; i++) {
+    const entries: ZipEntry[] = [];
+    for (let i = 0; i < count; i++) {
       if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) return null;
-      total += view.getUint32(at + 24, true);
+      entries.push({ method: view.getUint16(at + 10, true), compressedSize: view.getUint32(at + 20, true), declaredSize: view.getUint32(at + 24, true), localOffset: view.getUint32(at + 42, true) });
       at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
     }
-    return total;
+    return entries;
   }
   return null;
 }
 
+/**
+ * Whether the entries really expand to at most `limit` bytes, inflated under that cap. Declared sizes can lie, and the
+ * unzipper compares them only after inflating everything: the check is made on the inflated bytes.
+ */
+async function zipExpandsWithin(bytes: Uint8Array, entries: ZipEntry[], limit: number): Promise<boolean> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let total = 0;
+  for (const entry of entries) {
+    const local = entry.localOffset;
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) throw new FileExtractError('the DOCX is corrupt: its ZIP directory cannot be read');
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    const data = bytes.subarray(start, start + entry.compressedSize);
+    if (entry.method === 0) total += data.byteLength;
+    else if (entry.method === 8) {
+      try {
+        total += (await inflateRaw(data, { maxOutputLength: limit - total + 1 })).byteLength;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return false;
+        throw new FileExtractError(`the DOCX is corrupt: an entry cannot be inflated (${(error as Error).message})`);
+      }
+    } else throw new FileExtractError(`the DOCX is corrupt: an entry uses ZIP compression method ${entry.method}`);
+    if (total > limit) return false;
+  }
+  return true;
+}
+
 async function extractDocx(bytes: Uint8Array, limits: ExtractLimits): Promise<Extracted> {
-  const expanded = zipUncompressedBytes(bytes);
-  if (expanded !== null && expanded > MAX_DOCX_UNCOMPRESSED_BYTES) {
-    throw new FileExtractError(
-      `the DOCX expands to ${Math.round(expanded / 1048576)} MiB, more than the ${MAX_DOCX_UNCOMPRESSED_BYTES / 1048576} MiB a document may take; it is not read`,
-    );
+  const entries = zipEntries(bytes);
+  if (!entries) throw new FileExtractError('the DOCX is corrupt: its ZIP directory cannot be read');
+  const declared = entries.reduce((sum, e) => sum + e.declaredSize, 0);
+  const limitMiB = MAX_DOCX_UNCOMPRESSED_BYTES / 1048576;
+  if (declared > MAX_DOCX_UNCOMPRESSED_BYTES) {
+    throw new FileExtractError(`the DOCX expands to ${Math.round(declared / 1048576)} MiB, more than the ${limitMiB} MiB a document may take; it is not read`);
+  }
+  if (!(await zipExpandsWithin(bytes, entries, MAX_DOCX_UNCOMPRESSED_BYTES))) {
+    throw new FileExtractError(`the DOCX expands to more than the ${limitMiB} MiB a document may take (its entries declare less); it is not read`);
   }
   let cutBlocks = false;
   let html: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { extractText, FileExtractError, type Extracted } from '../../runtime/files/extract.ts';
-import { makeDocx, makeEncryptedPdf, makePdf } from '../helpers/sample-files.ts';
+import { makeDocx, makeEncryptedPdf, makePdf, makeZip } from '../helpers/sample-files.ts';
 
 const LIMITS = { maxChars: 100_000, maxPages: 50 };
 const PDF = { filename: 'syllabus.pdf', mimetype: 'application/pdf' };
@@ -111,6 +111,28 @@ test('a DOCX that expands beyond the limit (a ZIP bomb) is refused before it is 
     assert.match(error.message, /expands to \d+ MiB, more than the 64 MiB/);
     return true;
   });
+});
+
+test('a DOCX whose entries expand beyond the limit while declaring small sizes is refused while inflating, not after', async () => {
+  const types = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>';
+  const body = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Brief</w:t></w:r></w:p></w:body></w:document>';
+  // 65 MiB of spaces inside document.xml, declared as 1 KiB: the unzipper would only notice after inflating it all.
+  const bomb = `<?xml version="1.0"?><!--${' '.repeat(65 * 1024 * 1024)}-->${body}`;
+  const bytes = makeZip([{ name: '[Content_Types].xml', data: types }, { name: 'word/document.xml', data: bomb, declaredSize: 1024 }]);
+  await assert.rejects(extractText(bytes, DOCX, LIMITS), (error: unknown) => {
+    assert.ok(error instanceof FileExtractError);
+    assert.match(error.message, /expands to more than the 64 MiB a document may take/);
+    return true;
+  });
+  // The same document without the padding is read: the check inflates, it does not guess.
+  const fine = asText(await extractText(makeZip([{ name: '[Content_Types].xml', data: types }, { name: 'word/document.xml', data: `<?xml version="1.0"?>${body}` }]), DOCX, LIMITS));
+  assert.equal(fine.text, 'Brief');
+});
+
+test('a DOCX whose ZIP directory cannot be read (shifted offsets the unzipper would repair) is refused as corrupt', async () => {
+  const good = await makeDocx('Brief', ['text']);
+  const shifted = new Uint8Array([...good.subarray(0, 4), ...new Uint8Array(60), ...good]);
+  await assert.rejects(extractText(shifted, DOCX, LIMITS), /the DOCX is corrupt: its ZIP directory cannot be read/);
 });
 
 test('a ZIP that is not a Word document is a binary, with the reason', async () => {

@@ -1,4 +1,5 @@
 // Realistic small course files generated with libraries (pdf-lib, docx) for extraction and simulator tests.
+import { crc32, deflateRawSync } from 'node:zlib';
 import { PDFDocument, PDFName, PDFHexString, PDFNumber, StandardFonts } from 'pdf-lib';
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 
@@ -47,4 +48,50 @@ export async function makeDocx(heading: string, paragraphs: string[]): Promise<U
     ],
   });
   return new Uint8Array(await Packer.toBuffer(document));
+}
+
+/**
+ * A ZIP of deflated entries written by hand, so a test can make an entry's declared uncompressed size lie
+ * (`declaredSize`, in both its local header and the central directory).
+ */
+export function makeZip(entries: { name: string; data: Uint8Array | string; declaredSize?: number }[]): Uint8Array {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const data = Buffer.from(entry.data);
+    const compressed = deflateRawSync(data);
+    const name = Buffer.from(entry.name);
+    const crc = crc32(data);
+    const size = entry.declaredSize ?? data.length;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, compressed);
+    centrals.push(central, name);
+    offset += local.length + name.length + compressed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...locals, directory, end]));
 }
