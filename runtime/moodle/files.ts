@@ -7,6 +7,7 @@
  */
 import { MoodleError, tokenErrorFromBody } from './errors.ts';
 import type { FetchLike } from './http.ts';
+import { readBytesCapped, readTextCapped } from '../shared/read-capped.ts';
 
 /** Where a file lives in Moodle: the parts of a pluginfile path. `itemid` is absent for areas without item ids. */
 export interface FileRef {
@@ -153,7 +154,7 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
         async (response) => {
           const mimetype = (response.headers.get('content-type') ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
           const disposition = response.headers.get('content-disposition');
-          const bytes = await readBytesCapped(response, maxBytes);
+          const bytes = await readBytesCapped(response.body, response.headers.get('content-length'), maxBytes);
           // Moodle's refusals (bad token, no access, missing file) are JSON `{error, errorcode}` without a
           // Content-Disposition, with HTTP 200 or 404; a served file always has one.
           if (!disposition && (mimetype === 'application/json' || response.status !== 200)) {
@@ -178,7 +179,7 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
         (s) => new Request(url, { method: 'POST', body: form, redirect: 'manual', signal: s }),
         uploadOptions.signal,
         async (response) => {
-          const text = await readCapped(response, 1024 * 1024);
+          const text = await readTextCapped(response.body, response.headers.get('content-length'), 1024 * 1024);
           if (response.status !== 200 && !text) throw new MoodleError('http_status', `Moodle answered HTTP ${response.status} to the upload.`, { status: response.status });
           let body: unknown;
           try {
@@ -253,33 +254,4 @@ function dispositionName(header: string | null): string | undefined {
   const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/.exec(header);
   const name = plain?.[1] ?? plain?.[2]?.trim();
   return name || undefined;
-}
-
-async function readCapped(response: Response, max: number): Promise<string | undefined> {
-  const bytes = await readBytesCapped(response, max);
-  return bytes && Buffer.from(bytes).toString('utf8');
-}
-
-/** The body's bytes, or undefined (stream cancelled) as soon as it is declared or grows past `max`. */
-async function readBytesCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => {});
-    return undefined;
-  }
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new Uint8Array(Buffer.concat(chunks, size));
 }

@@ -1,14 +1,14 @@
 /**
- * Reads a body stream as UTF-8 text, stopping as soon as it grows past `max` bytes (then the stream is cancelled
- * and the answer is undefined). A declared length over `max` is refused before reading.
+ * Reads a body stream's bytes, stopping as soon as it grows past `max` bytes (then the stream is cancelled and the
+ * answer is undefined). A declared length over `max` is refused before reading.
  */
-export async function readTextCapped(body: ReadableStream<Uint8Array> | null, declaredLength: string | null, max: number): Promise<string | undefined> {
+export async function readBytesCapped(body: ReadableStream<Uint8Array> | null, declaredLength: string | null, max: number): Promise<Uint8Array | undefined> {
   const declared = Number(declaredLength ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
     await body?.cancel().catch(() => {});
     return undefined;
   }
-  if (!body) return '';
+  if (!body) return new Uint8Array();
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -22,5 +22,11 @@ export async function readTextCapped(body: ReadableStream<Uint8Array> | null, de
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
+
+/** {@link readBytesCapped} as UTF-8 text. */
+export async function readTextCapped(body: ReadableStream<Uint8Array> | null, declaredLength: string | null, max: number): Promise<string | undefined> {
+  const bytes = await readBytesCapped(body, declaredLength, max);
+  return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
