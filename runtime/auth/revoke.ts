@@ -78,16 +78,29 @@ function auditMoodle(deps: RevokeDeps, r: ConnectionRecord, outcome: 'revoked' |
   });
 }
 
-async function queue(deps: RevokeDeps, item: PendingRevocation): Promise<void> {
-  const found = await deps.store.oidcFind(PENDING_MODEL, PENDING_ID);
-  const list = ((found?.payload.items as PendingRevocation[] | undefined) ?? []).filter((p) => p.connectionId !== item.connectionId);
-  await deps.store.oidcUpsert(PENDING_MODEL, PENDING_ID, { payload: { items: [...list, item] } });
+// The retry list is one record: its read-modify-writes run one at a time per store (in this process), so concurrent
+// failures and a retry at start do not overwrite each other's items.
+const queueUpdates = new WeakMap<AuthStore, Promise<void>>();
+
+function updateQueue(store: AuthStore, change: (items: PendingRevocation[]) => PendingRevocation[]): Promise<void> {
+  const next = (queueUpdates.get(store) ?? Promise.resolve()).catch(() => {}).then(async () => {
+    await store.oidcUpsert(PENDING_MODEL, PENDING_ID, { payload: { items: change(await queuedItems(store)) } });
+  });
+  queueUpdates.set(store, next);
+  return next;
 }
+
+async function queuedItems(store: AuthStore): Promise<PendingRevocation[]> {
+  const found = await store.oidcFind(PENDING_MODEL, PENDING_ID);
+  return (found?.payload.items as PendingRevocation[] | undefined) ?? [];
+}
+
+const queue = (deps: RevokeDeps, item: PendingRevocation) =>
+  updateQueue(deps.store, (items) => [...items.filter((p) => p.connectionId !== item.connectionId), item]);
 
 /** Connection ids whose Moodle token still waits to be deleted in Moodle. */
 export async function pendingMoodleRevocations(store: AuthStore): Promise<string[]> {
-  const found = await store.oidcFind(PENDING_MODEL, PENDING_ID);
-  return ((found?.payload.items as PendingRevocation[] | undefined) ?? []).map((p) => p.connectionId);
+  return (await queuedItems(store)).map((p) => p.connectionId);
 }
 
 /**
@@ -95,22 +108,24 @@ export async function pendingMoodleRevocations(store: AuthStore): Promise<string
  * stay queued. Returns how many are still waiting.
  */
 export async function retryMoodleRevocations(deps: RevokeDeps): Promise<number> {
-  const found = await deps.store.oidcFind(PENDING_MODEL, PENDING_ID);
-  const items = (found?.payload.items as PendingRevocation[] | undefined) ?? [];
+  const items = await queuedItems(deps.store);
   if (!items.length) return 0;
-  const still: PendingRevocation[] = [];
+  // Done: deleted in Moodle, unknown there, or sealed with a key no longer in the key ring (nothing the gateway can do).
+  const done = new Set<string>();
   for (const item of items) {
     let token: string;
     try {
       token = decryptSecret(deps.keyring, item.sealed, `revoke:${item.connectionId}`);
     } catch {
-      continue; // sealed with a key no longer in the key ring: nothing the gateway can do
+      done.add(item.sealed);
+      continue;
     }
     const outcome = await askMoodle(deps, token);
     const record = (await deps.store.getConnection(item.connectionId)) ?? ({ id: item.connectionId, kind: 'oauth' } as ConnectionRecord);
     auditMoodle(deps, record, outcome, 'retry at start');
-    if (outcome === 'failed') still.push(item);
+    if (outcome !== 'failed') done.add(item.sealed);
   }
-  await deps.store.oidcUpsert(PENDING_MODEL, PENDING_ID, { payload: { items: still } });
-  return still.length;
+  // Items queued while this ran stay.
+  await updateQueue(deps.store, (current) => current.filter((p) => !done.has(p.sealed)));
+  return (await queuedItems(deps.store)).length;
 }
