@@ -128,6 +128,8 @@ export const configSchema = z
         max_text_chars: z.number().int().positive().default(100_000),
         max_pdf_pages: z.number().int().positive().default(50),
         max_blob_bytes: z.number().int().positive().default(5 * 1024 * 1024),
+        // Text extraction runs in a worker thread, terminated past this (files built to expand while read).
+        extract_timeout_ms: z.number().int().positive().default(15_000),
       })
       .strict()
       .prefault({}),

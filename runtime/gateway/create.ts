@@ -24,7 +24,7 @@ import { createCourseResolver } from '../policy/courses.ts';
 import { loadPolicyEngine, type PolicyEngine } from '../policy/engine.ts';
 import { createRateLimiter } from '../policy/rate-limit.ts';
 import { createSimulator } from '../simulator/index.ts';
-import { extractText } from '../files/extract.ts';
+import { isolatedExtractText } from '../files/extract-isolated.ts';
 import { createFileService } from '../files/service.ts';
 import { FILE_FUNCTIONS, FILE_TOOL_DEFINITIONS } from '../files/tools.ts';
 import { createMoodleFiles } from '../moodle/files.ts';
@@ -125,7 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ? createFileService({
         // The simulator's answers carry its own wwwroot (file URLs included): with the simulator, files come from there.
         files: createMoodleFiles({ url: simulated ? SIMULATOR_SITE_URL : moodleUrl, timeoutMs: config.moodle.timeout_ms, fetch: moodleFetch }),
-        extract: extractText,
+        extract: isolatedExtractText({ timeoutMs: config.files.extract_timeout_ms }),
         limits: {
           maxReadBytes: config.files.max_read_bytes,
           maxUploadBytes: config.files.max_upload_bytes,
