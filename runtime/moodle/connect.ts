@@ -77,7 +77,13 @@ export function createMoodleConnect(o: MoodleConnectOptions): MoodleConnect {
       if (signal.aborted) throw new MoodleError('timeout', `${script} did not answer within ${limitMs} ms.`, { cause: error });
       throw new MoodleError('network', `${script} could not be reached (${(error as Error)?.message ?? 'network error'}).`, { cause: error, retryable: true });
     }
-    const text = await readTextCapped(response.body, response.headers.get('content-length'), MAX_ANSWER).catch(() => undefined);
+    let text: string | undefined;
+    try {
+      text = await readTextCapped(response.body, response.headers.get('content-length'), MAX_ANSWER);
+    } catch (error) {
+      if (signal.aborted) throw new MoodleError('timeout', `${script} did not answer within ${limitMs} ms.`, { cause: error });
+      throw new MoodleError('network', `${script}'s answer broke off (${(error as Error)?.message ?? 'network error'}).`, { cause: error, retryable: true });
+    }
     if (text === undefined) throw new MoodleError('response_too_large', `${script} answered more than ${MAX_ANSWER} bytes.`);
     let body: unknown;
     try {
