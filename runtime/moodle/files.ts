@@ -6,7 +6,7 @@
  * Failures are MoodleErrors (Moodle's `{error, errorcode}` bodies keep their errorcode).
  */
 import { MoodleError, tokenErrorFromBody } from './errors.ts';
-import type { FetchLike } from './http.ts';
+import { exchangeDeadline, networkError, type FetchLike } from './http.ts';
 import { readBytesCapped, readTextCapped } from '../shared/read-capped.ts';
 
 /** Where a file lives in Moodle: the parts of a pluginfile path. `itemid` is absent for areas without item ids. */
@@ -109,27 +109,13 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
   }
 
   async function exchange<T>(request: (signal: AbortSignal) => Request, signal: AbortSignal | undefined, read: (response: Response) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = exchangeDeadline(options.timeoutMs, signal);
     const fail = (error: unknown): never => {
       if (error instanceof MoodleError) throw error;
-      if (controller.signal.aborted) {
-        throw timedOut
-          ? new MoodleError('timeout', `Moodle did not answer within ${options.timeoutMs} ms.`, { cause: error })
-          : new MoodleError('aborted', 'The call to Moodle was cancelled.', { cause: error });
-      }
-      const cause = (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? 'unknown error';
-      throw new MoodleError('network', `Cannot reach Moodle at ${base.origin}: ${cause}.`, { retryable: true, cause: error });
+      throw deadline.signal.aborted ? deadline.describeAbort(error) : networkError(base.origin, error);
     };
     try {
-      const response = await fetchImpl(request(controller.signal)).catch(fail);
+      const response = await fetchImpl(request(deadline.signal)).catch(fail);
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel().catch(() => {});
         // Never followed: the target could be off-site, and a redirect is not what a file endpoint answers.
@@ -137,8 +123,7 @@ export function createMoodleFiles(options: MoodleFilesOptions): MoodleFiles {
       }
       return await read(response).catch(fail);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      deadline.end();
     }
   }
 

@@ -22,21 +22,8 @@ const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded', acce
 export async function postForm(url: string, body: string, options: ExchangeOptions): Promise<unknown> {
   // One controller and one timer per exchange: cheaper on the hot path than a Request object, AbortSignal.timeout and
   // AbortSignal.any (measured in bench/hotpath.bench.ts). The timer covers the whole exchange, body included.
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const outer = options.signal;
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) onOuterAbort();
-  else outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const signal = controller.signal;
-  const describeAbort = (cause: unknown) =>
-    timedOut
-      ? new MoodleError('timeout', `Moodle did not answer within ${options.timeoutMs} ms.`, { cause })
-      : new MoodleError('aborted', 'The call to Moodle was cancelled.', { cause });
+  const deadline = exchangeDeadline(options.timeoutMs, options.signal);
+  const { signal, describeAbort } = deadline;
   try {
     let response: Response;
     // Never follow: a 307/308 would re-send the token or password to the redirect target, a 301/302 would turn
@@ -68,9 +55,35 @@ export async function postForm(url: string, body: string, options: ExchangeOptio
       throw new MoodleError('bad_json', `Moodle's answer is not JSON (${text.length} characters; is the URL a Moodle site with REST enabled?).`);
     }
   } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
+    deadline.end();
   }
+}
+
+/**
+ * The signal of one exchange with Moodle: aborted after `timeoutMs` or when `outer` aborts; `describeAbort` names
+ * which (MoodleError `timeout` or `aborted`); `end` clears the timer and the listener.
+ */
+export function exchangeDeadline(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; describeAbort(cause: unknown): MoodleError; end(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  return {
+    signal: controller.signal,
+    describeAbort: (cause) =>
+      timedOut
+        ? new MoodleError('timeout', `Moodle did not answer within ${timeoutMs} ms.`, { cause })
+        : new MoodleError('aborted', 'The call to Moodle was cancelled.', { cause }),
+    end() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
+    },
+  };
 }
 
 /** The Location of a 3xx answer without credentials, query or fragment (they may carry secrets), or undefined. */
@@ -86,7 +99,8 @@ function redirectTarget(url: string, response: Response): string | undefined {
   }
 }
 
-function networkError(url: string, error: unknown): MoodleError {
+/** A transport failure reaching `url`'s origin, as MoodleError `network` (retryable). */
+export function networkError(url: string, error: unknown): MoodleError {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
   return new MoodleError('network', `Cannot reach Moodle at ${new URL(url).origin}: ${detail}.`, { retryable: true, cause: error });
