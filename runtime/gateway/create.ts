@@ -207,10 +207,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       gatewayTools: files && FILE_TOOL_DEFINITIONS.map((tool) => ({ tool, fn: FILE_FUNCTIONS.get(tool.name)! })),
     });
     // A token deleted in Moodle (Security keys, Manage tokens) ends its stored connection at its next use, audited.
-    const onInvalidToken = async (connection: Connection) => {
-      if (!auth || (connection.authMethod !== 'oauth' && connection.authMethod !== 'apikey')) return;
-      await revokeConnection(auth.revoke, connection.id, { detail: 'Moodle answered invalidtoken: the token was deleted in Moodle', moodleGone: true }).catch((error) =>
-        log.error({ err: error, connection: connection.id }, 'could not revoke a connection whose Moodle token is gone'));
+    // True when the stored connection was revoked (config connections are not stored: they stay as configured).
+    const onInvalidToken = async (connection: Connection): Promise<boolean> => {
+      if (!auth || (connection.authMethod !== 'oauth' && connection.authMethod !== 'apikey')) return false;
+      return revokeConnection(auth.revoke, connection.id, { detail: 'Moodle answered invalidtoken: the token was deleted in Moodle', moodleGone: true }).then(
+        ({ before }) => before !== null,
+        (error) => {
+          log.error({ err: error, connection: connection.id }, 'could not revoke a connection whose Moodle token is gone');
+          return false;
+        },
+      );
     };
     const pipelineDeps = createPipelineDeps({
       onInvalidToken,

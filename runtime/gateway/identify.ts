@@ -20,8 +20,8 @@ export function createIdentifier(options: {
   allowSiteAdminTokens: boolean;
   /** The auth layer's 401 challenge (GatewayAuth.challenge). */
   challenge: ChallengeOptions;
-  /** Moodle answered `invalidtoken`: the token was deleted there (revokes the stored connection). */
-  onInvalidToken?: (connection: Connection) => Promise<void>;
+  /** Moodle answered `invalidtoken`: the token was deleted there (revokes the stored connection; true when it did). */
+  onInvalidToken?: (connection: Connection) => Promise<boolean>;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
   // Whether the token's service enables the course resolver, from the same site info (and refreshed with it).
@@ -35,8 +35,7 @@ export function createIdentifier(options: {
         user = moodleUserFromSiteInfo(info);
         resolvers.set(key, enablesCourseResolver(info));
       } catch (error) {
-        if (error instanceof MoodleError && error.code === 'invalidtoken' && connection && options.onInvalidToken) {
-          await options.onInvalidToken(connection);
+        if (error instanceof MoodleError && error.code === 'invalidtoken' && connection && (await options.onInvalidToken?.(connection))) {
           const refused = new AuthError('invalid_token', 'this connection was revoked: its Moodle token was deleted in Moodle (invalidtoken); sign in again');
           throw new GatewayAuthError(401, refused.message, bearerChallenge(refused, options.challenge));
         }

@@ -31,7 +31,7 @@ export function createPipelineDeps(c: {
   /** Default: Date.now. */
   now?: () => number;
   /** Moodle answered `invalidtoken` to a call: the connection's token was deleted there. */
-  onInvalidToken?: (connection: CallContext['connection']) => Promise<void>;
+  onInvalidToken?: (connection: CallContext['connection']) => Promise<boolean>;
 }): PipelineDeps {
   const files = c.files;
   const isFile = (fn: CatalogFunction) => files !== undefined && isFileFunction(fn);

@@ -46,3 +46,14 @@ test('the course resolver is used when the token\'s site info lists local_moodle
   const without = createIdentifier({ moodle: siteInfo(['core_webservice_get_site_info']), allowSiteAdminTokens: false, challenge: { scope: 'api.read' } });
   assert.equal((await without(connection)).courseResolver, false);
 });
+
+test('invalidtoken says "revoked" only when the stored connection was revoked (config connections and failed revocations are not)', async () => {
+  const refusedWith = async (revoked: boolean) => {
+    const identify = createIdentifier({ moodle: moodleFailing(new MoodleError('invalidtoken', 'Invalid token')), allowSiteAdminTokens: false, challenge: { scope: 'api.read' }, onInvalidToken: async () => revoked });
+    const error = await identify(connection).then(() => undefined, (e: GatewayAuthError) => e);
+    assert.equal(error?.status, 401);
+    return error!.message;
+  };
+  assert.match(await refusedWith(true), /this connection was revoked: its Moodle token was deleted in Moodle/);
+  assert.equal(await refusedWith(false), "Moodle refused this connection's token (invalidtoken)");
+});
