@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sdkProvider } from './oauth-harness.ts';
-import { CALLBACK, consent, formActionOf, GATEWAY, inputValue, mcpClient, moodleLink, signInPage, SsoBrowser, ssoSetup, throughMoodle, type SsoSetup } from '../helpers/sso.ts';
+import { atMoodle, CALLBACK, consent, formActionOf, GATEWAY, inputValue, mcpClient, moodleLink, signInPage, SsoBrowser, ssoSetup, throughMoodle, type SsoSetup } from '../helpers/sso.ts';
 
 describe('Sign in with Moodle (simulator plugin)', () => {
   let s: SsoSetup;
@@ -128,6 +128,28 @@ describe('Sign in with Moodle (simulator plugin)', () => {
       assert.ok(!JSON.stringify(await bad.gw.audited()).includes('another-secret'), 'the secret is never audited');
     } finally {
       await bad.close();
+    }
+  });
+});
+
+describe('a sign-in replaced before consent', () => {
+  it('signing in through Moodle twice on one sign-in page deletes the first token in Moodle (no token is left behind)', async () => {
+    const s = await ssoSetup();
+    try {
+      const live = () => s.sim.connect!.tokens().filter((t) => t.username === 'emma.johansson').length;
+      const first = await throughMoodle(s, sdkProvider('Twice'), 'emma.johansson');
+      assert.equal(first.end.response.status, 200);
+      assert.equal(live(), 1);
+      // Back on the same sign-in page (the consent page is /interaction/<uid>/signed-in), through Moodle again.
+      const page = await first.browser.follow(first.end.url.replace(/\/signed-in$/, ''));
+      const login = await first.browser.follow(new URL(moodleLink(await page.response.text())!, GATEWAY).toString());
+      const again = await atMoodle(first.browser, login, 'emma.johansson');
+      assert.equal(again.end.response.status, 200);
+      assert.equal(live(), 1, 'the first sign-in\'s token was deleted in Moodle when the second replaced it');
+      const rec = (await s.gw.audited()).filter((r) => r.event === 'auth.moodle_token.revoked').at(-1);
+      assert.equal(rec?.detail, 'sign-in replaced before consent');
+    } finally {
+      await s.close();
     }
   });
 });

@@ -21,8 +21,17 @@ interface Pending {
 }
 
 async function savePending(ctx: OAuthContext, uid: string, token: string, user: MoodleUser, source: Pending['source']) {
+  // A sign-in it replaces (the person went back and signed in again): a token the plugin issued for it is deleted in Moodle.
+  const replaced = await ctx.store.oidcFind('PendingLogin', uid);
+  if (replaced) await revokePending(ctx, uid, replaced.payload as unknown as Pending, 'sign-in replaced before consent');
   const pending: Pending = { sealed: encryptSecret(ctx.keyring, token, `pending:${uid}`), user, source };
   await ctx.store.oidcUpsert('PendingLogin', uid, { payload: pending as unknown as Record<string, unknown>, expiresAt: Date.now() + PENDING_TTL_MS });
+}
+
+/** Deletes in Moodle the token a plugin sign-in issued for a pending sign-in that will not become a connection (audited). */
+async function revokePending(ctx: OAuthContext, uid: string, pending: Pending, detail: string, client?: { id: string; name: string }) {
+  if (pending.source !== 'plugin') return;
+  await revokeMoodleToken(ctx.revoke, { id: `pending:${uid}`, kind: 'oauth', moodleTokenEnc: pending.sealed, moodleTokenSource: 'plugin', moodleUser: pending.user, client, profile: ctx.profile, scopes: [], createdAt: new Date().toISOString() }, detail);
 }
 
 /**
@@ -140,8 +149,7 @@ export async function handleInteraction(ctx: OAuthContext, request: Request, uid
     const res = new ServerResponse(req);
     if (form.get('decision') !== 'allow') {
       // A token the plugin issued for this connection is deleted in Moodle again (audited like a revocation).
-      if (pending.source === 'plugin')
-        await revokeMoodleToken(ctx.revoke, { id: `pending:${uid}`, kind: 'oauth', moodleTokenEnc: pending.sealed, moodleTokenSource: 'plugin', moodleUser: pending.user, client, profile: ctx.profile, scopes: [], createdAt: new Date().toISOString() }, 'consent denied');
+      await revokePending(ctx, uid, pending, 'consent denied', client);
       const url = await ctx.provider.interactionResult(req, res, { error: 'access_denied', error_description: 'the person denied access' });
       return redirectResponse(url);
     }
