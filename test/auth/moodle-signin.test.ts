@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sdkProvider } from './oauth-harness.ts';
-import { atMoodle, CALLBACK, consent, formActionOf, GATEWAY, inputValue, mcpClient, moodleLink, signInPage, SsoBrowser, ssoSetup, throughMoodle, type SsoSetup } from '../helpers/sso.ts';
+import { atMoodle, CALLBACK, consent, formActionOf, GATEWAY, MOODLE, inputValue, mcpClient, moodleLink, signInPage, SsoBrowser, ssoSetup, throughMoodle, type SsoSetup } from '../helpers/sso.ts';
 
 describe('Sign in with Moodle (simulator plugin)', () => {
   let s: SsoSetup;
@@ -148,6 +148,24 @@ describe('a sign-in replaced before consent', () => {
       assert.equal(live(), 1, 'the first sign-in\'s token was deleted in Moodle when the second replaced it');
       const rec = (await s.gw.audited()).filter((r) => r.event === 'auth.moodle_token.revoked').at(-1);
       assert.equal(rec?.detail, 'sign-in replaced before consent');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a token for another service', () => {
+  it('is refused, deleted in Moodle again, and audited as the setup\'s fault when the plugin\'s connectservice is not moodle.service', async () => {
+    const s = await ssoSetup({ config: { moodle: { url: MOODLE, service: 'another_service' } } });
+    try {
+      const r = await throughMoodle(s, sdkProvider('Service'), 'emma.johansson');
+      assert.equal(r.end.response.status, 401);
+      assert.match(r.html, /not set up on the Moodle side/);
+      assert.equal(s.sim.connect!.tokens().filter((t) => t.username === 'emma.johansson').length, 0, 'the token was deleted in Moodle');
+      const rec = (await s.gw.audited()).filter((x) => x.event === 'auth.signin.failed').at(-1);
+      assert.equal(rec?.decision, 'error');
+      assert.match(rec?.reasons?.[0] ?? '', /token for the service "mcp", not moodle\.service "another_service"/);
+      assert.equal((await s.gw.gateway.auth!.store.listConnections({ kind: 'oauth' })).length, 0);
     } finally {
       await s.close();
     }

@@ -126,6 +126,11 @@ export async function completeMoodleSignIn(ctx: OAuthContext, request: Request, 
     return fail({ key: 'signin.moodle.refused', values: site }, 401, `redeem.php refused the code: ${m.message.slice(0, 200)}`, { moodleErrorcode: m.code, misconfigured: m.code !== 'invalid_grant' });
   }
 
+  if (redeemed.service && redeemed.service !== ctx.service) {
+    // The plugin's connectservice is not the gateway's moodle.service: a token of another service (wider, perhaps) is not used.
+    await ctx.moodleSignIn!.connect.revoke(redeemed.token).catch(() => undefined);
+    return fail({ key: 'signin.moodle.unavailable', values: site }, 401, `redeem.php issued a token for the service "${redeemed.service.slice(0, 100)}", not moodle.service "${ctx.service}" (set the plugin's connectservice to it); the new token was deleted in Moodle again`, { misconfigured: true });
+  }
   let user: MoodleUser;
   try {
     user = await checkMoodleToken(ctx.moodle.getSiteInfo, redeemed.token, started.purpose === 'connections' || ctx.allowSiteAdmin, 'oauth.allow_site_admin');
