@@ -172,6 +172,33 @@ describe('a token for another service', () => {
   });
 });
 
+describe('the connections page signed in through Moodle', () => {
+  it('sets its session cookie SameSite=Lax: the redirect that follows the callback belongs to a navigation Moodle started', async () => {
+    // A browser sends no SameSite=Strict cookie on a navigation another site initiated, redirects included: with Moodle
+    // on another site than the gateway, a Strict session cookie set by the callback would be missing on /connections,
+    // and the person would land on the sign-in page again.
+    const s = await ssoSetup();
+    try {
+      const browser = new SsoBrowser(s.fetch);
+      const login = await browser.follow(`${GATEWAY}/connections/moodle`);
+      const loginHtml = await login.response.text();
+      const confirm = await browser.post(new URL(formActionOf(loginHtml), login.url).toString(), { action: 'login', username: 'emma.johansson', password: 'sim-password' });
+      const confirmHtml = await confirm.response.text();
+      const back = await browser.fetch(new URL(formActionOf(confirmHtml), confirm.url).toString(), {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ sesskey: inputValue(confirmHtml, 'sesskey'), action: 'connect' }).toString(),
+      });
+      const callback = await browser.fetch(back.headers.get('location')!);
+      assert.equal(callback.headers.get('location'), '/connections');
+      const session = callback.headers.getSetCookie().find((c) => c.startsWith('mmcp-manage='));
+      assert.ok(session, 'the session cookie is set');
+      assert.match(session!, /; SameSite=Lax/);
+      assert.match(session!, /; HttpOnly/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('which sign-in the page offers', () => {
   it('password_signin: false hides the password form and the token paste and refuses them', async () => {
     const s = await ssoSetup({ config: { oauth: { password_signin: false } } });

@@ -25,7 +25,9 @@ function open(ctx: OAuthContext, value: string | undefined): { userId: number; u
 
 const sessionCookie = (ctx: OAuthContext, userId: number, username: string) => {
   const exp = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-  return cookieHeader(ctx.names.manage, seal(ctx, userId, username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS });
+  // Lax, not Strict: after a sign-in through Moodle the cookie must come with the redirect of a navigation Moodle
+  // started (another site, often). The page's forms carry a CSRF token; Lax sends no cookie with another site's POST.
+  return cookieHeader(ctx.names.manage, seal(ctx, userId, username, exp), { secure: ctx.secure, maxAge: SESSION_SECONDS, sameSite: 'Lax' });
 };
 
 /**
