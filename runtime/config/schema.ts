@@ -130,6 +130,8 @@ export const configSchema = z
         max_blob_bytes: z.number().int().positive().default(5 * 1024 * 1024),
         // Text extraction runs in a worker thread, terminated past this (files built to expand while read).
         extract_timeout_ms: z.number().int().positive().default(15_000),
+        // At most this many extraction workers at once (each can hold what a crafted file inflates to); others wait.
+        max_concurrent_extractions: z.number().int().positive().max(64).default(2),
       })
       .strict()
       .prefault({}),

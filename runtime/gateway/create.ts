@@ -125,7 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ? createFileService({
         // The simulator's answers carry its own wwwroot (file URLs included): with the simulator, files come from there.
         files: createMoodleFiles({ url: simulated ? SIMULATOR_SITE_URL : moodleUrl, timeoutMs: config.moodle.timeout_ms, fetch: moodleFetch }),
-        extract: isolatedExtractText({ timeoutMs: config.files.extract_timeout_ms }),
+        extract: isolatedExtractText({ timeoutMs: config.files.extract_timeout_ms, maxConcurrent: config.files.max_concurrent_extractions }),
         limits: {
           maxReadBytes: config.files.max_read_bytes,
           maxUploadBytes: config.files.max_upload_bytes,

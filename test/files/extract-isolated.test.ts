@@ -37,3 +37,18 @@ test('a PDF that inflates without end is stopped at the time limit (the worker i
     return true;
   });
 });
+
+test('at most maxConcurrent extractions run at once: a call that finds them busy waits, then fails clearly at the time limit', async () => {
+  const bomb = await pdfBomb(200);
+  const extract = isolatedExtractText({ timeoutMs: 1_500, maxConcurrent: 1, queueTimeoutMs: 300 });
+  const busy = assert.rejects(extract(bomb, PDF, LIMITS), FileExtractError);
+  const waiting = extract(await makePdf([['Week two.']]), PDF, LIMITS);
+  await assert.rejects(waiting, (error: unknown) => {
+    assert.ok(error instanceof FileExtractError);
+    assert.match(error.message, /1 other files were being read for 300 ms \(files\.max_concurrent_extractions\)/);
+    return true;
+  });
+  await busy;
+  const after = await extract(await makePdf([['Week three.']]), PDF, LIMITS);
+  assert.match((after as { text: string }).text, /Week three\./, 'the slot is free again once the worker is stopped');
+});
