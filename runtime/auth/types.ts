@@ -33,6 +33,11 @@ export interface Connection {
    * moodleUser): course references that Moodle's own functions can't map are then resolved by it. Not stored.
    */
   courseResolver?: boolean;
+  /**
+   * The functions the token's site info lists (read with moodleUser; shared by tokens with the same list): calls to
+   * catalog functions outside it are refused and such functions are not listed. Undefined: unknown (no check). Not stored.
+   */
+  siteFunctions?: { readonly id: string; readonly names: ReadonlySet<string> };
   client?: { id: string; name?: string };
   createdAt?: string;
   lastUsedAt?: string;

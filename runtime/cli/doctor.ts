@@ -8,6 +8,7 @@ import { createMoodleClient, type MoodleClient } from '../moodle/client.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { isSiteAdmin, type SiteInfo } from '../moodle/site-info.ts';
 import { isLoopbackHostname } from '../http/guards.ts';
+import { compareSiteWithCatalog, describeDifferences, regenerateCommands } from '../catalog/site-comparison.ts';
 
 export interface DoctorCheck {
   name: 'transport' | 'reachable' | 'token' | 'not_site_admin' | 'release' | 'functions';
@@ -35,7 +36,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
 }
 
-const NAMES_SHOWN = 10;
+/** Names shown of each difference between the site and the catalog (with the count of the rest). */
+const NAMES_SHOWN = 5;
 
 /** Runs every check; never throws for Moodle or network failures (they become failed checks). */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
@@ -72,8 +74,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else {
     checks.push({ name: 'not_site_admin', ok: true, detail: 'the token is not a site administrator\'s' });
   }
-  checks.push(releaseCheck(info, options.catalogRelease));
-  checks.push(functionsCheck(info, options.catalogFunctions));
+  checks.push(releaseCheck(info, client.url, options.catalogRelease));
+  checks.push(functionsCheck(info, options.catalogFunctions, client.url, options.catalogRelease));
   return { ok: checks.every((c) => c.ok), checks };
 }
 
@@ -113,7 +115,7 @@ function failureChecks(error: unknown, url: string): DoctorCheck[] {
   ];
 }
 
-function releaseCheck(info: SiteInfo, catalogRelease?: string): DoctorCheck {
+function releaseCheck(info: SiteInfo, moodleUrl: string, catalogRelease?: string): DoctorCheck {
   const detail = `Moodle ${info.release} (version ${info.version})`;
   const branch = (release: string) => /^(\d+\.\d+)/.exec(release)?.[1];
   if (!catalogRelease || branch(info.release) === branch(catalogRelease)) return { name: 'release', ok: true, detail };
@@ -121,41 +123,39 @@ function releaseCheck(info: SiteInfo, catalogRelease?: string): DoctorCheck {
     name: 'release',
     ok: false,
     detail: `${detail}, but the catalog was generated from ${catalogRelease}`,
-    fix: 'Regenerate the catalog against this site: make generate MOODLE_URL=... MOODLE_TOKEN=...',
+    fix: `Regenerate the catalog from this site: ${regenerateCommands(moodleUrl)}`,
   };
 }
 
-/** The local_moodlemcp plugin's own functions (codegen/moodle/local_moodlemcp): never tools of the catalog. */
-const PLUGIN_EXPORTER = EXPORT_FUNCTION;
-const PLUGIN_RESOLVER = RESOLVER_FUNCTION;
-
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-function functionsCheck(info: SiteInfo, catalog: string[]): DoctorCheck {
+function functionsCheck(info: SiteInfo, catalog: string[], moodleUrl: string, catalogRelease?: string): DoctorCheck {
   const enabled = new Set((info.functions ?? []).map((f) => f.name));
-  const inCatalog = new Set(catalog);
-  const isPluginOwn = (n: string) => n === PLUGIN_EXPORTER || n === PLUGIN_RESOLVER;
-  const missing = [...inCatalog].filter((n) => !enabled.has(n)).sort();
-  const extra = [...enabled].filter((n) => !inCatalog.has(n) && !isPluginOwn(n)).sort();
-  const list = (names: string[]) => names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, ... (${names.length - NAMES_SHOWN} more)` : '');
-  const parts = [`the service enables ${count(enabled.size, 'function')}; the catalog has ${inCatalog.size}`];
-  if (missing.length) parts.push(`${count(missing.length, 'catalog function')} not enabled for this token: ${list(missing)}`);
-  if (extra.length) parts.push(`${count(extra.length, 'enabled function')} not in the catalog: ${list(extra)}`);
-  if (enabled.has(PLUGIN_RESOLVER)) parts.push(`${PLUGIN_RESOLVER} is enabled: course restrictions can check every entity type through it`);
+  const comparison = compareSiteWithCatalog(enabled, catalog);
+  const parts = [`the service enables ${count(enabled.size, 'function')}; the catalog has ${new Set(catalog).size}`, ...describeDifferences(comparison, NAMES_SHOWN)];
+  if (enabled.has(RESOLVER_FUNCTION)) parts.push(`${RESOLVER_FUNCTION} is enabled: course restrictions can check every entity type through it`);
   const fixes: string[] = [];
-  if (enabled.has(PLUGIN_EXPORTER)) {
-    parts.push(`${PLUGIN_EXPORTER} (the code generator's export, a site administrator's function) is in this service`);
+  if (enabled.has(EXPORT_FUNCTION)) {
+    parts.push(`${EXPORT_FUNCTION} (the code generator's export, a site administrator's function) is in this service`);
     fixes.push(
-      `Remove ${PLUGIN_EXPORTER} from the gateway's service (Site administration > Server > Web services > External services > Functions): ` +
+      `Remove ${EXPORT_FUNCTION} from the gateway's service (Site administration > Server > Web services > External services > Functions): ` +
         "codegen calls it with a site administrator's token, best through a separate service; the gateway never offers it as a tool.",
     );
   }
-  if (missing.length || extra.length) {
-    fixes.push('Add the missing functions to the service (Site administration > Server > Web services > External services > Functions), or regenerate the catalog from this site: make generate MOODLE_URL=... MOODLE_TOKEN=...');
+  const regenerate = `regenerate the catalog from this site: ${regenerateCommands(moodleUrl)}`;
+  if (comparison.lacks.length) {
+    const versions = catalogRelease ? `the site runs Moodle ${info.release}, the catalog is from ${catalogRelease}` : `the site runs Moodle ${info.release}`;
+    fixes.push(
+      `The gateway refuses calls to the catalog functions this token's site info does not list (function_not_on_site) and does not list them for it. ` +
+        'If the site has them, add them to the service (Site administration > Server > Web services > External services > Functions); ' +
+        `if it does not (${versions}, or its plugins differ), ${regenerate}`,
+    );
+  } else if (comparison.adds.length) {
+    fixes.push(`The functions the catalog lacks are not offered as tools: to offer them, ${regenerate}`);
   }
   return {
     name: 'functions',
-    ok: missing.length === 0,
+    ok: comparison.lacks.length === 0,
     detail: parts.join('; '),
     fix: fixes.length ? fixes.join(' ') : undefined,
   };

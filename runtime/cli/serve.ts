@@ -128,7 +128,8 @@ async function run(gateway: Gateway, config: GatewayConfig, load: () => Promise<
   const banner = [
     `moodle-mcp gateway listening on ${url.replace(/\/$/, '')}/mcp`,
     `  Moodle: ${moodleLabel}`,
-    `  mode: ${config.mode}, policy ${gateway.policy.version}, ${gateway.catalog.functions.length} functions in the catalog`,
+    `  mode: ${config.mode}, policy ${gateway.policy.version}, ${gateway.catalog.functions.length} functions in the catalog (from Moodle ${gateway.catalog.catalog.moodle.release})`,
+    ...(gateway.simulated ? [] : ["  the site's functions are compared with the catalog when a service's first caller connects (logged; `moodle-mcp doctor` checks a token now)"]),
     ...(metricsListener ? [`  metrics: ${metricsListener.url}${metrics?.access.token ? ' (bearer token required)' : ''}`] : []),
     ...(gateway.simulated
       ? ['  demo bearer keys (loopback only): demo-student (Emma Johansson), demo-teacher (David Lindqvist), demo-manager (Margaret Okafor)']

@@ -16,6 +16,7 @@ import { createMcpServer, type McpServerDeps } from '../mcp/server.ts';
 import { ToolRegistry } from '../mcp/tools.ts';
 import { createMoodleClient, type FetchLike, type MoodleClient } from '../moodle/index.ts';
 import { SiteDirectory } from '../moodle/site-identity.ts';
+import { SiteFunctionSets } from '../moodle/site-functions.ts';
 import { createAdminConsole } from '../admin/console.ts';
 import { fileSinkPath } from '../audit/cli-support.ts';
 import { derivedKey } from '../auth/oauth/cookies.ts';
@@ -34,6 +35,7 @@ import { GatewayAuthError } from './errors.ts';
 import { createIdentifier } from './identify.ts';
 import { revokeConnection } from '../auth/revoke.ts';
 import { createPipelineDeps } from './pipeline-deps.ts';
+import { siteFunctionsNotice } from './site-check.ts';
 import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
 import { metricsResponse, type MetricsAccess } from '../metrics/endpoint.ts';
@@ -234,15 +236,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit,
       log,
       files,
+      siteRelease: () => site.current?.release,
       now: options.now,
     });
     const pipeline = { ...pipelineDeps, decide };
 
+    // Each distinct function list the site reports for a service is compared with the catalog once, in the log.
+    const siteFunctionSets = new SiteFunctionSets((functions, info) => {
+      const notice = siteFunctionsNotice(functions, info, catalog, moodleUrl);
+      log[notice.level]({ site_functions: functions.names.size, catalog_functions: catalog.functions.length }, notice.message);
+    });
     const identify = createIdentifier({
       moodle,
       allowSiteAdminTokens: config.moodle.allow_site_admin_tokens,
       challenge,
       onInvalidToken,
+      siteFunctionSets,
     });
     async function authenticate(request: Request, clientIp: string): Promise<Connection> {
       if (!auth) throw new Error('a stdio gateway serves no HTTP');

@@ -6,6 +6,7 @@ import type { Connection, MoodleUser } from '../auth/types.ts';
 import { MoodleError, type MoodleClient } from '../moodle/index.ts';
 import { moodleUserFromSiteInfo } from '../moodle/token-user.ts';
 import { enablesCourseResolver } from '../moodle/site-info.ts';
+import { SiteFunctionSets, type SiteFunctions } from '../moodle/site-functions.ts';
 import { tokenId } from '../shared/token-id.ts';
 import { GatewayAuthError } from './errors.ts';
 
@@ -22,10 +23,14 @@ export function createIdentifier(options: {
   challenge: ChallengeOptions;
   /** Moodle answered `invalidtoken`: the token was deleted there (revokes the stored connection; true when it did). */
   onInvalidToken?: (connection: Connection) => Promise<boolean>;
+  /** The function lists seen in site info (shared per distinct list); default: a private one. */
+  siteFunctionSets?: SiteFunctionSets;
 }): (connection: Connection) => Promise<Connection> {
   const identities = new LRUCache<string, MoodleUser>({ max: 10_000, ttl: 10 * 60_000 });
-  // Whether the token's service enables the course resolver, from the same site info (and refreshed with it).
-  const resolvers = new LRUCache<string, boolean>({ max: 10_000, ttl: 10 * 60_000 });
+  // What the token's service offers, from the same site info (and refreshed with it): the course resolver, and the
+  // functions the site lists for it (calls to others are refused, and they are not listed).
+  const services = new LRUCache<string, { resolver: boolean; functions?: SiteFunctions }>({ max: 10_000, ttl: 10 * 60_000 });
+  const functionSets = options.siteFunctionSets ?? new SiteFunctionSets();
   async function userOf(token: string, connection?: Connection): Promise<MoodleUser> {
     const key = tokenId(token);
     let user = identities.get(key);
@@ -33,7 +38,7 @@ export function createIdentifier(options: {
       try {
         const info = await options.moodle.getSiteInfo(token);
         user = moodleUserFromSiteInfo(info);
-        resolvers.set(key, enablesCourseResolver(info));
+        services.set(key, { resolver: enablesCourseResolver(info), functions: functionSets.of(info) });
       } catch (error) {
         if (error instanceof MoodleError && error.code === 'invalidtoken' && connection && (await options.onInvalidToken?.(connection))) {
           const refused = new AuthError('invalid_token', 'this connection was revoked: its Moodle token was deleted in Moodle (invalidtoken); sign in again');
@@ -51,6 +56,7 @@ export function createIdentifier(options: {
   }
   return async (connection) => {
     const user = await checkMoodleToken((token) => userOf(token, connection), connection.moodleToken, options.allowSiteAdminTokens);
-    return { ...connection, moodleUser: user, courseResolver: resolvers.get(tokenId(connection.moodleToken)) === true };
+    const service = services.get(tokenId(connection.moodleToken));
+    return { ...connection, moodleUser: user, courseResolver: service?.resolver === true, siteFunctions: service?.functions };
   };
 }

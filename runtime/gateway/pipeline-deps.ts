@@ -28,6 +28,8 @@ export function createPipelineDeps(c: {
   log: Logger;
   /** The file tools' stages (absent when `files.enabled` is false). */
   files?: FileService;
+  /** The connected site's release, when a site-info answer told it (SiteDirectory). */
+  siteRelease?: () => string | undefined;
   /** Default: Date.now. */
   now?: () => number;
   /** Moodle answered `invalidtoken` to a call: the connection's token was deleted there. */
@@ -37,6 +39,16 @@ export function createPipelineDeps(c: {
   const isFile = (fn: CatalogFunction) => files !== undefined && isFileFunction(fn);
   return {
     getFunction: (name) => c.registry.getFunction(name),
+    missingOnSite(ctx, fn) {
+      const offered = ctx.connection.siteFunctions;
+      // Only Moodle's web-service functions are in a site's list: the gateway's own tools (files) are not.
+      if (!offered || offered.names.has(fn.name) || c.catalog.get(fn.name) === undefined) return undefined;
+      const release = c.siteRelease?.();
+      return (
+        `the Moodle site${release ? ` (${release})` : ''} does not offer ${fn.name} to this connection: its token's site info does not list it ` +
+        `(the site lacks the function, or the token's service does not enable it; the catalog was generated from Moodle ${c.catalog.catalog.moodle.release})`
+      );
+    },
     validate: (fn, args) => (isFile(fn) ? files!.validate(fn, args) : c.validate(fn, args)),
     planCourses(fn, args, ctx, restricted) {
       // The resolver is used when the token's service enables it (seen in its site info when the caller was identified).

@@ -41,6 +41,11 @@ export interface CoursePlan {
 /** Everything the call pipeline needs, injected so each stage can be tested alone. */
 export interface PipelineDeps {
   getFunction(name: string): CatalogFunction | undefined;
+  /**
+   * Why the connected site does not offer `fn` to this caller (its token's site info does not list it), or undefined
+   * when it does or the list is unknown. No Moodle call: the list was read with the caller's identity.
+   */
+  missingOnSite(ctx: CallContext, fn: CatalogFunction): string | undefined;
   validate(fn: CatalogFunction, args: unknown): Validation | Promise<Validation>;
   /** The course facts of a call's arguments (no Moodle call); `restricted`: the profile restricts courses. */
   planCourses(fn: CatalogFunction, args: Record<string, unknown>, ctx: CallContext, restricted: boolean): CoursePlan;
@@ -123,9 +128,9 @@ export function argumentKeys(args: unknown, prefix = ''): string[] {
 
 /**
  * The one call pipeline for direct, meta and file tools, audited whatever happens:
- * validate → rate usage → decide on every rule that needs no course facts → course lookups → decide with the course
- * facts → Moodle call (a file tool: Moodle's file endpoints) → decide on the answer's course (reads checked on their
- * answer) → filter → result.
+ * on the site → validate → rate usage → decide on every rule that needs no course facts → course lookups → decide with
+ * the course facts → Moodle call (a file tool: Moodle's file endpoints) → decide on the answer's course (reads checked
+ * on their answer) → filter → result.
  */
 export async function callFunction(
   deps: PipelineDeps,
@@ -146,6 +151,8 @@ export async function callFunction(
     if (!deps.auditHealthy()) {
       throw new ToolError('audit_unavailable', 'The audit trail cannot be written (audit.fail_closed is on): calls are refused.', 503);
     }
+    const missing = deps.missingOnSite(ctx, fn);
+    if (missing) throw new ToolError('function_not_on_site', `${fn.name} is not available on the connected Moodle site.`, 404, { reasons: [missing] });
 
     const validation = await deps.validate(fn, rawArgs ?? {});
     if (!validation.ok) {

@@ -72,13 +72,20 @@ export class ToolRegistry {
     return this.wrapped.has(fn.name);
   }
 
-  /** Names of the functions this caller may list (cached per profile, scopes, admin flag, IP and policy version). */
+  /**
+   * Names of the functions this caller may list: those the connected site offers to the caller's token (its site
+   * info's list, when known) that the policy allows. Cached per profile, scopes, admin flag, IP, auth method, the
+   * site's function list (shared by the tokens of one service) and policy version.
+   */
   visibleFunctions(ctx: CallContext): Set<string> {
     const c = ctx.connection;
-    const key = [c.profile, c.scopes.join(','), c.moodleUser?.isSiteAdmin ? 1 : 0, ctx.clientIp, c.authMethod, this.options.policyVersion()].join('|');
+    const offered = c.siteFunctions;
+    const key = [c.profile, c.scopes.join(','), c.moodleUser?.isSiteAdmin ? 1 : 0, ctx.clientIp, c.authMethod, offered?.id ?? '', this.options.policyVersion()].join('|');
     let names = this.visible.get(key);
     if (!names) {
-      const functions = [...this.options.catalog.functions, ...[...this.gatewayTools.values()].map((entry) => entry.fn)];
+      // Catalog functions the connected site does not offer are left out; the gateway's own tools are not in its list.
+      const catalogFunctions = this.options.catalog.functions.filter((fn) => !offered || offered.names.has(fn.name));
+      const functions = [...catalogFunctions, ...[...this.gatewayTools.values()].map((entry) => entry.fn)];
       names = new Set(functions.filter((fn) => this.options.decide(policyInput('tools/list', ctx, fn)).allow).map((fn) => fn.name));
       this.visible.set(key, names);
     }

@@ -45,6 +45,7 @@ export function harness(overrides: Partial<PipelineDeps> = {}) {
   let undone = 0;
   const deps: PipelineDeps = {
     getFunction: (name) => functions.get(name),
+    missingOnSite: () => undefined,
     validate: (_f, args) =>
       args && typeof args === 'object' && 'courseid' in args && typeof (args as any).courseid !== 'number'
         ? { ok: false, issues: [{ path: 'courseid', message: 'expected integer' }] }

@@ -6,6 +6,7 @@ import { createMoodleClient } from '../../runtime/moodle/index.ts';
 import { createSimulator, simulatorTokens } from '../../runtime/simulator/index.ts';
 import { loadSimulatorData } from '../../runtime/simulator/data.ts';
 import { freePort } from '../helpers/net.ts';
+import { MOODLE_506, siteInfoAs } from '../helpers/other-site.ts';
 
 const ALL = loadSimulatorData().functionsFile.functions.map((f) => f.name);
 const sim = createSimulator();
@@ -54,8 +55,45 @@ test('functions missing from the service and extra ones are counted and named', 
   const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: catalog, client });
   const functions = check(report, 'functions');
   assert.equal(functions.ok, false);
-  assert.match(functions.detail, /1 catalog function not enabled for this token: local_custom_thing/);
-  assert.match(functions.detail, /2 enabled functions not in the catalog: core_course_get_contents, mod_forum_get_forums_by_courses/);
+  assert.match(functions.detail, /the site does not offer 1 catalog function to this token: local_custom_thing/);
+  assert.match(functions.detail, /the site offers 2 functions the catalog lacks: core_course_get_contents, mod_forum_get_forums_by_courses/);
+});
+
+test('a Moodle 5.0.6 site against the 4.5.6 catalog: what the site lacks and adds, counted with the first names, and the commands that regenerate', async () => {
+  const client506 = createMoodleClient({ url: 'https://moodle.example.edu', fetch: siteInfoAs(sim.fetch, MOODLE_506) });
+  const report = await runDoctor({ moodleUrl: 'https://moodle.example.edu', token: simulatorTokens.praman, catalogFunctions: ALL, catalogRelease: '4.5.6 (Build: 20250811)', client: client506 });
+  const release = check(report, 'release');
+  assert.equal(release.ok, false);
+  assert.equal(release.detail, 'Moodle 5.0.6+ (Build: 20260403) (version 2025041406.11), but the catalog was generated from 4.5.6 (Build: 20250811)');
+  const regenerate =
+    "make generate MOODLE_URL=https://moodle.example.edu MOODLE_TOKEN=<a site administrator's token> (local_moodlemcp plugin installed), " +
+    'or on the Moodle server php codegen/moodle/cli/export_functions.php --moodle=<Moodle directory> --out=functions.json, then make generate SNAPSHOT=functions.json';
+  assert.equal(release.fix, `Regenerate the catalog from this site: ${regenerate}`);
+  const functions = check(report, 'functions');
+  assert.equal(functions.ok, false);
+  // The differences of the two recorded sites (../shared/moodle/README.md: 18 removed in 5.0, 13 added).
+  const lacks = ALL.filter((n) => !MOODLE_506.functions.includes(n)).sort();
+  const adds = MOODLE_506.functions.filter((n) => !ALL.includes(n)).sort();
+  assert.deepEqual([lacks.length, adds.length], [18, 13]);
+  assert.equal(
+    functions.detail,
+    'the service enables 754 functions; the catalog has 759; ' +
+      `the site does not offer 18 catalog functions to this token: ${lacks.slice(0, 5).join(', ')}, ... (13 more); ` +
+      `the site offers 13 functions the catalog lacks: ${adds.slice(0, 5).join(', ')}, ... (8 more)`,
+  );
+  assert.ok(lacks.slice(0, 5).every((n) => n.startsWith('core_') || n.startsWith('mod_chat_')), lacks.slice(0, 5).join());
+  assert.match(functions.fix ?? '', /^The gateway refuses calls to the catalog functions this token's site info does not list \(function_not_on_site\) and does not list them for it\. /);
+  assert.ok(functions.fix?.endsWith(`if it does not (the site runs Moodle 5.0.6+ (Build: 20260403), the catalog is from 4.5.6 (Build: 20250811), or its plugins differ), regenerate the catalog from this site: ${regenerate}`), functions.fix);
+  const text = formatDoctorReport(report);
+  assert.match(text, /FAIL  functions .*\n      fix: The gateway refuses/);
+  assert.ok(!text.includes(simulatorTokens.praman));
+});
+
+test('a site that only adds functions passes, with the advice to regenerate to offer them', async () => {
+  const report = await runDoctor({ moodleUrl: 'https://moodle.example.edu', token: simulatorTokens.praman, catalogFunctions: ALL.filter((n) => n !== 'core_course_get_contents'), client });
+  const functions = check(report, 'functions');
+  assert.equal(functions.ok, true);
+  assert.match(functions.fix ?? '', /^The functions the catalog lacks are not offered as tools: to offer them, regenerate the catalog from this site: make generate MOODLE_URL=http:\/\/127\.0\.0\.1:8080 /);
 });
 
 test("the local_moodlemcp plugin's functions: the resolver is noted (not an extra), the exporter in the gateway's service gets its own advice", async () => {
@@ -85,9 +123,9 @@ test("the local_moodlemcp plugin's functions: the resolver is noted (not an extr
   assert.match(formatDoctorReport(both), /fix: Remove local_moodlemcp_export_functions/);
 });
 
-test('one extra function is "1 enabled function", in the singular', async () => {
+test('one extra function is "1 function", in the singular', async () => {
   const report = await runDoctor({ moodleUrl: 'http://127.0.0.1:8080', token: simulatorTokens.praman, catalogFunctions: ALL.filter((n) => n !== 'core_course_get_contents'), client });
-  assert.match(check(report, 'functions').detail, /; 1 enabled function not in the catalog: core_course_get_contents$/);
+  assert.match(check(report, 'functions').detail, /; the site offers 1 function the catalog lacks: core_course_get_contents$/);
 });
 
 test('a release other than the catalog one is reported', async () => {
