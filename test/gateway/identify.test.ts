@@ -6,6 +6,7 @@ import type { Connection } from '../../runtime/auth/types.ts';
 import { GatewayAuthError } from '../../runtime/gateway/errors.ts';
 import { createIdentifier } from '../../runtime/gateway/identify.ts';
 import { MoodleError, type MoodleClient } from '../../runtime/moodle/index.ts';
+import { SiteFunctionSets } from '../../runtime/moodle/site-functions.ts';
 
 const connection = { id: 'c1', profile: 'default', scopes: ['api.read'], authMethod: 'api_key', moodleToken: 'secret-token' } as unknown as Connection;
 const moodleFailing = (error: Error) => ({ getSiteInfo: async () => { throw error; } }) as unknown as MoodleClient;
@@ -56,4 +57,28 @@ test('invalidtoken says "revoked" only when the stored connection was revoked (c
   };
   assert.match(await refusedWith(true), /this connection was revoked: its Moodle token was deleted in Moodle/);
   assert.equal(await refusedWith(false), "Moodle refused this connection's token (invalidtoken)");
+});
+
+test("the functions the token's site info lists come with the identity, shared by tokens with the same list; an empty list is no list", async () => {
+  const infos: Record<string, string[]> = {
+    'token-a': ['core_webservice_get_site_info', 'core_course_get_contents'],
+    'token-b': ['core_course_get_contents', 'core_webservice_get_site_info'], // the same list in another order
+    'token-c': ['core_webservice_get_site_info'],
+    'token-d': [],
+  };
+  let calls = 0;
+  const moodle = {
+    getSiteInfo: async (token: string) => (calls++, { userid: 4, username: 'u', fullname: 'U', userissiteadmin: false, release: '5.0.6', functions: infos[token].map((name) => ({ name, version: '1' })) }),
+  } as unknown as MoodleClient;
+  const seen: string[][] = [];
+  const identify = createIdentifier({ moodle, allowSiteAdminTokens: false, challenge: { scope: 'api.read' }, siteFunctionSets: new SiteFunctionSets((f) => void seen.push([...f.names])) });
+  const of = async (token: string) => (await identify({ ...connection, moodleToken: token })).siteFunctions;
+  const a = await of('token-a');
+  assert.deepEqual([...a!.names], ['core_course_get_contents', 'core_webservice_get_site_info']);
+  assert.equal(await of('token-b'), a, 'one shared set for one list');
+  assert.equal(await of('token-a'), a);
+  assert.notEqual((await of('token-c'))!.id, a!.id);
+  assert.equal(await of('token-d'), undefined, 'Moodle always lists at least site info itself: an empty list leaves the check to Moodle');
+  assert.equal(calls, 4, 'one site info per token, cached with the identity');
+  assert.deepEqual(seen, [['core_course_get_contents', 'core_webservice_get_site_info'], ['core_webservice_get_site_info']], 'each distinct list is announced once');
 });

@@ -75,6 +75,26 @@ test('an unknown function is an isError result, audited', async () => {
   assert.equal(h.audit[0].status, 404);
 });
 
+test('a function the connected site does not offer is refused first (a 404 with the reason), audited, with no validation, rate count or Moodle call', async () => {
+  let validated = 0;
+  let counted = 0;
+  const reason = 'the Moodle site (5.0.6) does not offer core_course_get_contents to this connection';
+  const h = harness({
+    missingOnSite: (_ctx, fn) => (fn.name === 'core_course_get_contents' ? reason : undefined),
+    validate: (_f, args) => (validated++, { ok: true, value: args as Record<string, unknown> }),
+    rateHit: async () => (counted++, { usage: { window_seconds: 60, connection_calls: 0, function_calls: 0 }, undo: async () => {} }),
+  });
+  const result = await callFunction(h.deps, ctx, 'core_course_get_contents', { courseid: 'abc' }, 'core_course_get_contents');
+  assert.equal(result.isError, true);
+  assert.equal(text(result), `function_not_on_site: core_course_get_contents is not available on the connected Moodle site.\n- ${reason}`);
+  assert.deepEqual([validated, counted, h.calls.length, h.inputs.length], [0, 0, 0, 0]);
+  assert.equal(h.audit.length, 1);
+  assert.deepEqual([h.audit[0].decision, h.audit[0].status, h.audit[0].reasons, h.audit[0].access, h.audit[0].arg_keys], ['error', 404, [reason], 'read', ['courseid']]);
+  // Other functions go on as usual.
+  const other = await callFunction(h.deps, ctx, 'core_message_get_unread_conversations_count', {}, 'x');
+  assert.equal(other.isError, undefined);
+});
+
 test('a Moodle error keeps its errorcode and message', async () => {
   const moodleError = new MoodleError('errorcoursecontextnotvalid', 'You cannot execute functions in the course context');
   const h = harness({ callMoodle: async () => { throw moodleError; } });
