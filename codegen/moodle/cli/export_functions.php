@@ -6,6 +6,7 @@
  *
  * Usage (as the web server user, from any directory):
  *   php /path/to/moodle-mcp/codegen/moodle/cli/export_functions.php --moodle=/var/www/moodle --out=functions.json
+ * (/var/www/moodle: the directory holding config.php; on Moodle 5.1+ that is the one above public/)
  * then: make generate SNAPSHOT=functions.json
  * Uses the exporter class of this checkout (codegen/moodle/local_moodlemcp/classes/exporter.php, found next to this
  * script); the local_moodlemcp plugin does not need to be installed. Only the JSON document goes to stdout (or to
@@ -29,8 +30,10 @@ ob_start(function(string $buffer): string {
 
 const USAGE = "Usage: php export_functions.php [--moodle=/path/to/moodle] [--out=FILE]\n"
     . "Describes every external function of the site (format moodle-external-functions/1), with the exporter of this\n"
-    . "checkout. Runs from any directory. --moodle defaults to the current directory; without --out the document goes\n"
-    . "to stdout. Messages go to stderr; on any error the exit status is non-zero and no document is written.\n";
+    . "checkout. Runs from any directory. --moodle is the Moodle directory (default: the current one): where config.php\n"
+    . "is, next to lib/ (Moodle 4.2 - 5.0) or next to public/ (Moodle 5.1+; public/ itself is accepted too). Without\n"
+    . "--out the document goes to stdout. Messages go to stderr; on any error the exit status is non-zero and no document\n"
+    . "is written.\n";
 
 /** Set once the script ends on its own terms (success, or an error it reported). */
 $finished = false;
@@ -53,6 +56,47 @@ function export_functions_fail(string $message, int $status): void {
     $finished = true;
     fwrite(STDERR, "export_functions.php: {$message}\n");
     exit($status);
+}
+
+/**
+ * Finds the Moodle tree that --moodle names, in either layout:
+ * - Moodle 4.x and 5.0: the code (lib/setup.php, version.php, local/, ...) and config.php at the top;
+ * - Moodle 5.1 and later: the code under public/ (public/lib/setup.php, public/version.php, public/local/, ...) and
+ *   config.php at the top, next to public/ (public/config.php only loads ../config.php).
+ * --moodle may name the top of either, or the public/ folder of a 5.1+ tree. Reads version.php as text (release,
+ * branch) and refuses Moodle before 4.2 (the exporter needs core_external).
+ *
+ * @param string $dir absolute path given with --moodle
+ * @return array|string ['root', 'config', 'layout', 'release'], or what is wrong
+ */
+function export_functions_locate_moodle(string $dir) {
+    if (!is_file("{$dir}/public/lib/setup.php") && !is_file("{$dir}/lib/setup.php")) {
+        return "{$dir} is not a Moodle directory: neither lib/setup.php (Moodle 4.x, 5.0) nor public/lib/setup.php "
+            . '(Moodle 5.1+) is in it; pass --moodle=/path/to/moodle';
+    }
+    $root = $dir;
+    $code = is_file("{$dir}/public/lib/setup.php") ? "{$dir}/public" : $dir;
+    $source = is_readable("{$code}/version.php") ? (string)file_get_contents("{$code}/version.php") : '';
+    $release = preg_match('/^\s*\$release\s*=\s*\'([^\']*)\'/m', $source, $m) ? $m[1] : null;
+    $branch = preg_match('/^\s*\$branch\s*=\s*\'(\d+)\'/m', $source, $m) ? (int)$m[1] : null;
+    if ($release === null || $branch === null) {
+        return "{$code}/version.php is missing or names no \$release and \$branch: is {$dir} a complete Moodle tree?";
+    }
+    if ($code === $dir && $branch >= 501) {
+        // Moodle 5.1+ keeps its code under public/: this is that folder, and the site's config.php is one level up.
+        if (basename($dir) !== 'public') {
+            return "Moodle {$release} in {$dir} has its code at the top, but Moodle 5.1+ keeps it under public/: is the tree complete?";
+        }
+        $root = dirname($dir);
+    }
+    if ($branch < 402) {
+        return "Moodle {$release} in {$root} is older than 4.2: the exporter needs core_external (Moodle 4.2+)";
+    }
+    $layout = $code === $root ? 'Moodle 4.x/5.0 layout: code and config.php at the top' : "Moodle 5.1+ layout: code in {$root}/public, config.php at the top";
+    if (!is_file("{$root}/config.php")) {
+        return "no config.php in {$root} (Moodle {$release}, {$layout}): install the site first, or pass --moodle=/path/to/moodle";
+    }
+    return ['root' => $root, 'config' => "{$root}/config.php", 'layout' => $layout, 'release' => $release];
 }
 
 $moodledir = null;
@@ -85,9 +129,9 @@ $startdir = getcwd();
 $absolute = function(string $path) use ($startdir): string {
     return $path !== '' && $path[0] === '/' ? $path : rtrim($startdir, '/') . '/' . $path;
 };
-$moodledir = rtrim($absolute($moodledir ?? $startdir), '/');
-if (!is_file($moodledir . '/config.php')) {
-    export_functions_fail("no config.php in {$moodledir}; pass --moodle=/path/to/moodle", 2);
+$moodle = export_functions_locate_moodle(rtrim($absolute($moodledir ?? $startdir), '/'));
+if (is_string($moodle)) {
+    export_functions_fail($moodle, 2);
 }
 if ($outfile !== null) {
     $outfile = $absolute($outfile);
@@ -104,7 +148,8 @@ if (!is_file($checkoutexporter)) {
 }
 
 try {
-    require($moodledir . '/config.php');
+    fwrite(STDERR, "export_functions.php: Moodle {$moodle['release']} in {$moodle['root']} ({$moodle['layout']})\n");
+    require($moodle['config']);
     // Moodle's setup may have turned display_errors on (stdout for the CLI): back to stderr.
     ini_set('display_errors', 'stderr');
     require_once($CFG->libdir . '/clilib.php');

@@ -13,6 +13,6 @@ defined('MOODLE_INTERNAL') || die();
 $plugin->component = 'local_moodlemcp';
 $plugin->version = 2026120801;
 $plugin->requires = 2023042400; // Moodle 4.2: core_external namespace.
-$plugin->supported = [402, 500];
+$plugin->supported = [402, 501];
 $plugin->maturity = MATURITY_STABLE;
 $plugin->release = '0.3.0';
