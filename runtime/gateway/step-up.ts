@@ -17,7 +17,8 @@ function targetFunction(message: unknown, isDirect: (tool: string) => boolean, m
 /**
  * OAuth step-up (MCP 2025-11-25): an OAuth connection granted only api.read that calls a write function, where the
  * gateway mode and its profile would allow writes, is answered HTTP 403 `insufficient_scope` before the call, so the
- * client can ask the person for read+write consent. Everything else goes on to the pipeline (and the policy).
+ * client can ask the person for read+write consent. Everything else goes on to the pipeline (and the policy), as does
+ * a write function the connection's site does not offer (the pipeline refuses it as function_not_on_site).
  */
 export function createStepUp(options: {
   writesPossible(profile: string): boolean;
@@ -33,6 +34,8 @@ export function createStepUp(options: {
     for (const message of Array.isArray(body) ? body : [body]) {
       const name = targetFunction(message, options.isDirect, options.meta);
       if (!name || options.getFunction(name)?.access !== 'write') continue;
+      // A function the site does not offer this connection is refused by the pipeline: no consent would help.
+      if (connection.siteFunctions && !connection.siteFunctions.names.has(name)) continue;
       try {
         requireScope(connection, 'api.write');
       } catch (error) {

@@ -32,3 +32,10 @@ test('with expose.meta off, moodle_call_function is no target: the call goes on 
   assert.equal(stepUp(false)(viaMeta, ctx), undefined);
   assert.equal(stepUp(false)(call('mod_forum_add_discussion', {}), ctx)?.status, 403);
 });
+
+test("a write function the connection's site does not offer asks for no step-up: the pipeline refuses it (function_not_on_site)", () => {
+  const onSite = (names: string[]): CallContext => ({ ...ctx, connection: { ...ctx.connection, siteFunctions: { id: names.join(), names: new Set(names) } } });
+  assert.equal(stepUp(true)(call('mod_forum_add_discussion', {}), onSite(['core_webservice_get_site_info'])), undefined);
+  assert.equal(stepUp(true)([viaMeta], onSite(['core_webservice_get_site_info'])), undefined);
+  assert.equal(stepUp(true)(call('mod_forum_add_discussion', {}), onSite(['mod_forum_add_discussion']))?.status, 403);
+});
