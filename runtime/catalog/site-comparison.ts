@@ -8,6 +8,12 @@ export interface SiteComparison {
   adds: string[];
 }
 
+/** Whether two Moodle releases ("4.5.6 (Build: 20250811)", "5.0.6+ ...") are of the same major.minor branch. */
+export function sameBranch(a: string, b: string): boolean {
+  const branch = (release: string) => /^(\d+\.\d+)/.exec(release)?.[1];
+  return branch(a) !== undefined && branch(a) === branch(b);
+}
+
 /** Compares a site's function list with the catalog's function names. */
 export function compareSiteWithCatalog(site: Iterable<string>, catalog: Iterable<string>): SiteComparison {
   const onSite = new Set(site);

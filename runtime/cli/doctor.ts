@@ -8,7 +8,7 @@ import { createMoodleClient, type MoodleClient } from '../moodle/client.ts';
 import { MoodleError } from '../moodle/errors.ts';
 import { isSiteAdmin, type SiteInfo } from '../moodle/site-info.ts';
 import { isLoopbackHostname } from '../http/guards.ts';
-import { compareSiteWithCatalog, describeDifferences, regenerateCommands } from '../catalog/site-comparison.ts';
+import { compareSiteWithCatalog, describeDifferences, regenerateCommands, sameBranch } from '../catalog/site-comparison.ts';
 
 export interface DoctorCheck {
   name: 'transport' | 'reachable' | 'token' | 'not_site_admin' | 'release' | 'functions';
@@ -117,8 +117,7 @@ function failureChecks(error: unknown, url: string): DoctorCheck[] {
 
 function releaseCheck(info: SiteInfo, moodleUrl: string, catalogRelease?: string): DoctorCheck {
   const detail = `Moodle ${info.release} (version ${info.version})`;
-  const branch = (release: string) => /^(\d+\.\d+)/.exec(release)?.[1];
-  if (!catalogRelease || branch(info.release) === branch(catalogRelease)) return { name: 'release', ok: true, detail };
+  if (!catalogRelease || sameBranch(info.release, catalogRelease)) return { name: 'release', ok: true, detail };
   return {
     name: 'release',
     ok: false,

@@ -9,6 +9,7 @@ import type { Scope } from '../auth/types.ts';
 import { simulatorTokens } from '../simulator/index.ts';
 import { oneLine, parseCommandArgs, usageError, wantsHelp } from './args.ts';
 import { startMetricsListener } from '../metrics/endpoint.ts';
+import { regenerateCommands, sameBranch } from '../catalog/site-comparison.ts';
 
 const USAGE = `Usage: moodle-mcp serve [--config FILE] [--host HOST] [--port PORT]
        moodle-mcp serve --stdio [--profile P] [--config FILE]
@@ -64,6 +65,21 @@ export async function runServe(argv: string[]): Promise<number> {
     console.error(`moodle-mcp serve: ${debug && error instanceof Error ? error.stack : oneLine(error)}`);
     return 1;
   }
+}
+
+/**
+ * The banner's lines about the site: its release as last seen (kept across restarts) against the catalog's, with the
+ * commands that regenerate when the branches differ; the function lists are compared when callers connect.
+ */
+export function siteLines(gateway: Pick<Gateway, 'siteRelease' | 'catalog' | 'moodleUrl'>): string[] {
+  const release = gateway.siteRelease();
+  const catalogRelease = gateway.catalog.catalog.moodle.release;
+  const lines = release
+    ? sameBranch(release, catalogRelease)
+      ? [`  site: Moodle ${release} when last seen, the catalog's branch`]
+      : [`  site: Moodle ${release} when last seen, but the catalog is from Moodle ${catalogRelease}: ${regenerateCommands(gateway.moodleUrl)}`]
+    : [];
+  return [...lines, "  the site's functions are compared with the catalog when a service's first caller connects (logged; `moodle-mcp doctor` checks a token now)"];
 }
 
 /** A port that is free on `host` now. */
@@ -129,7 +145,7 @@ async function run(gateway: Gateway, config: GatewayConfig, load: () => Promise<
     `moodle-mcp gateway listening on ${url.replace(/\/$/, '')}/mcp`,
     `  Moodle: ${moodleLabel}`,
     `  mode: ${config.mode}, policy ${gateway.policy.version}, ${gateway.catalog.functions.length} functions in the catalog (from Moodle ${gateway.catalog.catalog.moodle.release})`,
-    ...(gateway.simulated ? [] : ["  the site's functions are compared with the catalog when a service's first caller connects (logged; `moodle-mcp doctor` checks a token now)"]),
+    ...(gateway.simulated ? [] : siteLines(gateway)),
     ...(metricsListener ? [`  metrics: ${metricsListener.url}${metrics?.access.token ? ' (bearer token required)' : ''}`] : []),
     ...(gateway.simulated
       ? ['  demo bearer keys (loopback only): demo-student (Emma Johansson), demo-teacher (David Lindqvist), demo-manager (Margaret Okafor)']

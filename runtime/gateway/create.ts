@@ -66,6 +66,8 @@ export interface Gateway {
   /** True when no Moodle URL is configured and the built-in simulator (a test double) answers instead. */
   readonly simulated: boolean;
   readonly moodleUrl: string;
+  /** The site's release as last seen in a site-info answer (kept in the store across restarts), if any. */
+  siteRelease(): string | undefined;
   readonly catalog: LoadedCatalog;
   readonly policy: PolicyEngine;
   readonly audit: Audit;
@@ -359,6 +361,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config,
       simulated,
       moodleUrl,
+      siteRelease: () => (site.learnt ? site.current?.release : undefined),
       catalog,
       policy,
       audit,
