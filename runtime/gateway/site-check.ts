@@ -24,6 +24,8 @@ export function siteFunctionsNotice(
   ].filter(Boolean);
   return {
     level: 'warn',
-    message: `${head}: ${differences.join('; ')}. ${consequences.join('; ')}. To fit the catalog to this site: ${regenerateCommands(moodleUrl)}`,
+    message: `${head}: ${differences.join('; ')}. ${capitalize(consequences.join('; '))}. To fit the catalog to this site: ${regenerateCommands(moodleUrl)}`,
   };
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -92,6 +92,6 @@ test("the site's function list is compared with the catalog once, in the log: co
   const lacks = catalog.functions.map((f) => f.name).filter((n) => !SITE.functions.includes(n));
   assert.ok(notices[0].msg.startsWith(`Moodle site ${MOODLE_506.release} vs the catalog (Moodle ${catalog.catalog.moodle.release}, ${catalog.functions.length} functions): `), notices[0].msg);
   assert.match(notices[0].msg, new RegExp(`the site does not offer ${lacks.length} catalog functions? to this token: [a-z_, ]*${lacks.length > 5 ? `, \\.\\.\\. \\(${lacks.length - 5} more\\)` : ''}[;.]`));
-  assert.match(notices[0].msg, /calls to the functions it does not offer are refused \(function_not_on_site\)/);
+  assert.match(notices[0].msg, /Calls to the functions it does not offer are refused \(function_not_on_site\)/);
   assert.match(notices[0].msg, /make generate MOODLE_URL=http:\/\/moodle-simulator\.invalid MOODLE_TOKEN=<a site administrator's token>/);
 });

@@ -36,7 +36,7 @@ test('differences: a warning with what the gateway does and the commands that re
     notice.message,
     'Moodle site 5.0.6+ (Build: 20260403) vs the catalog (Moodle 4.5.6 (Build: 20250811), 3 functions): ' +
       'the site does not offer 1 catalog function to this token: mod_chat_get_chats_by_courses; the site offers 1 function the catalog lacks: core_ai_get_policy_status. ' +
-      'calls to the functions it does not offer are refused (function_not_on_site) and they are not listed for its connections; ' +
+      'Calls to the functions it does not offer are refused (function_not_on_site) and they are not listed for its connections; ' +
       'the functions the catalog lacks are not tools until the catalog is regenerated. ' +
       "To fit the catalog to this site: make generate MOODLE_URL=https://moodle.example.edu MOODLE_TOKEN=<a site administrator's token> (local_moodlemcp plugin installed), " +
       'or on the Moodle server php codegen/moodle/cli/export_functions.php --moodle=<Moodle directory> --out=functions.json, then make generate SNAPSHOT=functions.json',
