@@ -6,18 +6,18 @@ import type { SiteInfo } from '../moodle/site-info.ts';
 /**
  * The gateway's log line when it first sees a site-info function list (at start for stdio, at the first caller of
  * each service over HTTP): how the site compares with the catalog, what the gateway does about it, and the command
- * that regenerates the catalog from this site.
+ * that regenerates the catalog from this site. A warning when they differ; at debug level when they do not.
  */
 export function siteFunctionsNotice(
   functions: SiteFunctions,
   info: Pick<SiteInfo, 'release'>,
   catalog: Pick<LoadedCatalog, 'functions' | 'catalog'>,
   moodleUrl: string,
-): { level: 'info' | 'warn'; message: string } {
+): { level: 'debug' | 'warn'; message: string } {
   const comparison = compareSiteWithCatalog(functions.names, catalog.functions.map((f) => f.name));
   const head = `Moodle site ${info.release ?? '(release unknown)'} vs the catalog (Moodle ${catalog.catalog.moodle.release}, ${catalog.functions.length} functions)`;
   const differences = describeDifferences(comparison);
-  if (differences.length === 0) return { level: 'info', message: `${head}: the site offers every catalog function to this token's service` };
+  if (differences.length === 0) return { level: 'debug', message: `${head}: the site offers every catalog function to this token's service` };
   const consequences = [
     comparison.lacks.length ? 'calls to the functions it does not offer are refused (function_not_on_site) and they are not listed for its connections' : '',
     comparison.adds.length ? 'the functions the catalog lacks are not tools until the catalog is regenerated' : '',

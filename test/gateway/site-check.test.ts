@@ -1,5 +1,5 @@
 // The gateway's log line for a site's function list (runtime/gateway/site-check.ts) and the comparison under it
-// (runtime/catalog/site-comparison.ts): equal lists are an info line; differences a warning with counts, the first
+// (runtime/catalog/site-comparison.ts): equal lists are a debug line; differences a warning with counts, the first
 // names, what the gateway does about them and the regenerate commands; our plugin's functions are never "added".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,10 +21,10 @@ test('the comparison: sorted, the plugin functions left out of what the site add
   assert.equal(firstNames(['a', 'b'], 2), 'a, b');
 });
 
-test('the same functions: one info line', () => {
+test('the same functions: one line at debug level', () => {
   const notice = siteFunctionsNotice(site(['core_course_get_contents', 'core_webservice_get_site_info', 'mod_chat_get_chats_by_courses', 'local_moodlemcp_resolve_courses']), { release: '4.5.6 (Build: 20250811)' }, catalog, 'https://moodle.example.edu/');
   assert.deepEqual(notice, {
-    level: 'info',
+    level: 'debug',
     message: "Moodle site 4.5.6 (Build: 20250811) vs the catalog (Moodle 4.5.6 (Build: 20250811), 3 functions): the site offers every catalog function to this token's service",
   });
 });
