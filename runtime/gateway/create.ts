@@ -35,7 +35,7 @@ import { GatewayAuthError } from './errors.ts';
 import { createIdentifier } from './identify.ts';
 import { revokeConnection } from '../auth/revoke.ts';
 import { createPipelineDeps } from './pipeline-deps.ts';
-import { siteFunctionsNotice } from './site-check.ts';
+import { siteFunctionsNotice, siteLacks } from './site-check.ts';
 import { createStepUp } from './step-up.ts';
 import { createValidator } from './validate.ts';
 import { metricsResponse, type MetricsAccess } from '../metrics/endpoint.ts';
@@ -343,6 +343,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       preflight: auth?.oauth
         ? createStepUp({
             writesPossible: (profile) => policyData.mode === 'read-write' && (policyData.profiles[profile]?.scopes.includes('api.write') ?? false),
+            siteLacks: (connection, name) => siteLacks(connection, name, catalog),
             getFunction: (name) => registry.getFunction(name),
             isDirect: (tool) => registry.directTools.has(tool) || registry.gatewayTools.has(tool),
             meta: registry.meta,

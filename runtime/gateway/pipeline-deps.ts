@@ -13,6 +13,7 @@ import type { RateLimiter } from '../policy/rate-limit.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
 import type { FileService } from '../files/service.ts';
 import { isFileFunction } from '../files/tools.ts';
+import { siteLacks } from './site-check.ts';
 
 /** The call pipeline's dependencies, from the gateway's components. */
 export function createPipelineDeps(c: {
@@ -40,9 +41,7 @@ export function createPipelineDeps(c: {
   return {
     getFunction: (name) => c.registry.getFunction(name),
     missingOnSite(ctx, fn) {
-      const offered = ctx.connection.siteFunctions;
-      // Only Moodle's web-service functions are in a site's list: the gateway's own tools (files) are not.
-      if (!offered || offered.names.has(fn.name) || c.catalog.get(fn.name) === undefined) return undefined;
+      if (!siteLacks(ctx.connection, fn.name, c.catalog)) return undefined;
       const release = c.siteRelease?.();
       return (
         `the Moodle site${release ? ` (${release})` : ''} does not offer ${fn.name} to this connection: its token's site info does not list it ` +

@@ -2,6 +2,16 @@ import type { LoadedCatalog } from '../catalog/index.ts';
 import { compareSiteWithCatalog, describeDifferences, regenerateCommands } from '../catalog/site-comparison.ts';
 import type { SiteFunctions } from '../moodle/site-functions.ts';
 import type { SiteInfo } from '../moodle/site-info.ts';
+import type { Connection } from '../auth/types.ts';
+
+/**
+ * True when `name` is a catalog function that the connection's site does not offer (its token's site-info list,
+ * when known, lacks it). The gateway's own tools (files) are never in a site's list and never lacking.
+ */
+export function siteLacks(connection: Pick<Connection, 'siteFunctions'>, name: string, catalog: Pick<LoadedCatalog, 'get'>): boolean {
+  const offered = connection.siteFunctions;
+  return offered !== undefined && !offered.names.has(name) && catalog.get(name) !== undefined;
+}
 
 /**
  * The gateway's log line when it first sees a site-info function list (at start for stdio, at the first caller of

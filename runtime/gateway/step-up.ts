@@ -1,6 +1,7 @@
 import { AuthError } from '../auth/errors.ts';
 import { requireScope } from '../auth/scopes.ts';
 import type { CatalogFunction } from '../catalog/types.ts';
+import type { Connection } from '../auth/types.ts';
 import type { CallContext } from '../mcp/context.ts';
 import { META } from '../mcp/meta-tools.ts';
 
@@ -23,6 +24,8 @@ function targetFunction(message: unknown, isDirect: (tool: string) => boolean, m
 export function createStepUp(options: {
   writesPossible(profile: string): boolean;
   getFunction(name: string): CatalogFunction | undefined;
+  /** Whether the connection's site does not offer this catalog function (site-check.ts siteLacks). */
+  siteLacks?(connection: Connection, name: string): boolean;
   isDirect(tool: string): boolean;
   /** expose.meta: moodle_call_function exists. */
   meta: boolean;
@@ -35,7 +38,7 @@ export function createStepUp(options: {
       const name = targetFunction(message, options.isDirect, options.meta);
       if (!name || options.getFunction(name)?.access !== 'write') continue;
       // A function the site does not offer this connection is refused by the pipeline: no consent would help.
-      if (connection.siteFunctions && !connection.siteFunctions.names.has(name)) continue;
+      if (options.siteLacks?.(connection, name)) continue;
       try {
         requireScope(connection, 'api.write');
       } catch (error) {

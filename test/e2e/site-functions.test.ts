@@ -42,6 +42,8 @@ after(async () => {
 test('a function the site does not offer is neither listed, found nor described', async () => {
   const { tools } = await client.listTools();
   assert.deepEqual(tools.map((t) => t.name).filter((n) => !n.startsWith('moodle_')), ['core_webservice_get_site_info']);
+  // The gateway's own file tools are in no site's function list, and stay listed (the read one: the gateway is read-only).
+  assert.ok(tools.some((t) => t.name === 'moodle_read_file'), tools.map((t) => t.name).join());
   const found = JSON.parse(text(await client.callTool({ name: 'moodle_search_functions', arguments: { query: 'forums in my courses', component: 'mod_forum', limit: 50 } }))) as { functions: { name: string }[] };
   const names = found.functions.map((f) => f.name);
   assert.ok(names.includes('mod_forum_get_forum_discussions'), 'functions the site offers are found as before');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareSiteWithCatalog, firstNames } from '../../runtime/catalog/site-comparison.ts';
-import { siteFunctionsNotice } from '../../runtime/gateway/site-check.ts';
+import { siteFunctionsNotice, siteLacks } from '../../runtime/gateway/site-check.ts';
 
 const catalog = {
   functions: ['core_course_get_contents', 'core_webservice_get_site_info', 'mod_chat_get_chats_by_courses'].map((name) => ({ name })),
@@ -41,4 +41,13 @@ test('differences: a warning with what the gateway does and the commands that re
       "To fit the catalog to this site: make generate MOODLE_URL=https://moodle.example.edu MOODLE_TOKEN=<a site administrator's token> (local_moodlemcp plugin installed), " +
       'or on the Moodle server php codegen/moodle/cli/export_functions.php --moodle=<Moodle directory> --out=functions.json, then make generate SNAPSHOT=functions.json',
   );
+});
+
+test('siteLacks: a catalog function outside a known list; never a gateway tool, never with no list', () => {
+  const inCatalog = { get: (name: string) => (name.startsWith('core_') || name.startsWith('mod_') ? ({ name } as never) : undefined) };
+  const connection = { siteFunctions: site(['core_webservice_get_site_info']) };
+  assert.equal(siteLacks(connection, 'mod_forum_add_discussion', inCatalog), true);
+  assert.equal(siteLacks(connection, 'core_webservice_get_site_info', inCatalog), false);
+  assert.equal(siteLacks(connection, 'moodle_upload_file', inCatalog), false, 'a gateway tool (not in the catalog)');
+  assert.equal(siteLacks({}, 'mod_forum_add_discussion', inCatalog), false, 'no list: Moodle decides');
 });

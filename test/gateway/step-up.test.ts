@@ -16,6 +16,8 @@ const viaMeta = call('moodle_call_function', { name: 'mod_forum_add_discussion',
 function stepUp(meta: boolean) {
   return createStepUp({
     writesPossible: () => true,
+    // As the gateway wires it: only catalog functions can be missing from a site (here: the forum one).
+    siteLacks: (connection, name) => name === 'mod_forum_add_discussion' && connection.siteFunctions !== undefined && !connection.siteFunctions.names.has(name),
     getFunction: (name) => (name === 'mod_forum_add_discussion' ? ({ name, access: 'write' } as CatalogFunction) : undefined),
     isDirect: (tool) => tool === 'mod_forum_add_discussion',
     meta,
