@@ -1,16 +1,13 @@
 /**
  * A Moodle site other than the bundled 4.5.6 one, for the tests of catalog awareness: the simulator's answers, with
  * the release and the site-info function list of another site (by default the real Moodle 5.0.6's 754 functions,
- * from test/codegen/fixtures/functions-5.0.6-parameters.json.gz).
+ * from test/fixtures/moodle/functions-5.0.6.json).
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { FetchLike } from '../../runtime/moodle/index.ts';
+import { SNAPSHOT_5_0_6 } from './bundled-catalog.ts';
 
-const fixture = JSON.parse(gunzipSync(readFileSync(new URL('../codegen/fixtures/functions-5.0.6-parameters.json.gz', import.meta.url))).toString('utf8')) as {
-  moodle: { release: string; version: string };
-  functions: { name: string }[];
-};
+const fixture = JSON.parse(readFileSync(SNAPSHOT_5_0_6, 'utf8')) as { moodle: { release: string; version: string }; functions: { name: string }[] };
 
 /** Moodle 5.0.6's release, version and function names (as its site info would list them for a service with all of them). */
 export const MOODLE_506 = { release: fixture.moodle.release, version: fixture.moodle.version, functions: fixture.functions.map((f) => f.name) };
