@@ -147,10 +147,14 @@ function checkLiveCatalog(out: string, remembered: RememberedSource, log: (line:
   return 0;
 }
 
+// Exits once stdout and stderr are flushed: a piped stdout can still hold the last lines (the check's verdict) when
+// process.exit runs, and CI saw a check answer 0 without its "up to date" line.
+const exitFlushed = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitFlushed(code),
   (error) => {
     console.error(error instanceof CodegenError ? `codegen: ${error.message}` : error);
-    process.exit(2);
+    exitFlushed(2);
   },
 );
