@@ -3,9 +3,11 @@
 // declared mimetype and the file name's extension: neither alone is trusted.
 import { promisify } from 'node:util';
 import { inflateRaw as inflateRawCallback } from 'node:zlib';
-import { convert as htmlToText } from 'html-to-text';
-import mammoth from 'mammoth';
-import { getDocumentProxy } from 'unpdf';
+// The parsers load on first use of their format: each extraction runs in a fresh worker, which then loads only what
+// its file needs (a plain-text or HTML read no longer pays for pdf.js and mammoth).
+const htmlToTextLibrary = () => import('html-to-text');
+const mammothLibrary = async () => (await import('mammoth')).default;
+const unpdfLibrary = () => import('unpdf');
 
 const inflateRaw = promisify(inflateRawCallback);
 
@@ -107,6 +109,7 @@ function cut(text: string, maxChars: number): { text: string; truncated: boolean
 }
 
 async function extractPdf(bytes: Uint8Array, limits: ExtractLimits): Promise<Extracted> {
+  const { getDocumentProxy } = await unpdfLibrary();
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // pdf.js takes ownership of (and detaches) the buffer it is given: pass a copy.
@@ -239,6 +242,7 @@ async function extractDocx(bytes: Uint8Array, limits: ExtractLimits): Promise<Ex
   let cutBlocks = false;
   let html: string;
   try {
+    const mammoth = await mammothLibrary();
     const result = await mammoth.convertToHtml(
       { buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
       {
@@ -250,11 +254,12 @@ async function extractDocx(bytes: Uint8Array, limits: ExtractLimits): Promise<Ex
   } catch (error) {
     throw new FileExtractError(`the DOCX is corrupt: ${(error as Error).message}`);
   }
-  const result = cut(htmlAsText(html, limits.maxChars), limits.maxChars);
+  const result = cut(await htmlAsText(html, limits.maxChars), limits.maxChars);
   return { kind: 'text', format: 'docx', text: result.text, truncated: cutBlocks || result.truncated };
 }
 
-function htmlAsText(html: string, maxChars: number): string {
+async function htmlAsText(html: string, maxChars: number): Promise<string> {
+  const { convert: htmlToText } = await htmlToTextLibrary();
   return htmlToText(html, {
     wordwrap: false,
     // Markup is at most a few times the text; a cap on the input bounds the parse for huge pages.
@@ -301,7 +306,7 @@ export async function extractText(
   if (text === null) return { kind: 'binary', reason: `${what} holds binary data that is not a supported text format` };
 
   if (declared === 'html' || looksLikeHtml(text)) {
-    const result = cut(htmlAsText(text, limits.maxChars), limits.maxChars);
+    const result = cut(await htmlAsText(text, limits.maxChars), limits.maxChars);
     return { kind: 'text', format: 'html', text: result.text, truncated: result.truncated };
   }
   const result = cut(text.replace(/^\uFEFF/, ''), limits.maxChars);
