@@ -271,12 +271,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
 
+    const bodyLimit = mcpBodyLimit(config);
     const drain = new Drain();
     const serverDeps = { registry, pipeline, track: <T>(work: () => Promise<T>) => drain.track(work) };
     const sessions = new McpSessions({
       stateful: config.server.sessions === 'stateful',
       idleMs: config.server.session_idle_minutes * 60_000,
-      bodyLimit: config.server.body_limit_bytes,
+      bodyLimit,
       maxSessions: config.server.max_sessions,
       maxSessionsPerConnection: config.server.max_sessions_per_connection,
       newServer: () => createMcpServer({ ...serverDeps, contextOf: (extra) => extra.authInfo?.extra?.ctx as CallContext }),
@@ -350,7 +351,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             errorResponse: (error) => auth!.oauth!.errorResponse(error),
           })
         : undefined,
-      bodyLimit: config.server.body_limit_bytes,
+      bodyLimit,
       readiness,
       log,
       onResponse: metrics && ((request, response) => metrics.httpRequests.inc({ route: routeLabel(request.pathname), method: request.method, status: response.status })),
@@ -419,4 +420,16 @@ function requireEnv(env: NodeJS.ProcessEnv, name: string, path: string): string 
   const value = env[name];
   if (!value) throw new Error(`${path}: environment variable ${name} is not set`);
   return value;
+}
+
+
+/**
+ * The largest /mcp request body: server.body_limit_bytes, raised when files are enabled to fit a files.max_upload_bytes
+ * upload (its content travels base64 inside the request: 4/3 of it, plus the JSON-RPC envelope). Bodies are read only
+ * after authentication, so only a connection the gateway knows can send that much.
+ */
+export function mcpBodyLimit(config: GatewayConfig): number {
+  if (!config.files.enabled) return config.server.body_limit_bytes;
+  const upload = Math.ceil(config.files.max_upload_bytes / 3) * 4 + 64 * 1024;
+  return Math.max(config.server.body_limit_bytes, upload);
 }

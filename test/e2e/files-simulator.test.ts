@@ -80,3 +80,13 @@ test('submit an assignment file: upload, save the submission with the draft item
   assert.ok(records.some((r) => r.tool === 'moodle_upload_file' && r.decision === 'allowed' && r.file_name === 'risk-register.txt'));
   assert.ok(!JSON.stringify(records).includes('scope creep'), 'no content in the audit trail');
 });
+
+test('an 8 MiB upload (11 MB of base64 in one MCP request) goes through the gateway to the draft area', async () => {
+  const bytes = Buffer.alloc(8 * 1024 * 1024, 0x41);
+  bytes.write('%PDF-1.7 report of a student', 0);
+  const uploaded = await student.callTool({ name: 'moodle_upload_file', arguments: { filename: 'report.pdf', content_base64: bytes.toString('base64') } });
+  assert.equal(uploaded.isError, undefined, text(uploaded));
+  const answerBody = uploaded.structuredContent as { itemid: number; filesize: number };
+  assert.equal(answerBody.filesize, bytes.byteLength);
+  assert.ok(answerBody.itemid > 0);
+});

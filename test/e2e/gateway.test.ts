@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { recorded } from '../helpers/exchanges.ts';
 import { listen, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.ts';
 import { connectClient, INITIALIZE as initialize, postMcp, text, answer } from '../helpers/mcp-client.ts';
+import { mcpBodyLimit } from '../../runtime/gateway/create.ts';
 
 let gw: TestGateway;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -173,8 +174,14 @@ test('no credential is a 401 with WWW-Authenticate pointing to the resource meta
   assert.match(wrong.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
 });
 
-test('a request body over the limit is refused with 413', async () => {
-  const big = { ...initialize, params: { ...initialize.params, padding: 'x'.repeat(1_100_000) } };
+test('a request body over the limit is refused with 413; with files enabled the limit fits a files.max_upload_bytes upload', async () => {
+  // The test gateway keeps the default files.max_upload_bytes (10 MiB): its base64 (13.3 MiB) plus the envelope fits.
+  assert.equal(mcpBodyLimit(testConfig()), Math.ceil((10 * 1024 * 1024) / 3) * 4 + 64 * 1024);
+  assert.equal(mcpBodyLimit(testConfig({ files: { enabled: false } })), 1024 * 1024, 'server.body_limit_bytes alone without files');
+  assert.equal(mcpBodyLimit(testConfig({ server: { body_limit_bytes: 32 * 1024 * 1024 } })), 32 * 1024 * 1024, 'a larger body_limit_bytes wins');
+  const fits = { ...initialize, params: { ...initialize.params, padding: 'x'.repeat(1_100_000) } };
+  assert.notEqual((await post(fits)).status, 413, 'a 1.1 MB request carrying an upload is read');
+  const big = { ...initialize, params: { ...initialize.params, padding: 'x'.repeat(mcpBodyLimit(testConfig()) + 1) } };
   const response = await post(big);
   assert.equal(response.status, 413);
 });
