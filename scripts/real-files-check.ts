@@ -92,6 +92,13 @@ try {
   const charter = all.find((a) => a.name === 'Project charter')!;
   console.log(`\n## the Project charter brief (assignment ${charter.id}, cmid ${charter.cmid}): intro ${JSON.stringify(charter.intro).slice(0, 200)}; ${charter.introattachments?.length ?? 0} intro attachment(s)`);
   for (const file of charter.introattachments ?? []) show(`student reads the brief attachment ${file.filename}`, await call(student, 'moodle_read_file', { url: file.fileurl }));
+  // Brief files attached to any assignment of the course (the seeded site has none; an administrator may add one, e.g.
+  // to Risk register's "Additional files", to check this path), read by the student and by the restricted teacher.
+  for (const assignment of all.filter((a) => a !== charter))
+    for (const file of assignment.introattachments ?? []) {
+      show(`student reads the ${assignment.name} brief attachment ${file.filename}`, await call(student, 'moodle_read_file', { url: file.fileurl }));
+      show(`teacher (course 2) reads the ${assignment.name} brief attachment ${file.filename}`, await call(teacher, 'moodle_read_file', { url: file.fileurl }));
+    }
 
   const uploaded = await call(student, 'moodle_upload_file', { filename: 'project-charter-emma.txt', content_text: 'Project charter (Emma Johansson): scope, stakeholders, milestones.' });
   show('student uploads a file into the draft area', uploaded);
