@@ -21,6 +21,7 @@
 define('MOODLE_INTERNAL', true);
 define('DAYSECS', 86400);
 
+require(__DIR__ . '/sql-params.php');
 $plugin = __DIR__ . '/../../../codegen/moodle/local_moodlemcp';
 foreach (['request_error', 'settings', 'environment', 'request', 'flow'] as $class) {
     require($plugin . "/classes/connect/{$class}.php");
@@ -97,14 +98,7 @@ class fake_moodle_database {
 
     /** Named parameters checked like Moodle: every :name given, none extra. */
     private function run(string $sql, array $params): PDOStatement {
-        preg_match_all('/(?<!:):([a-z][a-z0-9_]*)/', $sql, $used);
-        $used = array_unique($used[1]);
-        $missing = array_diff($used, array_keys($params));
-        $extra = array_diff(array_keys($params), $used);
-        if ($missing || $extra) {
-            throw new RuntimeException('Incorrect number of query parameters: missing ' . implode(',', $missing)
-                . '; not used ' . implode(',', $extra) . " in: {$sql}");
-        }
+        harness_check_named_params($sql, $params);
         $sql = preg_replace_callback('/\{([a-z][a-z0-9_]*)\}/', fn($m) => $this->table($m[1]), $sql);
         $statement = $this->pdo->prepare($sql);
         foreach ($params as $name => $value) {

@@ -19,6 +19,7 @@ define('CONTEXT_COURSE', 50);
 define('CONTEXT_MODULE', 70);
 define('CONTEXT_BLOCK', 80);
 
+require(__DIR__ . '/sql-params.php');
 require(__DIR__ . '/../../../codegen/moodle/local_moodlemcp/classes/course_access.php');
 require(__DIR__ . '/../../../codegen/moodle/local_moodlemcp/classes/course_resolver.php');
 
@@ -154,14 +155,7 @@ class fake_moodle_database {
     public function get_records_sql($sql, array $params = null) {
         $this->queries++;
         $params = $params ?? [];
-        preg_match_all('/(?<!:):([a-z][a-z0-9_]*)/', $sql, $used);
-        $used = array_unique($used[1]);
-        $missing = array_diff($used, array_keys($params));
-        $extra = array_diff(array_keys($params), $used);
-        if ($missing || $extra) {
-            throw new RuntimeException('Incorrect number of query parameters: missing ' . implode(',', $missing)
-                . '; not used ' . implode(',', $extra) . " in: {$sql}");
-        }
+        harness_check_named_params($sql, $params);
         $sql = preg_replace_callback('/\{([a-z][a-z0-9_]*)\}/', function($m) {
             if (!isset(SCHEMA[$m[1]])) {
                 throw new RuntimeException("table {$m[1]} is not in the test schema");
