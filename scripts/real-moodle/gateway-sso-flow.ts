@@ -14,15 +14,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { chromium, type Page } from 'playwright-core';
 import { decryptSecret } from '../../runtime/auth/crypto.ts';
 import { runConnectionsCommand } from '../../runtime/cli/connections.ts';
 import { listen, startTestGateway, testConfig } from '../../test/helpers/gateway.ts';
 import { Sink } from '../../test/auth/helpers.ts';
+import { sdkProvider } from '../../test/auth/oauth-harness.ts';
 
 const { values } = parseArgs({ options: { name: { type: 'string', default: 'moodle' }, shots: { type: 'string', default: '' } } });
 const OUT = `/opt/${values.name}-out`;
@@ -33,7 +33,6 @@ const IDP = JSON.parse(readFileSync(`${OUT}/idp.json`, 'utf8')) as { issuer: str
 const [SSO_LOGIN, SSO] = Object.entries(IDP.users)[0];
 const PORT = 3999;
 const BASE = `http://127.0.0.1:${PORT}`;
-const REDIRECT = 'http://127.0.0.1:9/callback';
 const SHOTS = values.shots;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
@@ -46,23 +45,6 @@ const sql = (query: string) => execFileSync('runuser', ['-u', 'postgres', '--', 
 const hex = (token: string) => token.replace(/[^0-9a-f]/g, '');
 const tokenRow = (token: string) => sql(`SELECT id, userid, name, validuntil FROM mdl_external_tokens WHERE token = '${hex(token)}'`);
 const shot = async (page: Page, name: string) => void (SHOTS && (await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })));
-
-/** An MCP client's OAuth state in memory (the SDK's OAuthClientProvider). */
-function sdkProvider(clientName: string) {
-  const state: { info?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier?: string; url?: URL } = {};
-  const provider: OAuthClientProvider = {
-    redirectUrl: REDIRECT,
-    clientMetadata: { redirect_uris: [REDIRECT], client_name: clientName, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' },
-    clientInformation: () => state.info,
-    saveClientInformation: (i) => void (state.info = i),
-    tokens: () => state.tokens,
-    saveTokens: (t) => void (state.tokens = t),
-    redirectToAuthorization: (url) => void (state.url = url),
-    saveCodeVerifier: (v) => void (state.verifier = v),
-    codeVerifier: () => state.verifier!,
-  };
-  return { provider, state };
-}
 
 async function mcp(accessToken: string) {
   const client = new Client({ name: 'gateway-sso-flow', version: '1' });
